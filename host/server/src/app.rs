@@ -1,0 +1,151 @@
+//! Assembling and running the server.
+//!
+//! [`Application::build`] connects to the database (and Redis), binds its own listener
+//! and returns; [`Application::run_until`] serves until a shutdown future completes. Tests
+//! bind port 0 and drive both, exactly as `callsheet serve` does with Ctrl-C.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use redis::aio::ConnectionManager;
+use tokio::net::TcpListener;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::{FailureCounter, LoginThrottle, MemoryCounter, RedisCounter};
+use crate::config::Config;
+use crate::storage::{self, DynStorage, StorageError};
+
+/// What every handler can reach. Cheap to clone: everything is behind an `Arc` or a pool.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: DynStorage,
+    pub jwt: Arc<JwtKeys>,
+    pub throttle: LoginThrottle,
+    /// Set when `REDIS_URL` is; shared cache and counters across replicas.
+    pub redis: Option<ConnectionManager>,
+    pub config: Arc<Config>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("storage", &self.storage)
+            .field("redis", &self.redis.is_some())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromRef<AppState> for DynStorage {
+    fn from_ref(state: &AppState) -> Self {
+        state.storage.clone()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot connect to Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+impl AppState {
+    /// Connects to the configured backends.
+    pub async fn connect(config: Config) -> Result<Self, StartError> {
+        let storage = storage::connect(config.database_url.as_deref()).await?;
+        let redis = match config.redis_url() {
+            Some(url) => Some(ConnectionManager::new(redis::Client::open(url)?).await?),
+            None => None,
+        };
+        Ok(Self::new(config, storage, redis))
+    }
+
+    pub fn new(config: Config, storage: DynStorage, redis: Option<ConnectionManager>) -> Self {
+        let counter: Arc<dyn FailureCounter> = match &redis {
+            Some(conn) => Arc::new(RedisCounter::new(conn.clone(), &config.redis_prefix)),
+            None => Arc::new(MemoryCounter::default()),
+        };
+        Self {
+            storage,
+            jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.jwt_expire)),
+            throttle: LoginThrottle::new(counter, config.login_throttle),
+            redis,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// A server bound to its address, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects everything and binds `APP_HOST:APP_PORT` (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let addr = SocketAddr::new(config.host, config.port);
+        let state = AppState::connect(config).await?;
+        Self::with_state(state, addr).await
+    }
+
+    pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        // Hash the login decoy now, not during the first login with an unknown email.
+        tokio::task::spawn_blocking(crate::auth::password::warm_up);
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(
+            addr = %self.local_addr(),
+            database = self.state.storage.backend(),
+            redis = self.state.redis.is_some(),
+            "callsheet listening"
+        );
+        let app = crate::http::router(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what orchestrators send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,245 @@
+//! Login brute-force protection: failed attempts counted per account and per client address.
+//!
+//! A fixed window per key: the first failure starts a window of `LOGIN_THROTTLE_WINDOW_SECONDS`;
+//! once a key holds the maximum number of failures, logins on it answer 429 with
+//! `Retry-After` until the window ends. A successful login clears the account's counter (not
+//! the address's, so one valid account cannot be used to reset an address that is guessing
+//! others).
+//!
+//! The counters live in Redis when `REDIS_URL` is set, so every replica sees the same
+//! failures, and in process otherwise; both implement [`FailureCounter`] with the same
+//! semantics and are tested the same way.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+
+use crate::config::LoginThrottleConfig;
+use crate::domain::{Email, TenantSlug};
+
+#[derive(Debug, thiserror::Error)]
+#[error("throttle store unavailable: {0}")]
+pub struct ThrottleError(#[from] redis::RedisError);
+
+/// A map from key to a number of failures that expires with its window.
+#[async_trait]
+pub trait FailureCounter: Send + Sync + std::fmt::Debug {
+    /// The failures recorded on `key` in its current window and the time left in it.
+    async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError>;
+    /// Adds one failure, starting a window of `window` if none is running.
+    async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError>;
+    async fn clear(&self, key: &str) -> Result<(), ThrottleError>;
+}
+
+/// In-process counters, for a single replica without Redis.
+#[derive(Debug, Default)]
+pub struct MemoryCounter {
+    entries: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// Past this many keys, expired entries are swept on the next write, so a flood of
+/// distinct usernames cannot grow the map without bound.
+const SWEEP_THRESHOLD: usize = 10_000;
+
+#[async_trait]
+impl FailureCounter for MemoryCounter {
+    async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
+        let now = Instant::now();
+        let entries = self.entries.lock().expect("throttle map poisoned");
+        Ok(entries.get(key).filter(|(_, until)| *until > now).map(|(n, until)| (*n, *until - now)))
+    }
+
+    async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError> {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().expect("throttle map poisoned");
+        if entries.len() >= SWEEP_THRESHOLD {
+            entries.retain(|_, (_, until)| *until > now);
+        }
+        let entry = entries.entry(key.to_owned()).or_insert((0, now + window));
+        if entry.1 <= now {
+            *entry = (0, now + window);
+        }
+        entry.0 += 1;
+        Ok(entry.0)
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), ThrottleError> {
+        self.entries.lock().expect("throttle map poisoned").remove(key);
+        Ok(())
+    }
+}
+
+/// Counters in Redis, shared by every replica.
+#[derive(Clone)]
+pub struct RedisCounter {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCounter").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl RedisCounter {
+    pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
+        Self { conn, prefix: format!("{prefix}:throttle:") }
+    }
+}
+
+#[async_trait]
+impl FailureCounter for RedisCounter {
+    async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
+        let key = format!("{}{key}", self.prefix);
+        let (count, ttl_ms): (Option<u32>, i64) =
+            redis::pipe().get(&key).pttl(&key).query_async(&mut self.conn.clone()).await?;
+        Ok(match count {
+            Some(n) if ttl_ms > 0 => Some((n, Duration::from_millis(ttl_ms.unsigned_abs()))),
+            _ => None,
+        })
+    }
+
+    async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError> {
+        let key = format!("{}{key}", self.prefix);
+        // MULTI/EXEC so the counter never exists without its expiry; `NX` keeps the window
+        // fixed from the first failure instead of sliding with each one.
+        let (count,): (u32,) = redis::pipe()
+            .atomic()
+            .incr(&key, 1u32)
+            .cmd("PEXPIRE")
+            .arg(&key)
+            .arg(u64::try_from(window.as_millis()).unwrap_or(u64::MAX))
+            .arg("NX")
+            .ignore()
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(count)
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), ThrottleError> {
+        let key = format!("{}{key}", self.prefix);
+        redis::cmd("DEL").arg(&key).query_async::<()>(&mut self.conn.clone()).await?;
+        Ok(())
+    }
+}
+
+/// The login policy on top of a [`FailureCounter`].
+#[derive(Debug, Clone)]
+pub struct LoginThrottle {
+    counter: Arc<dyn FailureCounter>,
+    config: LoginThrottleConfig,
+}
+
+/// The keys one login attempt is counted under.
+#[derive(Debug, Clone)]
+pub struct AttemptKeys {
+    account: String,
+    address: String,
+}
+
+impl AttemptKeys {
+    pub fn new(tenant: &TenantSlug, email: &Email, ip: IpAddr) -> Self {
+        Self { account: format!("login:account:{tenant}:{email}"), address: format!("login:ip:{ip}") }
+    }
+}
+
+impl LoginThrottle {
+    pub fn new(counter: Arc<dyn FailureCounter>, config: LoginThrottleConfig) -> Self {
+        Self { counter, config }
+    }
+
+    /// `Some(retry_after)` when the account or the address is locked.
+    ///
+    /// If the store is unreachable the attempt is allowed (and the error logged): losing
+    /// brute-force protection for the length of an outage is better than locking every
+    /// user out; the readiness probe reports the outage meanwhile.
+    pub async fn locked_for(&self, keys: &AttemptKeys) -> Option<Duration> {
+        let checks = [
+            (&keys.account, self.config.max_failures_per_account),
+            (&keys.address, self.config.max_failures_per_ip),
+        ];
+        let mut longest: Option<Duration> = None;
+        for (key, limit) in checks {
+            match self.counter.get(key).await {
+                Ok(Some((failures, left))) if failures >= limit => {
+                    longest = Some(longest.map_or(left, |l| l.max(left)));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "login throttle check skipped"),
+            }
+        }
+        longest
+    }
+
+    pub async fn record_failure(&self, keys: &AttemptKeys) {
+        for key in [&keys.account, &keys.address] {
+            if let Err(e) = self.counter.increment(key, self.config.window).await {
+                tracing::error!(error = %e, "login failure not counted");
+            }
+        }
+    }
+
+    pub async fn record_success(&self, keys: &AttemptKeys) {
+        if let Err(e) = self.counter.clear(&keys.account).await {
+            tracing::error!(error = %e, "login throttle not cleared");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn throttle(per_account: u32, per_ip: u32) -> LoginThrottle {
+        LoginThrottle::new(
+            Arc::new(MemoryCounter::default()),
+            LoginThrottleConfig {
+                max_failures_per_account: per_account,
+                max_failures_per_ip: per_ip,
+                window: Duration::from_secs(60),
+            },
+        )
+    }
+
+    fn keys(email: &str, ip: [u8; 4]) -> AttemptKeys {
+        AttemptKeys::new(&TenantSlug::parse("demo").unwrap(), &Email::parse(email).unwrap(), IpAddr::from(ip))
+    }
+
+    #[tokio::test]
+    async fn an_account_locks_after_its_limit_and_a_success_clears_it() {
+        let t = throttle(3, 100);
+        let k = keys("a@x.test", [10, 0, 0, 1]);
+        for _ in 0..2 {
+            t.record_failure(&k).await;
+            assert!(t.locked_for(&k).await.is_none());
+        }
+        t.record_failure(&k).await;
+        let left = t.locked_for(&k).await.expect("locked after 3 failures");
+        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(55), "{left:?}");
+        t.record_success(&k).await;
+        assert!(t.locked_for(&k).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_address_locks_across_accounts() {
+        let t = throttle(100, 2);
+        t.record_failure(&keys("a@x.test", [10, 0, 0, 2])).await;
+        t.record_failure(&keys("b@x.test", [10, 0, 0, 2])).await;
+        assert!(t.locked_for(&keys("c@x.test", [10, 0, 0, 2])).await.is_some());
+        assert!(t.locked_for(&keys("c@x.test", [10, 0, 0, 3])).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_expired_window_starts_again() {
+        let counter = MemoryCounter::default();
+        assert_eq!(counter.increment("k", Duration::from_millis(1)).await.unwrap(), 1);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(counter.get("k").await.unwrap().is_none());
+        assert_eq!(counter.increment("k", Duration::from_secs(60)).await.unwrap(), 1);
+    }
+}

@@ -1,0 +1,88 @@
+//! The `callsheet` command line.
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{shutdown_signal, Application};
+use crate::config::Config;
+use crate::provision::{self, TenantSpec};
+use crate::{storage, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "callsheet", version, about = "Plans event and show crews", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the demo tenant (idempotent) and print its login.
+    Demo,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and its first admin.
+    Create {
+        /// What users type at login: lower-case letters, digits, hyphens.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Europe/Paris")]
+        time_zone: String,
+        #[arg(long)]
+        admin_email: String,
+        /// The admin's password; read from the environment so it stays out of shell history.
+        #[arg(long, env = "CALLSHEET_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+}
+
+/// Runs the command line; the process exit code follows the result.
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    telemetry::init(config.env);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let storage = storage::connect(config.database_url.as_deref()).await?;
+            tracing::info!(database = storage.backend(), "migrations applied");
+        }
+        Command::Demo => {
+            let storage = storage::connect(config.database_url.as_deref()).await?;
+            let demo = provision::ensure_demo(&storage).await?;
+            let verb = if demo.created { "created" } else { "already present" };
+            #[allow(clippy::print_stdout)] // the command's whole purpose is this output
+            {
+                println!("Demo tenant {verb}.");
+                println!("  tenant:   {}", demo.tenant.slug);
+                println!("  email:    {}", demo.admin.email);
+                println!("  password: {}", provision::DEMO_ADMIN_PASSWORD);
+                println!("WARNING: these credentials are public. Use the demo tenant for trying callsheet only;");
+                println!("         never create it on a server that holds real data.");
+            }
+        }
+        Command::Tenant(TenantCommand::Create { slug, name, time_zone, admin_email, admin_password }) => {
+            let storage = storage::connect(config.database_url.as_deref()).await?;
+            let spec = TenantSpec::parse(&slug, &name, &time_zone, &admin_email, &admin_password)?;
+            let created = provision::create_tenant(&storage, spec).await?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!("Tenant `{}` created with admin {}.", created.tenant.slug, created.admin.email);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! Domain types that cannot hold invalid values.
+//!
+//! Request bodies are parsed into these at the edge (see `http::`), so storage and
+//! business code never see an unchecked email, role or page size.
+
+mod email;
+mod ids;
+mod page;
+mod password;
+mod role;
+mod tenant;
+
+pub use email::Email;
+pub use ids::{SessionId, TenantId, UserId};
+pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use password::Password;
+pub use role::Role;
+pub use tenant::{TenantSlug, TimeZone};
+
+/// Why a value was refused; `http::` turns it into a 422 naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct InvalidValue {
+    pub reason: String,
+}
+
+impl InvalidValue {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self { reason: reason.into() }
+    }
+}

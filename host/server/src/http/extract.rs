@@ -1,0 +1,237 @@
+//! Extractors that turn requests into checked values or an [`ApiError`].
+//!
+//! axum's own `Json`, `Query` and `Path` answer 400/415/422 with plain-text bodies; these
+//! replacements answer in the standard shape and name the offending field in `meta.field`
+//! (the path into the document, such as `needs[2].skill`).
+
+use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::domain::{Role, SessionId, TenantId, UserId};
+use crate::rbac::{self, Permission};
+
+/// A JSON body deserialized into `T` (which should `deny_unknown_fields`).
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+            });
+        if !declared_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge { limit_bytes: None }
+            }
+            other => ApiError::validation("body", other.body_text()),
+        })?;
+        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(deserializer).map(ValidJson).map_err(|e| {
+            let path = e.path().to_string();
+            field_error(&path, e.inner().to_string())
+        })
+    }
+}
+
+/// Query parameters deserialized into `T` (which should `deny_unknown_fields`).
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer).map(ValidQuery).map_err(|e| {
+            let path = e.path().to_string();
+            field_error(&path, e.inner().to_string())
+        })
+    }
+}
+
+/// A path parameter; a malformed id is a 404 (no entity can have it), named in `meta`.
+#[derive(Debug)]
+pub struct ValidPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ValidPath(p.0))
+            .map_err(|rejection| ApiError::validation("path", rejection.body_text()))
+    }
+}
+
+/// Turns a serde message and its path into a validation error naming the field. serde
+/// reports unknown and missing fields against the parent object, so their names are taken
+/// from the message and appended to the path.
+fn field_error(path: &str, message: String) -> ApiError {
+    let parent = if path == "." { "" } else { path };
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let field = match (named, parent) {
+        (Some(name), "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "") => "body".to_owned(),
+        (None, parent) => parent.to_owned(),
+    };
+    // serde_json appends "at line 1 column 7" to its messages; the path already says where.
+    let reason = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    ApiError::validation(field, reason)
+}
+
+/// The authenticated caller, checked against the live session on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub user: UserId,
+    pub tenant: TenantId,
+    /// The role as stored now, not as it was when the token was issued.
+    pub role: Role,
+    pub session: SessionId,
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(*caller);
+        }
+        let state = AppState::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or(ApiError::Unauthenticated("missing bearer token"))?;
+        let claims = state.jwt.verify(token.trim()).map_err(|e| {
+            tracing::debug!(error = %e, "access token refused");
+            ApiError::Unauthenticated("invalid or expired access token")
+        })?;
+        let principal = state
+            .storage
+            .principal(claims.sid)
+            .await?
+            .filter(|p| p.is_live() && p.user_id == claims.sub && p.tenant_id == claims.tid)
+            .ok_or(ApiError::Unauthenticated("the session has ended; log in again"))?;
+        let caller = Caller { user: principal.user_id, tenant: principal.tenant_id, role: principal.role, session: claims.sid };
+        parts.extensions.insert(caller);
+        Ok(caller)
+    }
+}
+
+/// An authenticated caller whose role allows `P` by [`rbac::MATRIX`].
+#[derive(Debug)]
+pub struct Allowed<P: Permission> {
+    pub caller: Caller,
+    permission: PhantomData<P>,
+}
+
+impl<S, P> FromRequestParts<S> for Allowed<P>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    P: Permission,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if !rbac::allows(caller.role, P::RESOURCE, P::ACTION) {
+            tracing::info!(
+                role = %caller.role,
+                resource = P::RESOURCE.as_str(),
+                action = P::ACTION.as_str(),
+                "permission denied"
+            );
+            return Err(ApiError::Forbidden);
+        }
+        Ok(Self { caller, permission: PhantomData })
+    }
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when
+/// `TRUST_PROXY_HEADERS` says a trusted proxy sets it (otherwise anyone could forge it to
+/// dodge the per-address login throttle).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if state.config.trust_proxy {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|ip| ip.trim().parse().ok());
+            if let Some(ip) = forwarded {
+                return Ok(Self(ip));
+            }
+        }
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| Self(info.0.ip()))
+            .ok_or_else(|| ApiError::internal("the server was started without peer addresses"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(path: &str, message: &str) -> (String, String) {
+        match field_error(path, message.to_owned()) {
+            ApiError::Validation { field, reason } => (field, reason),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        assert_eq!(field_of("email", "invalid type: integer `3`, expected a string at line 1 column 12").0, "email");
+        assert_eq!(
+            field_of(".", "unknown field `emial`, expected one of `email`, `password`"),
+            ("emial".to_owned(), "unknown field `emial`, expected one of `email`, `password`".to_owned())
+        );
+        assert_eq!(field_of("needs[0]", "missing field `skill`").0, "needs[0].skill");
+        assert_eq!(field_of(".", "EOF while parsing a value at line 1 column 0"), ("body".to_owned(), "EOF while parsing a value".to_owned()));
+    }
+}

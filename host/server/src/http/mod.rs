@@ -1,0 +1,132 @@
+//! The REST API under `/api/v1`.
+//!
+//! One router per resource (`users::router()`, ...), merged in [`router`] together with
+//! the cross-cutting layers, from the outside in:
+//!
+//! 1. `request_context`: request id, log span, access log;
+//! 2. `standardise_errors`: the framework's bare errors into `{detail, code, meta}`;
+//! 3. security headers, CORS;
+//! 4. request timeout and body size limit;
+//! 5. the routes; each handler's extractors check authentication, permission and input.
+//!
+//! Every route carries a `#[utoipa::path]`, collected by `utoipa_axum` as the router is
+//! built, so the OpenAPI document cannot miss a route.
+
+pub mod error;
+pub mod extract;
+pub mod middleware;
+
+mod auth;
+mod docs;
+mod health;
+mod tenant;
+mod users;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use crate::config::Config;
+
+pub use docs::openapi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "callsheet",
+        description = "Plans event and show crews: missions, technicians, availabilities, assignments, conflicts, timesheets, payroll. Errors are `{detail, code, meta}`; lists are `{items, total, page, size}`; every response carries `X-Request-ID`.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(error::ErrorBody)),
+    tags(
+        (name = "auth", description = "Login, token refresh and logout"),
+        (name = "users", description = "User accounts of the caller's tenant"),
+        (name = "tenant", description = "The caller's tenant"),
+        (name = "health", description = "Probes for load balancers"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI description, before layers.
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+        "/api/v1",
+        OpenApiRouter::new()
+            .merge(health::router())
+            .merge(auth::router())
+            .merge(users::router())
+            .merge(tenant::router()),
+    )
+}
+
+/// The whole application: routes, OpenAPI and docs, and every layer.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api_routes().split_for_parts();
+    let config = state.config.clone();
+    let app = api.merge(docs::router(openapi)).with_state(state);
+    with_layers(app, &config)
+}
+
+fn with_layers(app: Router, config: &Config) -> Router {
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, middleware::API_CSP),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+    ];
+    let mut app = app
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(cors(config));
+    for (name, value) in security_headers {
+        // `if_not_present`: the docs page sets a CSP of its own that lets it load its scripts.
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    if config.hsts {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    app.layer(axum::middleware::from_fn(middleware::standardise_errors))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> =
+        config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods(middleware::CORS_METHODS)
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            middleware::REQUEST_ID_HEADER.clone(),
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([middleware::REQUEST_ID_HEADER.clone(), header::RETRY_AFTER, header::LOCATION])
+        .max_age(std::time::Duration::from_secs(600))
+}

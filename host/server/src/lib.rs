@@ -1,0 +1,28 @@
+//! callsheet: plans event and show crews.
+//!
+//! The host server. Its parts, from the edge inwards:
+//!
+//! - [`cli`]: the `callsheet` command (`serve`, `migrate`, `demo`, `tenant create`);
+//! - [`config`]: the environment, checked once at start-up;
+//! - [`app`]: builds the state, binds the listener, serves until shutdown;
+//! - [`http`]: the REST API under `/api/v1`, one module per resource, with the error
+//!   shape, extractors and middleware shared by all;
+//! - [`rbac`]: the permission matrix, the only place roles are tested;
+//! - [`auth`]: passwords, JWTs, refresh tokens, login throttling;
+//! - [`domain`]: value types that cannot hold invalid values;
+//! - [`storage`]: the storage trait and its SQLite and PostgreSQL implementations;
+//! - [`provision`]: creating tenants and the demo tenant;
+//! - [`telemetry`]: logs.
+//!
+//! `docs/architecture.md` draws the whole.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod provision;
+pub mod rbac;
+pub mod storage;
+pub mod telemetry;

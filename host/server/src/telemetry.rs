@@ -1,0 +1,22 @@
+//! Logging: JSON lines in production (for log shippers), readable text otherwise.
+//!
+//! Levels come from `RUST_LOG` with per-module directives
+//! (`RUST_LOG=info,callsheet::http=debug,sqlx=warn`); the default keeps sqlx's per-query
+//! lines out.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::AppEnv;
+
+const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=info";
+
+/// Installs the global subscriber. Safe to call more than once (later calls do nothing),
+/// which tests rely on.
+pub fn init(env: AppEnv) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match env {
+        AppEnv::Prod => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
+        AppEnv::Dev | AppEnv::Test => builder.try_init(),
+    };
+}
