@@ -189,6 +189,7 @@ impl From<(&'static str, InvalidValue)> for ApiError {
 
 /// The error responses every authenticated route can give, for
 /// `#[utoipa::path(responses(..., ErrorResponses))]`; routes add their specific ones.
+#[derive(Debug)]
 pub struct ErrorResponses;
 
 impl utoipa::IntoResponses for ErrorResponses {

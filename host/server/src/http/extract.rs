@@ -47,6 +47,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
         })?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(deserializer).map(ValidJson).map_err(|e| {
+            // A syntax error is about the document, not about the field it stopped in.
+            if matches!(e.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof) {
+                return field_error(".", e.inner().to_string());
+            }
             let path = e.path().to_string();
             field_error(&path, e.inner().to_string())
         })
@@ -85,15 +89,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidPa
     }
 }
 
-/// Turns a serde message and its path into a validation error naming the field. serde
-/// reports unknown and missing fields against the parent object, so their names are taken
-/// from the message and appended to the path.
+/// Turns a serde message and its path into a validation error naming the field. A missing
+/// field is reported against its parent object, so its name is taken from the message and
+/// appended to the path (an unknown field's path already ends with its name).
 fn field_error(path: &str, message: String) -> ApiError {
     let parent = if path == "." { "" } else { path };
-    let named = ["unknown field `", "missing field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split('`').next());
+    let named = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
     let field = match (named, parent) {
         (Some(name), "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
@@ -228,7 +229,7 @@ mod tests {
     fn validation_errors_name_the_field() {
         assert_eq!(field_of("email", "invalid type: integer `3`, expected a string at line 1 column 12").0, "email");
         assert_eq!(
-            field_of(".", "unknown field `emial`, expected one of `email`, `password`"),
+            field_of("emial", "unknown field `emial`, expected one of `email`, `password`"),
             ("emial".to_owned(), "unknown field `emial`, expected one of `email`, `password`".to_owned())
         );
         assert_eq!(field_of("needs[0]", "missing field `skill`").0, "needs[0].skill");

@@ -4,8 +4,8 @@
 //! the cross-cutting layers, from the outside in:
 //!
 //! 1. `request_context`: request id, log span, access log;
-//! 2. `standardise_errors`: the framework's bare errors into `{detail, code, meta}`;
-//! 3. security headers, CORS;
+//! 2. security headers, CORS;
+//! 3. `standardise_errors`: the framework's bare errors into `{detail, code, meta}`;
 //! 4. request timeout and body size limit;
 //! 5. the routes; each handler's extractors check authentication, permission and input.
 //!
@@ -100,6 +100,8 @@ fn with_layers(app: Router, config: &Config) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        // Inside the security headers, so rewritten errors get them too.
+        .layer(axum::middleware::from_fn(middleware::standardise_errors))
         .layer(cors(config));
     for (name, value) in security_headers {
         // `if_not_present`: the docs page sets a CSP of its own that lets it load its scripts.
@@ -111,8 +113,7 @@ fn with_layers(app: Router, config: &Config) -> Router {
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         ));
     }
-    app.layer(axum::middleware::from_fn(middleware::standardise_errors))
-        .layer(axum::middleware::from_fn(middleware::request_context))
+    app.layer(axum::middleware::from_fn(middleware::request_context))
 }
 
 fn cors(config: &Config) -> CorsLayer {

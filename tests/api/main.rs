@@ -1,0 +1,13 @@
+//! End-to-end tests of the API: the real server on port 0, over HTTP.
+//!
+//! Run on SQLite by default and on PostgreSQL with `CALLSHEET_TEST_POSTGRES_URL` set
+//! (`.ci/run` does both). One module per area; test names are sentences.
+
+mod auth;
+mod conventions;
+mod health;
+mod rbac;
+mod storage_conformance;
+mod tenant;
+mod throttle;
+mod users;
