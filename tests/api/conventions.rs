@@ -6,22 +6,45 @@ use reqwest::{Method, StatusCode};
 #[tokio::test]
 async fn a_client_request_id_is_echoed_and_a_missing_one_is_generated() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(app.url("/api/v1/health")).header("x-request-id", "trace-42.abc").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .header("x-request-id", "trace-42.abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-42.abc");
 
-    let response = app.client.get(app.url("/api/v1/health")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
     let generated = response.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(generated).is_ok(), "{generated}");
 
     // An id unsafe for logs is replaced, not echoed.
-    let response = app.client.get(app.url("/api/v1/health")).header("x-request-id", "a b\tc").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .header("x-request-id", "a b\tc")
+        .send()
+        .await
+        .unwrap();
     assert_ne!(response.headers()["x-request-id"], "a b\tc");
 }
 
 #[tokio::test]
 async fn error_bodies_carry_the_request_id() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(app.url("/api/v1/users")).header("x-request-id", "req-7").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/users"))
+        .header("x-request-id", "req-7")
+        .send()
+        .await
+        .unwrap();
     let b = assert_error(response, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
     assert_eq!(b["meta"]["request_id"], "req-7");
 }
@@ -34,22 +57,44 @@ async fn responses_carry_the_security_headers() {
         let h = response.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert!(h["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"), "{path}");
-        assert!(h.get("strict-transport-security").is_none(), "no HSTS without TLS: {path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("default-src 'none'"),
+            "{path}"
+        );
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS without TLS: {path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn hsts_is_sent_when_configured() {
     let app = TestApp::spawn_with(&[("HSTS", "true")], false).await;
-    let response = app.client.get(app.url("/api/v1/health")).send().await.unwrap();
-    assert!(response.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    let response = app
+        .client
+        .get(app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_body_is_a_413_in_the_standard_shape() {
     let app = TestApp::spawn_with(&[("BODY_LIMIT_BYTES", "1024")], false).await;
-    let big = format!("{{\"tenant\":\"acme\",\"email\":\"a@acme.test\",\"password\":\"{}\"}}", "x".repeat(4096));
+    let big = format!(
+        "{{\"tenant\":\"acme\",\"email\":\"a@acme.test\",\"password\":\"{}\"}}",
+        "x".repeat(4096)
+    );
     let response = app
         .client
         .post(app.url("/api/v1/auth/login"))
@@ -64,11 +109,29 @@ async fn an_oversized_body_is_a_413_in_the_standard_shape() {
 #[tokio::test]
 async fn unknown_routes_and_wrong_methods_answer_in_the_standard_shape() {
     let app = TestApp::spawn().await;
-    let b = assert_error(app.client.get(app.url("/api/v1/nowhere")).send().await.unwrap(), StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
+    let b = assert_error(
+        app.client
+            .get(app.url("/api/v1/nowhere"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "ENTITY_NOT_FOUND",
+    )
+    .await;
     assert_eq!(b["meta"]["entity"], "route");
-    let response = app.request(Method::DELETE, "/api/v1/health", None).send().await.unwrap();
+    let response = app
+        .request(Method::DELETE, "/api/v1/health", None)
+        .send()
+        .await
+        .unwrap();
     assert!(response.headers().get("allow").is_some());
-    assert_error(response, StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED").await;
+    assert_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -78,28 +141,61 @@ async fn cors_allows_the_configured_origins_only() {
         app.request(Method::OPTIONS, "/api/v1/users", None)
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
             .send()
     };
     let allowed = preflight("http://planner.test").await.unwrap();
-    assert_eq!(allowed.headers()["access-control-allow-origin"], "http://planner.test");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://planner.test"
+    );
     let refused = preflight("http://evil.test").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn the_openapi_document_and_the_docs_page_are_served() {
     let app = TestApp::spawn().await;
-    let doc = body(app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap()).await;
+    let doc = body(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/auth/login", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/health/ready", "/api/v1/tenant"] {
-        assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/health/ready",
+        "/api/v1/tenant",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let page = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger"), "the docs page is Swagger UI");
-    assert!(!html.contains("https://"), "the docs page loads nothing from elsewhere");
+    assert!(
+        !html.contains("https://"),
+        "the docs page loads nothing from elsewhere"
+    );
 }

@@ -20,13 +20,48 @@ struct Route {
 
 fn routes() -> Vec<Route> {
     vec![
-        Route { method: Method::GET, path: "/api/v1/auth/me", body: None, allowed: &[Admin, Manager, Tech, Viewer] },
-        Route { method: Method::GET, path: "/api/v1/tenant", body: None, allowed: &[Admin, Manager, Tech, Viewer] },
-        Route { method: Method::PATCH, path: "/api/v1/tenant", body: Some(json!({"name": "Renamed"})), allowed: &[Admin] },
-        Route { method: Method::GET, path: "/api/v1/users", body: None, allowed: &[Admin, Manager] },
-        Route { method: Method::POST, path: "/api/v1/users", body: Some(json!({"email": "{unique}", "password": PASSWORD, "role": "viewer"})), allowed: &[Admin] },
-        Route { method: Method::GET, path: "/api/v1/users/{target}", body: None, allowed: &[Admin, Manager] },
-        Route { method: Method::PATCH, path: "/api/v1/users/{target}", body: Some(json!({"role": "tech"})), allowed: &[Admin] },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/auth/me",
+            body: None,
+            allowed: &[Admin, Manager, Tech, Viewer],
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/tenant",
+            body: None,
+            allowed: &[Admin, Manager, Tech, Viewer],
+        },
+        Route {
+            method: Method::PATCH,
+            path: "/api/v1/tenant",
+            body: Some(json!({"name": "Renamed"})),
+            allowed: &[Admin],
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/users",
+            body: None,
+            allowed: &[Admin, Manager],
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/users",
+            body: Some(json!({"email": "{unique}", "password": PASSWORD, "role": "viewer"})),
+            allowed: &[Admin],
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/users/{target}",
+            body: None,
+            allowed: &[Admin, Manager],
+        },
+        Route {
+            method: Method::PATCH,
+            path: "/api/v1/users/{target}",
+            body: Some(json!({"role": "tech"})),
+            allowed: &[Admin],
+        },
     ]
 }
 
@@ -34,7 +69,9 @@ fn routes() -> Vec<Route> {
 async fn every_role_against_every_protected_route() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
-    let target = app.create_user(&tenant, "target@acme.test", Role::Tech).await;
+    let target = app
+        .create_user(&tenant, "target@acme.test", Role::Tech)
+        .await;
     let mut failures = Vec::new();
     for role in Role::ALL {
         let tokens = app.login_as(&tenant, role).await;
@@ -57,18 +94,28 @@ async fn every_role_against_every_protected_route() {
                 status == StatusCode::FORBIDDEN && b["code"] == "AUTH_FORBIDDEN"
             };
             if !ok {
-                failures.push(format!("{role} {} {path}: got {status} {b}, expected {}", route.method, if expected_allowed { "success" } else { "403" }));
+                failures.push(format!(
+                    "{role} {} {path}: got {status} {b}, expected {}",
+                    route.method,
+                    if expected_allowed { "success" } else { "403" }
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "RBAC mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "RBAC mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn every_protected_route_refuses_anonymous_callers() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
-    let target = app.create_user(&tenant, "target@acme.test", Role::Tech).await;
+    let target = app
+        .create_user(&tenant, "target@acme.test", Role::Tech)
+        .await;
     for route in routes() {
         let path = route.path.replace("{target}", &target);
         let mut request = app.request(route.method.clone(), &path, None);
@@ -76,7 +123,17 @@ async fn every_protected_route_refuses_anonymous_callers() {
             request = request.json(&payload);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{} {path}", route.method);
-        assert_eq!(body(response).await["code"], "AUTH_INVALID", "{} {path}", route.method);
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{} {path}",
+            route.method
+        );
+        assert_eq!(
+            body(response).await["code"],
+            "AUTH_INVALID",
+            "{} {path}",
+            route.method
+        );
     }
 }

@@ -19,10 +19,27 @@ fn email(s: &str) -> Email {
 async fn tenant_slugs_are_unique() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s.create_tenant(storage::new_tenant(slug("acme"), "Acme".into(), TimeZone::default())).await.unwrap();
+    let t = s
+        .create_tenant(storage::new_tenant(
+            slug("acme"),
+            "Acme".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
     assert_eq!(s.tenant_by_slug(&slug("acme")).await.unwrap().unwrap(), t);
-    let dup = s.create_tenant(storage::new_tenant(slug("acme"), "Other".into(), TimeZone::default())).await;
-    assert!(matches!(dup, Err(StorageError::Duplicate { field: "slug" })), "[{}] {dup:?}", backend());
+    let dup = s
+        .create_tenant(storage::new_tenant(
+            slug("acme"),
+            "Other".into(),
+            TimeZone::default(),
+        ))
+        .await;
+    assert!(
+        matches!(dup, Err(StorageError::Duplicate { field: "slug" })),
+        "[{}] {dup:?}",
+        backend()
+    );
     assert!(s.tenant_by_slug(&slug("nobody")).await.unwrap().is_none());
 }
 
@@ -30,39 +47,129 @@ async fn tenant_slugs_are_unique() {
 async fn users_are_scoped_to_their_tenant() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let a = s.create_tenant(storage::new_tenant(slug("a-co"), "A".into(), TimeZone::default())).await.unwrap();
-    let b = s.create_tenant(storage::new_tenant(slug("b-co"), "B".into(), TimeZone::default())).await.unwrap();
-    let user = s.create_user(a.id, storage::new_user(email("x@a.test"), "hash".into(), Role::Tech, true)).await.unwrap();
+    let a = s
+        .create_tenant(storage::new_tenant(
+            slug("a-co"),
+            "A".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
+    let b = s
+        .create_tenant(storage::new_tenant(
+            slug("b-co"),
+            "B".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
+    let user = s
+        .create_user(
+            a.id,
+            storage::new_user(email("x@a.test"), "hash".into(), Role::Tech, true),
+        )
+        .await
+        .unwrap();
     assert_eq!(s.user(a.id, user.id).await.unwrap().unwrap(), user);
     assert!(s.user(b.id, user.id).await.unwrap().is_none());
-    assert!(s.credentials(b.id, &email("x@a.test")).await.unwrap().is_none());
-    let (listed, total) = s.list_users(b.id, &UserFilter::default(), PageRequest::default()).await.unwrap();
+    assert!(
+        s.credentials(b.id, &email("x@a.test"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (listed, total) = s
+        .list_users(b.id, &UserFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
     assert!(listed.is_empty() && total == 0);
-    let patched = s.update_user(b.id, user.id, UserPatch { role: Some(Role::Admin), ..Default::default() }, Utc::now()).await.unwrap();
+    let patched = s
+        .update_user(
+            b.id,
+            user.id,
+            UserPatch {
+                role: Some(Role::Admin),
+                ..Default::default()
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     assert!(patched.is_none());
-    assert_eq!(s.user(a.id, user.id).await.unwrap().unwrap().role, Role::Tech);
+    assert_eq!(
+        s.user(a.id, user.id).await.unwrap().unwrap().role,
+        Role::Tech
+    );
 }
 
 #[tokio::test]
 async fn an_update_changes_only_the_given_fields() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s.create_tenant(storage::new_tenant(slug("acme"), "Acme".into(), TimeZone::default())).await.unwrap();
-    let user = s.create_user(t.id, storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true)).await.unwrap();
+    let t = s
+        .create_tenant(storage::new_tenant(
+            slug("acme"),
+            "Acme".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
+    let user = s
+        .create_user(
+            t.id,
+            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
+        )
+        .await
+        .unwrap();
     let later = Utc::now() + Duration::seconds(5);
-    let updated = s.update_user(t.id, user.id, UserPatch { role: Some(Role::Manager), ..Default::default() }, later).await.unwrap().unwrap();
-    assert_eq!((updated.role, updated.email.as_str(), updated.active), (Role::Manager, "x@acme.test", true));
+    let updated = s
+        .update_user(
+            t.id,
+            user.id,
+            UserPatch {
+                role: Some(Role::Manager),
+                ..Default::default()
+            },
+            later,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (updated.role, updated.email.as_str(), updated.active),
+        (Role::Manager, "x@acme.test", true)
+    );
     assert!(updated.updated_at > user.updated_at);
     assert_eq!(updated.created_at, user.created_at);
-    assert_eq!(s.credentials(t.id, &email("x@acme.test")).await.unwrap().unwrap().password_hash, "hash");
+    assert_eq!(
+        s.credentials(t.id, &email("x@acme.test"))
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "hash"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
     let app = TestApp::spawn().await;
     let s = app.storage.clone();
-    let t = s.create_tenant(storage::new_tenant(slug("acme"), "Acme".into(), TimeZone::default())).await.unwrap();
-    let user = s.create_user(t.id, storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true)).await.unwrap();
+    let t = s
+        .create_tenant(storage::new_tenant(
+            slug("acme"),
+            "Acme".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
+    let user = s
+        .create_user(
+            t.id,
+            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
+        )
+        .await
+        .unwrap();
     let session = SessionId::new();
     let now = Utc::now();
     s.create_session(NewSession {
@@ -79,7 +186,10 @@ async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
     let attempts: Vec<_> = (0..8u8)
         .map(|i| {
             let s = s.clone();
-            tokio::spawn(async move { s.rotate_refresh_token(&[1; 32], &[10 + i; 32], now + Duration::days(1), Utc::now()).await })
+            tokio::spawn(async move {
+                s.rotate_refresh_token(&[1; 32], &[10 + i; 32], now + Duration::days(1), Utc::now())
+                    .await
+            })
         })
         .collect();
     let mut rotated = 0;
@@ -93,7 +203,12 @@ async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
             RefreshOutcome::Rejected => panic!("[{}] a known token was rejected", backend()),
         }
     }
-    assert_eq!(rotated, 1, "[{}] exactly one concurrent refresh wins", backend());
+    assert_eq!(
+        rotated,
+        1,
+        "[{}] exactly one concurrent refresh wins",
+        backend()
+    );
     // The losers' presentation counted as reuse: the session is revoked.
     assert!(!s.principal(session).await.unwrap().unwrap().is_live());
 }
@@ -102,8 +217,21 @@ async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
 async fn an_expired_refresh_token_is_rejected_and_left_unspent() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s.create_tenant(storage::new_tenant(slug("acme"), "Acme".into(), TimeZone::default())).await.unwrap();
-    let user = s.create_user(t.id, storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true)).await.unwrap();
+    let t = s
+        .create_tenant(storage::new_tenant(
+            slug("acme"),
+            "Acme".into(),
+            TimeZone::default(),
+        ))
+        .await
+        .unwrap();
+    let user = s
+        .create_user(
+            t.id,
+            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
+        )
+        .await
+        .unwrap();
     let session = SessionId::new();
     let past = Utc::now() - Duration::days(2);
     s.create_session(NewSession {
@@ -116,9 +244,22 @@ async fn an_expired_refresh_token_is_rejected_and_left_unspent() {
     })
     .await
     .unwrap();
-    let outcome = s.rotate_refresh_token(&[2; 32], &[3; 32], Utc::now() + Duration::days(1), Utc::now()).await.unwrap();
+    let outcome = s
+        .rotate_refresh_token(
+            &[2; 32],
+            &[3; 32],
+            Utc::now() + Duration::days(1),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     assert_eq!(outcome, RefreshOutcome::Rejected);
     // Rejected, not reused: the session stays as it was.
     assert!(s.principal(session).await.unwrap().unwrap().is_live());
-    assert_eq!(s.rotate_refresh_token(&[3; 32], &[4; 32], Utc::now(), Utc::now()).await.unwrap(), RefreshOutcome::Rejected);
+    assert_eq!(
+        s.rotate_refresh_token(&[3; 32], &[4; 32], Utc::now(), Utc::now())
+            .await
+            .unwrap(),
+        RefreshOutcome::Rejected
+    );
 }

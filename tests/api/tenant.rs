@@ -27,13 +27,28 @@ async fn an_admin_renames_the_tenant_and_moves_its_time_zone() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let b = body(response).await;
-    assert_eq!((b["name"].as_str(), b["time_zone"].as_str()), (Some("Acme Live"), Some("America/Montreal")));
+    assert_eq!(
+        (b["name"].as_str(), b["time_zone"].as_str()),
+        (Some("Acme Live"), Some("America/Montreal"))
+    );
 
-    for (patch, field) in [(json!({"time_zone": "Mars/Olympus"}), "time_zone"), (json!({"name": "  "}), "name"), (json!({"slug": "x"}), "slug")] {
-        let response = app.request(Method::PATCH, "/api/v1/tenant", Some(&admin.access)).json(&patch).send().await.unwrap();
+    for (patch, field) in [
+        (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
+        (json!({"name": "  "}), "name"),
+        (json!({"slug": "x"}), "slug"),
+    ] {
+        let response = app
+            .request(Method::PATCH, "/api/v1/tenant", Some(&admin.access))
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
         let b = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
         assert_eq!(b["meta"]["field"], field);
     }
     let b = body(app.get("/api/v1/tenant", &admin.access).await).await;
-    assert_eq!(b["time_zone"], "America/Montreal", "a refused change leaves the tenant as it was");
+    assert_eq!(
+        b["time_zone"], "America/Montreal",
+        "a refused change leaves the tenant as it was"
+    );
 }

@@ -3,17 +3,33 @@
 use callsheet_e2e::{PASSWORD, TestApp, Vars, assert_error};
 use reqwest::StatusCode;
 
-const LIMITS: Vars = &[("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"), ("LOGIN_MAX_FAILURES_PER_IP", "6")];
+const LIMITS: Vars = &[
+    ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
+    ("LOGIN_MAX_FAILURES_PER_IP", "6"),
+];
 
 async fn an_account_is_locked_after_repeated_failures(app: TestApp) {
     let tenant = app.create_tenant("acme").await;
     for _ in 0..3 {
-        assert_error(app.login("acme", &tenant.admin_email, "wrong password").await, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
+        assert_error(
+            app.login("acme", &tenant.admin_email, "wrong password")
+                .await,
+            StatusCode::UNAUTHORIZED,
+            "AUTH_INVALID",
+        )
+        .await;
     }
     // Locked: even the right password is refused until the window ends.
     let response = app.login("acme", &tenant.admin_email, PASSWORD).await;
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=900).contains(&retry_after), "Retry-After {retry_after}");
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
     let b = assert_error(response, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
     assert_eq!(b["meta"]["retry_after_seconds"], retry_after);
 
@@ -22,19 +38,36 @@ async fn an_account_is_locked_after_repeated_failures(app: TestApp) {
         app.login("acme", "ghost@acme.test", "wrong password").await;
     }
     // The address has now failed 6 times: every account from it is locked.
-    assert_error(app.login("acme", "someone@acme.test", "x").await, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    assert_error(
+        app.login("acme", "someone@acme.test", "x").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+    )
+    .await;
 }
 
 async fn a_success_clears_the_accounts_failures(app: TestApp) {
     let tenant = app.create_tenant("acme").await;
     for _ in 0..2 {
-        app.login("acme", &tenant.admin_email, "wrong password").await;
+        app.login("acme", &tenant.admin_email, "wrong password")
+            .await;
     }
-    assert_eq!(app.login("acme", &tenant.admin_email, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("acme", &tenant.admin_email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     for _ in 0..2 {
-        app.login("acme", &tenant.admin_email, "wrong password").await;
+        app.login("acme", &tenant.admin_email, "wrong password")
+            .await;
     }
-    assert_eq!(app.login("acme", &tenant.admin_email, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("acme", &tenant.admin_email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -72,12 +105,18 @@ async fn with_redis_two_replicas_share_the_failure_count() {
     // A second server with its own connections to the same database and the same Redis
     // prefix: another replica, sharing nothing in process with the first.
     let tenant = first.create_tenant("acme").await;
-    let state = callsheet::app::AppState::connect((*first.state.config).clone()).await.unwrap();
-    let second = callsheet::app::Application::with_state(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let state = callsheet::app::AppState::connect((*first.state.config).clone())
+        .await
+        .unwrap();
+    let second = callsheet::app::Application::with_state(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let second_url = format!("http://{}", second.local_addr());
     tokio::spawn(second.run_until(std::future::pending()));
     for _ in 0..3 {
-        first.login("acme", &tenant.admin_email, "wrong password").await;
+        first
+            .login("acme", &tenant.admin_email, "wrong password")
+            .await;
     }
     let response = first
         .client

@@ -20,11 +20,17 @@ async fn an_admin_creates_a_user_who_can_then_log_in() {
     assert_eq!(created["email"], "ana@acme.test");
     assert_eq!(created["role"], "manager");
     assert_eq!(created["active"], true);
-    assert_eq!(location, format!("/api/v1/users/{}", created["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/v1/users/{}", created["id"].as_str().unwrap())
+    );
 
     let fetched = body(app.get(&location, &admin.access).await).await;
     assert_eq!(fetched, created);
-    assert_eq!(app.login("acme", "ana@acme.test", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("acme", "ana@acme.test", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -49,7 +55,11 @@ async fn a_duplicate_email_in_the_tenant_is_a_409_whatever_its_case() {
     // Renaming onto a taken email is refused the same way.
     let bob = app.create_user(&tenant, "bob@acme.test", Role::Tech).await;
     let response = app
-        .request(Method::PATCH, &format!("/api/v1/users/{bob}"), Some(&admin.access))
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/users/{bob}"),
+            Some(&admin.access),
+        )
         .json(&json!({"email": "ana@acme.test"}))
         .send()
         .await
@@ -63,16 +73,42 @@ async fn invalid_user_fields_are_named_in_the_error() {
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     let cases = [
-        (json!({"email": "nope", "password": PASSWORD, "role": "tech"}), "email"),
-        (json!({"email": "a@acme.test", "password": "short", "role": "tech"}), "password"),
-        (json!({"email": "a@acme.test", "password": PASSWORD, "role": "root"}), "role"),
-        (json!({"email": "a@acme.test", "password": PASSWORD}), "role"),
-        (json!({"email": 42, "password": PASSWORD, "role": "tech"}), "email"),
-        (json!({"email": "a@acme.test", "password": PASSWORD, "role": "tech", "is_admin": true}), "is_admin"),
-        (json!({"email": "a@acme.test", "password": PASSWORD, "role": "tech", "active": "yes"}), "active"),
+        (
+            json!({"email": "nope", "password": PASSWORD, "role": "tech"}),
+            "email",
+        ),
+        (
+            json!({"email": "a@acme.test", "password": "short", "role": "tech"}),
+            "password",
+        ),
+        (
+            json!({"email": "a@acme.test", "password": PASSWORD, "role": "root"}),
+            "role",
+        ),
+        (
+            json!({"email": "a@acme.test", "password": PASSWORD}),
+            "role",
+        ),
+        (
+            json!({"email": 42, "password": PASSWORD, "role": "tech"}),
+            "email",
+        ),
+        (
+            json!({"email": "a@acme.test", "password": PASSWORD, "role": "tech", "is_admin": true}),
+            "is_admin",
+        ),
+        (
+            json!({"email": "a@acme.test", "password": PASSWORD, "role": "tech", "active": "yes"}),
+            "active",
+        ),
     ];
     for (payload, field) in cases {
-        let response = app.request(Method::POST, "/api/v1/users", Some(&admin.access)).json(&payload).send().await.unwrap();
+        let response = app
+            .request(Method::POST, "/api/v1/users", Some(&admin.access))
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
         let b = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
         assert_eq!(b["meta"]["field"], field, "payload {payload}: {b}");
     }
@@ -92,11 +128,26 @@ async fn malformed_json_and_a_missing_content_type_are_refused_clearly() {
         .send()
         .await
         .unwrap();
-    let b = assert_error(malformed, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+    let b = assert_error(
+        malformed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
     assert_eq!(b["meta"]["field"], "body");
 
-    let text = app.request(Method::POST, "/api/v1/users", Some(&admin.access)).body("{}").send().await.unwrap();
-    assert_error(text, StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE").await;
+    let text = app
+        .request(Method::POST, "/api/v1/users", Some(&admin.access))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        text,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -105,7 +156,8 @@ async fn the_user_list_is_paginated_with_its_edges() {
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     for i in 0..4 {
-        app.create_user(&tenant, &format!("user{i}@acme.test"), Role::Tech).await;
+        app.create_user(&tenant, &format!("user{i}@acme.test"), Role::Tech)
+            .await;
     }
     // 5 users: the admin and user0..user3, ordered by email.
     let page = |q: &'static str| {
@@ -114,21 +166,51 @@ async fn the_user_list_is_paginated_with_its_edges() {
         async move { app.get(&format!("/api/v1/users{q}"), &token).await }
     };
     let first = body(page("").await).await;
-    assert_eq!((first["total"].as_u64(), first["page"].as_u64(), first["size"].as_u64()), (Some(5), Some(1), Some(50)));
+    assert_eq!(
+        (
+            first["total"].as_u64(),
+            first["page"].as_u64(),
+            first["size"].as_u64()
+        ),
+        (Some(5), Some(1), Some(50))
+    );
     assert_eq!(first["items"].as_array().unwrap().len(), 5);
 
     let second = body(page("?page=2&size=2").await).await;
-    let emails: Vec<&str> = second["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    let emails: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
     assert_eq!(emails, ["user1@acme.test", "user2@acme.test"]);
     let last = body(page("?page=3&size=2").await).await;
     assert_eq!(last["items"].as_array().unwrap().len(), 1);
     let beyond = body(page("?page=9&size=2").await).await;
-    assert_eq!((beyond["items"].as_array().unwrap().len(), beyond["total"].as_u64()), (0, Some(5)));
+    assert_eq!(
+        (
+            beyond["items"].as_array().unwrap().len(),
+            beyond["total"].as_u64()
+        ),
+        (0, Some(5))
+    );
     let max = body(page("?size=200").await).await;
     assert_eq!(max["size"], 200);
 
-    for (query, field) in [("?page=0", "page"), ("?size=0", "size"), ("?size=201", "size"), ("?page=-1", "page"), ("?page=x", "page"), ("?sort=email", "sort")] {
-        let b = assert_error(page(query).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+    for (query, field) in [
+        ("?page=0", "page"),
+        ("?size=0", "size"),
+        ("?size=201", "size"),
+        ("?page=-1", "page"),
+        ("?page=x", "page"),
+        ("?sort=email", "sort"),
+    ] {
+        let b = assert_error(
+            page(query).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERR",
+        )
+        .await;
         assert_eq!(b["meta"]["field"], field, "query {query}: {b}");
     }
 }
@@ -138,19 +220,31 @@ async fn the_user_list_filters_by_role_activity_and_email() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
-    app.create_user(&tenant, "light_1@acme.test", Role::Tech).await;
-    let sound = app.create_user(&tenant, "sound%1@acme.test", Role::Tech).await;
-    app.create_user(&tenant, "boss@acme.test", Role::Manager).await;
-    app.request(Method::PATCH, &format!("/api/v1/users/{sound}"), Some(&admin.access))
-        .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+    app.create_user(&tenant, "light_1@acme.test", Role::Tech)
+        .await;
+    let sound = app
+        .create_user(&tenant, "sound%1@acme.test", Role::Tech)
+        .await;
+    app.create_user(&tenant, "boss@acme.test", Role::Manager)
+        .await;
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/users/{sound}"),
+        Some(&admin.access),
+    )
+    .json(&json!({"active": false}))
+    .send()
+    .await
+    .unwrap();
 
     let total = |q: String| {
         let app = &app;
         let token = admin.access.clone();
-        async move { body(app.get(&format!("/api/v1/users{q}"), &token).await).await["total"].as_u64().unwrap() }
+        async move {
+            body(app.get(&format!("/api/v1/users{q}"), &token).await).await["total"]
+                .as_u64()
+                .unwrap()
+        }
     };
     assert_eq!(total("?role=tech".into()).await, 2);
     assert_eq!(total("?role=tech&active=true".into()).await, 1);
@@ -166,11 +260,17 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
-    let id = app.create_user(&tenant, "ana@acme.test", Role::Manager).await;
+    let id = app
+        .create_user(&tenant, "ana@acme.test", Role::Manager)
+        .await;
     let ana = app.login_ok("acme", "ana@acme.test").await;
 
     let response = app
-        .request(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&admin.access))
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&admin.access),
+        )
         .json(&json!({"active": false}))
         .send()
         .await
@@ -178,7 +278,12 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body(response).await["active"], false);
 
-    assert_error(app.login("acme", "ana@acme.test", PASSWORD).await, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
+    assert_error(
+        app.login("acme", "ana@acme.test", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "AUTH_INVALID",
+    )
+    .await;
     let refresh = app
         .request(Method::POST, "/api/v1/auth/refresh", None)
         .json(&json!({"refresh_token": ana.refresh}))
@@ -186,15 +291,27 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
         .await
         .unwrap();
     assert_error(refresh, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
-    assert_error(app.get("/api/v1/users", &ana.access).await, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
+    assert_error(
+        app.get("/api/v1/users", &ana.access).await,
+        StatusCode::UNAUTHORIZED,
+        "AUTH_INVALID",
+    )
+    .await;
 
     // Reactivated, the user logs in again.
-    app.request(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&admin.access))
-        .json(&json!({"active": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(app.login("acme", "ana@acme.test", PASSWORD).await.status(), StatusCode::OK);
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/users/{id}"),
+        Some(&admin.access),
+    )
+    .json(&json!({"active": true}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        app.login("acme", "ana@acme.test", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -202,15 +319,29 @@ async fn a_role_change_takes_effect_on_the_next_request() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
-    let id = app.create_user(&tenant, "ana@acme.test", Role::Manager).await;
+    let id = app
+        .create_user(&tenant, "ana@acme.test", Role::Manager)
+        .await;
     let ana = app.login_ok("acme", "ana@acme.test").await;
-    assert_eq!(app.get("/api/v1/users", &ana.access).await.status(), StatusCode::OK);
-    app.request(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&admin.access))
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
-    assert_error(app.get("/api/v1/users", &ana.access).await, StatusCode::FORBIDDEN, "AUTH_FORBIDDEN").await;
+    assert_eq!(
+        app.get("/api/v1/users", &ana.access).await.status(),
+        StatusCode::OK
+    );
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/users/{id}"),
+        Some(&admin.access),
+    )
+    .json(&json!({"role": "viewer"}))
+    .send()
+    .await
+    .unwrap();
+    assert_error(
+        app.get("/api/v1/users", &ana.access).await,
+        StatusCode::FORBIDDEN,
+        "AUTH_FORBIDDEN",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -221,15 +352,32 @@ async fn a_password_change_ends_the_users_sessions_and_takes_the_new_password() 
     let id = app.create_user(&tenant, "ana@acme.test", Role::Tech).await;
     let ana = app.login_ok("acme", "ana@acme.test").await;
     let response = app
-        .request(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&admin.access))
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&admin.access),
+        )
         .json(&json!({"password": "a brand new passphrase"}))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_error(app.get("/api/v1/auth/me", &ana.access).await, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
-    assert_eq!(app.login("acme", "ana@acme.test", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("acme", "ana@acme.test", "a brand new passphrase").await.status(), StatusCode::OK);
+    assert_error(
+        app.get("/api/v1/auth/me", &ana.access).await,
+        StatusCode::UNAUTHORIZED,
+        "AUTH_INVALID",
+    )
+    .await;
+    assert_eq!(
+        app.login("acme", "ana@acme.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("acme", "ana@acme.test", "a brand new passphrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -237,17 +385,27 @@ async fn an_admin_cannot_deactivate_or_demote_themselves() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
-    let me = body(app.get("/api/v1/auth/me", &admin.access).await).await["id"].as_str().unwrap().to_owned();
+    let me = body(app.get("/api/v1/auth/me", &admin.access).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for patch in [json!({"active": false}), json!({"role": "manager"})] {
         let response = app
-            .request(Method::PATCH, &format!("/api/v1/users/{me}"), Some(&admin.access))
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/users/{me}"),
+                Some(&admin.access),
+            )
             .json(&patch)
             .send()
             .await
             .unwrap();
         assert_error(response, StatusCode::CONFLICT, "SELF_LOCKOUT").await;
     }
-    assert_eq!(app.get("/api/v1/users", &admin.access).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/users", &admin.access).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -263,7 +421,12 @@ async fn a_user_of_one_tenant_never_sees_another_tenants_users() {
     assert_eq!(listed["items"][0]["email"], "admin@other.test");
 
     let path = format!("/api/v1/users/{acme_user}");
-    let b = assert_error(app.get(&path, &other_admin.access).await, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
+    let b = assert_error(
+        app.get(&path, &other_admin.access).await,
+        StatusCode::NOT_FOUND,
+        "ENTITY_NOT_FOUND",
+    )
+    .await;
     assert!(!b.to_string().contains("ana@acme.test"));
     let patch = app
         .request(Method::PATCH, &path, Some(&other_admin.access))
@@ -274,7 +437,10 @@ async fn a_user_of_one_tenant_never_sees_another_tenants_users() {
     assert_error(patch, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
     // Unchanged in its own tenant.
     let acme_admin = app.login_ok("acme", &acme.admin_email).await;
-    assert_eq!(body(app.get(&path, &acme_admin.access).await).await["role"], "tech");
+    assert_eq!(
+        body(app.get(&path, &acme_admin.access).await).await["role"],
+        "tech"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +449,17 @@ async fn unknown_and_malformed_user_ids_are_refused() {
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     let unknown = format!("/api/v1/users/{}", uuid::Uuid::now_v7());
-    assert_error(app.get(&unknown, &admin.access).await, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
-    let b = assert_error(app.get("/api/v1/users/not-a-uuid", &admin.access).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+    assert_error(
+        app.get(&unknown, &admin.access).await,
+        StatusCode::NOT_FOUND,
+        "ENTITY_NOT_FOUND",
+    )
+    .await;
+    let b = assert_error(
+        app.get("/api/v1/users/not-a-uuid", &admin.access).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
     assert_eq!(b["meta"]["field"], "path");
 }

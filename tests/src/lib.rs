@@ -55,7 +55,11 @@ impl Drop for TempDir {
 
 /// Which backend this run uses, for test names in failure messages.
 pub fn backend() -> &'static str {
-    if std::env::var("CALLSHEET_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" }
+    if std::env::var("CALLSHEET_TEST_POSTGRES_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 impl TestApp {
@@ -103,13 +107,17 @@ impl TestApp {
         .collect();
         env.insert("DATABASE_URL".into(), database_url);
         if with_redis {
-            env.insert("REDIS_URL".into(), std::env::var("CALLSHEET_TEST_REDIS_URL").expect("checked by the caller"));
+            env.insert(
+                "REDIS_URL".into(),
+                std::env::var("CALLSHEET_TEST_REDIS_URL").expect("checked by the caller"),
+            );
             env.insert("REDIS_PREFIX".into(), format!("callsheet-test-{id}"));
         }
         for (k, v) in vars {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
+        let config =
+            Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
         callsheet::telemetry::init(config.env);
         let app = Application::build(config).await.expect("the server starts");
         let address = format!("http://{}", app.local_addr());
@@ -120,7 +128,10 @@ impl TestApp {
         }));
         Self {
             address,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             storage: state.storage.clone(),
             state,
             shutdown: Some(tx),
@@ -135,10 +146,22 @@ impl TestApp {
     /// Creates a tenant whose admin is `admin@<slug>.test`.
     pub async fn create_tenant(&self, slug: &str) -> Tenant {
         let admin_email = format!("admin@{slug}.test");
-        let spec = TenantSpec::parse(slug, &format!("Tenant {slug}"), "Europe/Paris", &admin_email, PASSWORD)
-            .expect("valid tenant");
-        let created = provision::create_tenant(&self.storage, spec).await.expect("tenant created");
-        Tenant { id: created.tenant.id, slug: slug.to_owned(), admin_email }
+        let spec = TenantSpec::parse(
+            slug,
+            &format!("Tenant {slug}"),
+            "Europe/Paris",
+            &admin_email,
+            PASSWORD,
+        )
+        .expect("valid tenant");
+        let created = provision::create_tenant(&self.storage, spec)
+            .await
+            .expect("tenant created");
+        Tenant {
+            id: created.tenant.id,
+            slug: slug.to_owned(),
+            admin_email,
+        }
     }
 
     /// Creates a user through the API (as the tenant's admin) and returns its id.
@@ -160,7 +183,16 @@ impl TestApp {
             return self.login_ok(&tenant.slug, &tenant.admin_email).await;
         }
         let email = format!("{}@{}.test", role.as_str(), tenant.slug);
-        if self.storage.credentials(tenant.id, &callsheet::domain::Email::parse(&email).expect("email")).await.expect("db").is_none() {
+        if self
+            .storage
+            .credentials(
+                tenant.id,
+                &callsheet::domain::Email::parse(&email).expect("email"),
+            )
+            .await
+            .expect("db")
+            .is_none()
+        {
             self.create_user(tenant, &email, role).await;
         }
         self.login_ok(&tenant.slug, &email).await
@@ -181,12 +213,20 @@ impl TestApp {
         let b = body(response).await;
         Tokens {
             access: b["access_token"].as_str().expect("access_token").to_owned(),
-            refresh: b["refresh_token"].as_str().expect("refresh_token").to_owned(),
+            refresh: b["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
         }
     }
 
     /// A request builder with the bearer token set when given.
-    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         let builder = self.client.request(method, self.url(path));
         match token {
             Some(t) => builder.bearer_auth(t),
@@ -195,7 +235,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.request(Method::GET, path, Some(token)).send().await.expect("request")
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -209,9 +252,14 @@ impl Drop for TestApp {
             // thread with its own runtime removes the database.
             let (admin_url, name) = (admin_url.clone(), name.clone());
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
-                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
+                    if let Ok(mut conn) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                    {
                         let _ = sqlx::Executor::execute(
                             &mut conn,
                             format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
@@ -227,7 +275,9 @@ impl Drop for TestApp {
 
 /// The URL of another database on the same server.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(q) => format!("{base}/{name}?{q}"),
@@ -257,11 +307,21 @@ pub async fn body(response: Response) -> Value {
 /// Asserts a standard error response and returns its body.
 pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
     let actual = response.status();
-    let request_id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap_or_default().to_owned());
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
     let b = body(response).await;
     assert_eq!(actual, status, "[{}] body: {b}", backend());
     assert_eq!(b["code"], code, "[{}] body: {b}", backend());
-    assert!(b["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail missing: {b}");
-    assert_eq!(b["meta"]["request_id"].as_str().map(str::to_owned), request_id, "meta.request_id: {b}");
+    assert!(
+        b["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "detail missing: {b}"
+    );
+    assert_eq!(
+        b["meta"]["request_id"].as_str().map(str::to_owned),
+        request_id,
+        "meta.request_id: {b}"
+    );
     b
 }

@@ -28,7 +28,10 @@ fn main() -> ExitCode {
 
 /// The workspace root, whatever directory the task is started from.
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_owned()
 }
 
 /// The generated documents are checked by tests that print the expected content; setting
@@ -41,8 +44,20 @@ fn regenerate(what: &str) -> Result<(), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root())
         .env("CALLSHEET_UPDATE_DOCS", "1")
-        .args(["test", "--quiet", "--package", "callsheet", "--lib", "--", test])
+        .args([
+            "test",
+            "--quiet",
+            "--package",
+            "callsheet",
+            "--lib",
+            "--",
+            test,
+        ])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("regenerating {what} failed")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("regenerating {what} failed"))
+    }
 }

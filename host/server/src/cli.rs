@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{shutdown_signal, Application};
+use crate::app::{Application, shutdown_signal};
 use crate::config::Config;
 use crate::provision::{self, TenantSpec};
 use crate::{storage, telemetry};
@@ -17,7 +17,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default).
-    Serve,
+    Serve {
+        /// Create the demo tenant first (idempotent), for trying the server.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create the demo tenant (idempotent) and print its login.
@@ -51,9 +55,13 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
     telemetry::init(config.env);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
             let app = Application::build(config).await?;
+            if demo {
+                provision::ensure_demo(&app.state().storage).await?;
+                print_demo_login();
+            }
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {
@@ -63,26 +71,50 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo => {
             let storage = storage::connect(config.database_url.as_deref()).await?;
             let demo = provision::ensure_demo(&storage).await?;
-            let verb = if demo.created { "created" } else { "already present" };
+            let verb = if demo.created {
+                "created"
+            } else {
+                "already present"
+            };
             #[allow(clippy::print_stdout)] // the command's whole purpose is this output
             {
                 println!("Demo tenant {verb}.");
                 println!("  tenant:   {}", demo.tenant.slug);
                 println!("  email:    {}", demo.admin.email);
                 println!("  password: {}", provision::DEMO_ADMIN_PASSWORD);
-                println!("WARNING: these credentials are public. Use the demo tenant for trying callsheet only;");
+                println!(
+                    "WARNING: these credentials are public. Use the demo tenant for trying callsheet only;"
+                );
                 println!("         never create it on a server that holds real data.");
             }
         }
-        Command::Tenant(TenantCommand::Create { slug, name, time_zone, admin_email, admin_password }) => {
+        Command::Tenant(TenantCommand::Create {
+            slug,
+            name,
+            time_zone,
+            admin_email,
+            admin_password,
+        }) => {
             let storage = storage::connect(config.database_url.as_deref()).await?;
             let spec = TenantSpec::parse(&slug, &name, &time_zone, &admin_email, &admin_password)?;
             let created = provision::create_tenant(&storage, spec).await?;
             #[allow(clippy::print_stdout)]
             {
-                println!("Tenant `{}` created with admin {}.", created.tenant.slug, created.admin.email);
+                println!(
+                    "Tenant `{}` created with admin {}.",
+                    created.tenant.slug, created.admin.email
+                );
             }
         }
     }
     Ok(())
+}
+
+#[allow(clippy::print_stdout)] // printed for the person who asked for the demo
+fn print_demo_login() {
+    println!("  tenant:   {}", provision::DEMO_TENANT);
+    println!("  email:    {}", provision::DEMO_ADMIN_EMAIL);
+    println!("  password: {}", provision::DEMO_ADMIN_PASSWORD);
+    println!("WARNING: these credentials are public. Use the demo tenant for trying callsheet only;");
+    println!("         never create it on a server that holds real data.");
 }

@@ -87,7 +87,9 @@ pub enum ConfigError {
         "JWT_SECRET is {0} characters long; with APP_ENV=prod it must be at least {MIN_PROD_JWT_SECRET_LEN}"
     )]
     ShortJwtSecret(usize),
-    #[error("JWT_SECRET is the example value from .env.example; with APP_ENV=prod set a random secret")]
+    #[error(
+        "JWT_SECRET is the example value from .env.example; with APP_ENV=prod set a random secret"
+    )]
     ExampleJwtSecret,
 }
 
@@ -102,13 +104,20 @@ impl Config {
 
     /// Builds a configuration from any variable source; tests pass a map.
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let env = match get("APP_ENV").as_deref() {
             None | Some("dev") | Some("development") => AppEnv::Dev,
             Some("test") => AppEnv::Test,
             Some("prod") | Some("production") => AppEnv::Prod,
             Some(other) => {
-                return Err(invalid("APP_ENV", format!("`{other}` is not one of dev, test, prod")));
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("`{other}` is not one of dev, test, prod"),
+                ));
             }
         };
         let jwt_secret = match (env, get("JWT_SECRET")) {
@@ -124,7 +133,8 @@ impl Config {
             // no setup; tokens simply do not survive a restart.
             (_, None) => SecretString::from(random_secret()),
         };
-        let login_window = Duration::from_secs(parse_or("LOGIN_THROTTLE_WINDOW_SECONDS", &get, 900)?);
+        let login_window =
+            Duration::from_secs(parse_or("LOGIN_THROTTLE_WINDOW_SECONDS", &get, 900)?);
         Ok(Self {
             env,
             host: parse_or("APP_HOST", &get, IpAddr::from([127, 0, 0, 1]))?,
@@ -133,12 +143,20 @@ impl Config {
             redis_url: get("REDIS_URL").map(SecretString::from),
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "callsheet".to_owned()),
             jwt_secret,
-            jwt_expire: minutes(parse_or("JWT_EXPIRE_MINUTES", &get, 60)?, "JWT_EXPIRE_MINUTES")?,
+            jwt_expire: minutes(
+                parse_or("JWT_EXPIRE_MINUTES", &get, 60)?,
+                "JWT_EXPIRE_MINUTES",
+            )?,
             refresh_expire: Duration::from_secs(
                 24 * 3600 * parse_or::<u64>("REFRESH_EXPIRE_DAYS", &get, 30)?,
             ),
             cors_origins: get("CORS_ORIGINS")
-                .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             hsts: parse_or("HSTS", &get, false)?,
             trust_proxy: parse_or("TRUST_PROXY_HEADERS", &get, false)?,
@@ -183,7 +201,9 @@ where
 {
     match get(name) {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|e| invalid(name, format!("`{raw}`: {e}"))),
+        Some(raw) => raw
+            .parse()
+            .map_err(|e| invalid(name, format!("`{raw}`: {e}"))),
     }
 }
 
@@ -208,8 +228,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -225,7 +247,10 @@ mod tests {
 
     #[test]
     fn prod_refuses_a_missing_short_or_example_secret() {
-        assert_eq!(config(&[("APP_ENV", "prod")]).unwrap_err(), ConfigError::MissingJwtSecret);
+        assert_eq!(
+            config(&[("APP_ENV", "prod")]).unwrap_err(),
+            ConfigError::MissingJwtSecret
+        );
         assert_eq!(
             config(&[("APP_ENV", "prod"), ("JWT_SECRET", "short")]).unwrap_err(),
             ConfigError::ShortJwtSecret(5)
@@ -235,7 +260,12 @@ mod tests {
             ConfigError::ExampleJwtSecret
         );
         let long = "x".repeat(MIN_PROD_JWT_SECRET_LEN);
-        assert_eq!(config(&[("APP_ENV", "prod"), ("JWT_SECRET", &long)]).unwrap().env, AppEnv::Prod);
+        assert_eq!(
+            config(&[("APP_ENV", "prod"), ("JWT_SECRET", &long)])
+                .unwrap()
+                .env,
+            AppEnv::Prod
+        );
     }
 
     #[test]
@@ -248,7 +278,12 @@ mod tests {
         ])
         .unwrap();
         let debug = format!("{c:?}");
-        for secret in ["super-secret-jwt-value", "hunter2", "smtp-pass-value", "telegram-token-value"] {
+        for secret in [
+            "super-secret-jwt-value",
+            "hunter2",
+            "smtp-pass-value",
+            "telegram-token-value",
+        ] {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");
         }
     }

@@ -2,17 +2,17 @@
 //!
 //! The host server. Its parts, from the edge inwards:
 //!
-//! - [`cli`]: the `callsheet` command (`serve`, `migrate`, `demo`, `tenant create`);
-//! - [`config`]: the environment, checked once at start-up;
-//! - [`app`]: builds the state, binds the listener, serves until shutdown;
-//! - [`http`]: the REST API under `/api/v1`, one module per resource, with the error
+//! - [`cli`] - the `callsheet` command (`serve`, `migrate`, `demo`, `tenant create`);
+//! - [`config`] - the environment, checked once at start-up;
+//! - [`app`] - builds the state, binds the listener, serves until shutdown;
+//! - [`http`] - the REST API under `/api/v1`, one module per resource, with the error
 //!   shape, extractors and middleware shared by all;
-//! - [`rbac`]: the permission matrix, the only place roles are tested;
-//! - [`auth`]: passwords, JWTs, refresh tokens, login throttling;
-//! - [`domain`]: value types that cannot hold invalid values;
-//! - [`storage`]: the storage trait and its SQLite and PostgreSQL implementations;
-//! - [`provision`]: creating tenants and the demo tenant;
-//! - [`telemetry`]: logs.
+//! - [`rbac`] - the permission matrix, the only place roles are tested;
+//! - [`auth`] - passwords, JWTs, refresh tokens, login throttling;
+//! - [`domain`] - value types that cannot hold invalid values;
+//! - [`storage`] - the storage trait and its SQLite and PostgreSQL implementations;
+//! - [`provision`] - creating tenants and the demo tenant;
+//! - [`telemetry`] - logs.
 //!
 //! `docs/architecture.md` draws the whole.
 
@@ -26,3 +26,6 @@ pub mod provision;
 pub mod rbac;
 pub mod storage;
 pub mod telemetry;
+
+#[cfg(test)]
+mod docs_check;

@@ -43,11 +43,25 @@ pub struct TenantSpec {
 }
 
 impl TenantSpec {
-    pub fn parse(slug: &str, name: &str, time_zone: &str, email: &str, password: &str) -> Result<Self, ProvisionError> {
-        let invalid = |field| move |e: crate::domain::InvalidValue| ProvisionError::Invalid { field, reason: e.reason };
+    pub fn parse(
+        slug: &str,
+        name: &str,
+        time_zone: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Self, ProvisionError> {
+        let invalid = |field| {
+            move |e: crate::domain::InvalidValue| ProvisionError::Invalid {
+                field,
+                reason: e.reason,
+            }
+        };
         let name = name.trim();
         if name.is_empty() {
-            return Err(ProvisionError::Invalid { field: "name", reason: "must not be empty".into() });
+            return Err(ProvisionError::Invalid {
+                field: "name",
+                reason: "must not be empty".into(),
+            });
         }
         Ok(Self {
             slug: TenantSlug::parse(slug).map_err(invalid("slug"))?,
@@ -60,19 +74,39 @@ impl TenantSpec {
 }
 
 /// Creates the tenant and its admin; refuses an existing slug.
-pub async fn create_tenant(storage: &DynStorage, spec: TenantSpec) -> Result<Provisioned, ProvisionError> {
+pub async fn create_tenant(
+    storage: &DynStorage,
+    spec: TenantSpec,
+) -> Result<Provisioned, ProvisionError> {
     if storage.tenant_by_slug(&spec.slug).await?.is_some() {
         return Err(ProvisionError::TenantExists(spec.slug.to_string()));
     }
-    let tenant = storage.create_tenant(storage::new_tenant(spec.slug, spec.name, spec.time_zone)).await?;
+    let tenant = storage
+        .create_tenant(storage::new_tenant(spec.slug, spec.name, spec.time_zone))
+        .await?;
     let hash = password::hash(spec.admin_password).await?;
-    let admin = storage.create_user(tenant.id, storage::new_user(spec.admin_email, hash, Role::Admin, true)).await?;
-    Ok(Provisioned { tenant, admin, created: true })
+    let admin = storage
+        .create_user(
+            tenant.id,
+            storage::new_user(spec.admin_email, hash, Role::Admin, true),
+        )
+        .await?;
+    Ok(Provisioned {
+        tenant,
+        admin,
+        created: true,
+    })
 }
 
 /// Makes sure the demo tenant and its admin exist; running it again changes nothing.
 pub async fn ensure_demo(storage: &DynStorage) -> Result<Provisioned, ProvisionError> {
-    let spec = TenantSpec::parse(DEMO_TENANT, "Demo Festival", "Europe/Paris", DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)?;
+    let spec = TenantSpec::parse(
+        DEMO_TENANT,
+        "Demo Festival",
+        "Europe/Paris",
+        DEMO_ADMIN_EMAIL,
+        DEMO_ADMIN_PASSWORD,
+    )?;
     let Some(tenant) = storage.tenant_by_slug(&spec.slug).await? else {
         return create_tenant(storage, spec).await;
     };
@@ -80,8 +114,17 @@ pub async fn ensure_demo(storage: &DynStorage) -> Result<Provisioned, ProvisionE
         Some(existing) => existing.user,
         None => {
             let hash = password::hash(spec.admin_password).await?;
-            storage.create_user(tenant.id, storage::new_user(spec.admin_email, hash, Role::Admin, true)).await?
+            storage
+                .create_user(
+                    tenant.id,
+                    storage::new_user(spec.admin_email, hash, Role::Admin, true),
+                )
+                .await?
         }
     };
-    Ok(Provisioned { tenant, admin, created: false })
+    Ok(Provisioned {
+        tenant,
+        admin,
+        created: false,
+    })
 }

@@ -47,7 +47,11 @@ use Role::{Admin, Manager, Tech, Viewer};
 
 /// Who may do what. A pair that is absent is allowed to nobody.
 pub const MATRIX: &[(Resource, Action, &[Role])] = &[
-    (Resource::Tenant, Action::Read, &[Admin, Manager, Tech, Viewer]),
+    (
+        Resource::Tenant,
+        Action::Read,
+        &[Admin, Manager, Tech, Viewer],
+    ),
     (Resource::Tenant, Action::Update, &[Admin]),
     // Managers see the accounts (to link technicians and approvers) but only admins
     // create accounts or change roles: granting rights stays with the admins.
@@ -58,7 +62,9 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
 
 /// Whether `role` may perform `action` on `resource`.
 pub fn allows(role: Role, resource: Resource, action: Action) -> bool {
-    MATRIX.iter().any(|(r, a, roles)| *r == resource && *a == action && roles.contains(&role))
+    MATRIX
+        .iter()
+        .any(|(r, a, roles)| *r == resource && *a == action && roles.contains(&role))
 }
 
 /// A (resource, action) pair known at compile time, for the `Allowed<P>` extractor.
@@ -96,7 +102,11 @@ pub fn markdown_table() -> String {
     for (resource, action, _) in MATRIX {
         out.push_str(&format!("| {} | {} |", resource.as_str(), action.as_str()));
         for role in Role::ALL {
-            out.push_str(if allows(role, *resource, *action) { " yes |" } else { " - |" });
+            out.push_str(if allows(role, *resource, *action) {
+                " yes |"
+            } else {
+                " - |"
+            });
         }
         out.push('\n');
     }
@@ -124,18 +134,27 @@ mod tests {
         for (resource, action, _) in MATRIX {
             assert!(allows(Admin, *resource, *action));
             if *action != Action::Read {
-                assert!(!allows(Viewer, *resource, *action), "{}:{}", resource.as_str(), action.as_str());
+                assert!(
+                    !allows(Viewer, *resource, *action),
+                    "{}:{}",
+                    resource.as_str(),
+                    action.as_str()
+                );
             }
         }
     }
 
+    /// `CALLSHEET_UPDATE_DOCS=1` (or `cargo xtask permissions`) rewrites the document.
     #[test]
     fn the_permission_document_matches_the_matrix() {
-        let doc = include_str!("../../../docs/permissions.md");
-        assert!(
-            doc.contains(&markdown_table()),
-            "docs/permissions.md is stale; replace its table with:\n{}",
-            markdown_table()
+        crate::docs_check::check_generated(
+            "docs/permissions.md",
+            &format!(
+                "{}{}{}",
+                crate::docs_check::PERMISSIONS_HEAD,
+                markdown_table(),
+                crate::docs_check::PERMISSIONS_TAIL
+            ),
         );
     }
 }

@@ -13,10 +13,16 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=info";
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing),
 /// which tests rely on.
 pub fn init(env: AppEnv) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match env {
-        AppEnv::Prod => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
+        AppEnv::Prod => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
         AppEnv::Dev | AppEnv::Test => builder.try_init(),
     };
 }

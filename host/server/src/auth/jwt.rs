@@ -40,7 +40,9 @@ pub struct JwtKeys {
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("JwtKeys")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,7 +60,12 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         validation.leeway = 5;
-        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation, ttl }
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            ttl,
+        }
     }
 
     /// Lifetime of the tokens this issues.
@@ -93,7 +100,10 @@ mod tests {
     use base64::Engine as _;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(&SecretString::from("test-secret-test-secret-test-secret"), Duration::from_secs(60))
+        JwtKeys::new(
+            &SecretString::from("test-secret-test-secret-test-secret"),
+            Duration::from_secs(60),
+        )
     }
 
     #[test]
@@ -101,18 +111,30 @@ mod tests {
         let keys = keys();
         let (u, t, s) = (UserId::new(), TenantId::new(), SessionId::new());
         let claims = keys.verify(&keys.issue(u, t, Role::Manager, s)).unwrap();
-        assert_eq!((claims.sub, claims.tid, claims.role, claims.sid), (u, t, Role::Manager, s));
+        assert_eq!(
+            (claims.sub, claims.tid, claims.role, claims.sid),
+            (u, t, Role::Manager, s)
+        );
         assert_eq!(claims.exp - claims.iat, 60);
     }
 
     #[test]
     fn tokens_signed_with_another_key_or_no_algorithm_are_refused() {
-        let token = keys().issue(UserId::new(), TenantId::new(), Role::Admin, SessionId::new());
-        let other = JwtKeys::new(&SecretString::from("another-secret-another-secret-xx"), Duration::from_secs(60));
+        let token = keys().issue(
+            UserId::new(),
+            TenantId::new(),
+            Role::Admin,
+            SessionId::new(),
+        );
+        let other = JwtKeys::new(
+            &SecretString::from("another-secret-another-secret-xx"),
+            Duration::from_secs(60),
+        );
         assert!(other.verify(&token).is_err());
 
         let payload = token.split('.').nth(1).unwrap();
-        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"none","typ":"JWT"}"#);
         assert!(keys().verify(&format!("{none_header}.{payload}.")).is_err());
     }
 }

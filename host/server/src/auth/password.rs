@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::domain::Password;
 
@@ -11,7 +11,8 @@ use crate::domain::Password;
 /// unknown account and a wrong password take the same time (no account enumeration by
 /// timing).
 static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_now(&Password::parse("decoy-password-never-valid").expect("valid decoy")).expect("decoy hash")
+    hash_now(&Password::parse("decoy-password-never-valid").expect("valid decoy"))
+        .expect("decoy hash")
 });
 
 /// Errors are internal: hashing only fails on impossible parameters.
@@ -48,7 +49,9 @@ pub async fn verify(candidate: String, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&phc) else {
             return false;
         };
-        let matches = hasher().verify_password(candidate.as_bytes(), &parsed).is_ok();
+        let matches = hasher()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok();
         matches && stored_is_real
     })
     .await
@@ -66,7 +69,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let stored = hash(Password::parse("correct horse").unwrap()).await.unwrap();
+        let stored = hash(Password::parse("correct horse").unwrap())
+            .await
+            .unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
         assert!(verify("correct horse".into(), Some(stored.clone())).await);
         assert!(!verify("wrong horse!".into(), Some(stored)).await);

@@ -50,7 +50,10 @@ impl FailureCounter for MemoryCounter {
     async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
         let now = Instant::now();
         let entries = self.entries.lock().expect("throttle map poisoned");
-        Ok(entries.get(key).filter(|(_, until)| *until > now).map(|(n, until)| (*n, *until - now)))
+        Ok(entries
+            .get(key)
+            .filter(|(_, until)| *until > now)
+            .map(|(n, until)| (*n, *until - now)))
     }
 
     async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError> {
@@ -68,7 +71,10 @@ impl FailureCounter for MemoryCounter {
     }
 
     async fn clear(&self, key: &str) -> Result<(), ThrottleError> {
-        self.entries.lock().expect("throttle map poisoned").remove(key);
+        self.entries
+            .lock()
+            .expect("throttle map poisoned")
+            .remove(key);
         Ok(())
     }
 }
@@ -82,13 +88,18 @@ pub struct RedisCounter {
 
 impl std::fmt::Debug for RedisCounter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisCounter").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisCounter")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
 impl RedisCounter {
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
-        Self { conn, prefix: format!("{prefix}:throttle:") }
+        Self {
+            conn,
+            prefix: format!("{prefix}:throttle:"),
+        }
     }
 }
 
@@ -96,8 +107,11 @@ impl RedisCounter {
 impl FailureCounter for RedisCounter {
     async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
         let key = format!("{}{key}", self.prefix);
-        let (count, ttl_ms): (Option<u32>, i64) =
-            redis::pipe().get(&key).pttl(&key).query_async(&mut self.conn.clone()).await?;
+        let (count, ttl_ms): (Option<u32>, i64) = redis::pipe()
+            .get(&key)
+            .pttl(&key)
+            .query_async(&mut self.conn.clone())
+            .await?;
         Ok(match count {
             Some(n) if ttl_ms > 0 => Some((n, Duration::from_millis(ttl_ms.unsigned_abs()))),
             _ => None,
@@ -123,7 +137,10 @@ impl FailureCounter for RedisCounter {
 
     async fn clear(&self, key: &str) -> Result<(), ThrottleError> {
         let key = format!("{}{key}", self.prefix);
-        redis::cmd("DEL").arg(&key).query_async::<()>(&mut self.conn.clone()).await?;
+        redis::cmd("DEL")
+            .arg(&key)
+            .query_async::<()>(&mut self.conn.clone())
+            .await?;
         Ok(())
     }
 }
@@ -144,7 +161,10 @@ pub struct AttemptKeys {
 
 impl AttemptKeys {
     pub fn new(tenant: &TenantSlug, email: &Email, ip: IpAddr) -> Self {
-        Self { account: format!("login:account:{tenant}:{email}"), address: format!("login:ip:{ip}") }
+        Self {
+            account: format!("login:account:{tenant}:{email}"),
+            address: format!("login:ip:{ip}"),
+        }
     }
 }
 
@@ -207,7 +227,11 @@ mod tests {
     }
 
     fn keys(email: &str, ip: [u8; 4]) -> AttemptKeys {
-        AttemptKeys::new(&TenantSlug::parse("demo").unwrap(), &Email::parse(email).unwrap(), IpAddr::from(ip))
+        AttemptKeys::new(
+            &TenantSlug::parse("demo").unwrap(),
+            &Email::parse(email).unwrap(),
+            IpAddr::from(ip),
+        )
     }
 
     #[tokio::test]
@@ -220,7 +244,10 @@ mod tests {
         }
         t.record_failure(&k).await;
         let left = t.locked_for(&k).await.expect("locked after 3 failures");
-        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(55), "{left:?}");
+        assert!(
+            left <= Duration::from_secs(60) && left > Duration::from_secs(55),
+            "{left:?}"
+        );
         t.record_success(&k).await;
         assert!(t.locked_for(&k).await.is_none());
     }
@@ -230,16 +257,36 @@ mod tests {
         let t = throttle(100, 2);
         t.record_failure(&keys("a@x.test", [10, 0, 0, 2])).await;
         t.record_failure(&keys("b@x.test", [10, 0, 0, 2])).await;
-        assert!(t.locked_for(&keys("c@x.test", [10, 0, 0, 2])).await.is_some());
-        assert!(t.locked_for(&keys("c@x.test", [10, 0, 0, 3])).await.is_none());
+        assert!(
+            t.locked_for(&keys("c@x.test", [10, 0, 0, 2]))
+                .await
+                .is_some()
+        );
+        assert!(
+            t.locked_for(&keys("c@x.test", [10, 0, 0, 3]))
+                .await
+                .is_none()
+        );
     }
 
     #[tokio::test]
     async fn an_expired_window_starts_again() {
         let counter = MemoryCounter::default();
-        assert_eq!(counter.increment("k", Duration::from_millis(1)).await.unwrap(), 1);
+        assert_eq!(
+            counter
+                .increment("k", Duration::from_millis(1))
+                .await
+                .unwrap(),
+            1
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert!(counter.get("k").await.unwrap().is_none());
-        assert_eq!(counter.increment("k", Duration::from_secs(60)).await.unwrap(), 1);
+        assert_eq!(
+            counter
+                .increment("k", Duration::from_secs(60))
+                .await
+                .unwrap(),
+            1
+        );
     }
 }

@@ -12,7 +12,7 @@ mod tenant;
 
 pub use email::Email;
 pub use ids::{SessionId, TenantId, UserId};
-pub use page::{Page, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;
 pub use role::Role;
 pub use tenant::{TenantSlug, TimeZone};
@@ -26,6 +26,8 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub fn new(reason: impl Into<String>) -> Self {
-        Self { reason: reason.into() }
+        Self {
+            reason: reason.into(),
+        }
     }
 }

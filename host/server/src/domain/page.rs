@@ -21,7 +21,10 @@ impl PageRequest {
             return Err(("page", InvalidValue::new("must be at least 1")));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(("size", InvalidValue::new(format!("must be between 1 and {MAX_PAGE_SIZE}"))));
+            return Err((
+                "size",
+                InvalidValue::new(format!("must be between 1 and {MAX_PAGE_SIZE}")),
+            ));
         }
         Ok(Self { page, size })
     }
@@ -45,7 +48,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, size: DEFAULT_PAGE_SIZE }
+        Self {
+            page: 1,
+            size: DEFAULT_PAGE_SIZE,
+        }
     }
 }
 
@@ -61,11 +67,21 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: u64, request: PageRequest) -> Self {
-        Self { items, total, page: request.page, size: request.size }
+        Self {
+            items,
+            total,
+            page: request.page,
+            size: request.size,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page, size: self.size }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            size: self.size,
+        }
     }
 }
 
@@ -75,11 +91,19 @@ mod tests {
 
     #[test]
     fn page_bounds() {
-        assert_eq!(PageRequest::new(None, None).unwrap(), PageRequest::default());
+        assert_eq!(
+            PageRequest::new(None, None).unwrap(),
+            PageRequest::default()
+        );
         assert_eq!(PageRequest::new(Some(3), Some(10)).unwrap().offset(), 20);
         assert_eq!(PageRequest::new(Some(0), None).unwrap_err().0, "page");
         assert_eq!(PageRequest::new(None, Some(0)).unwrap_err().0, "size");
-        assert_eq!(PageRequest::new(None, Some(MAX_PAGE_SIZE + 1)).unwrap_err().0, "size");
+        assert_eq!(
+            PageRequest::new(None, Some(MAX_PAGE_SIZE + 1))
+                .unwrap_err()
+                .0,
+            "size"
+        );
         assert!(PageRequest::new(Some(u32::MAX), Some(MAX_PAGE_SIZE)).is_ok());
     }
 }

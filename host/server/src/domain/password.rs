@@ -16,10 +16,16 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(InvalidValue::new(format!("must be at least {} characters", Self::MIN_CHARS)));
+            return Err(InvalidValue::new(format!(
+                "must be at least {} characters",
+                Self::MIN_CHARS
+            )));
         }
         if chars > Self::MAX_CHARS {
-            return Err(InvalidValue::new(format!("must be at most {} characters", Self::MAX_CHARS)));
+            return Err(InvalidValue::new(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            )));
         }
         Ok(Self(SecretString::from(raw.to_owned())))
     }

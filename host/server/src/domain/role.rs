@@ -45,7 +45,9 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| InvalidValue::new(format!("`{s}` is not one of admin, manager, tech, viewer")))
+            .ok_or_else(|| {
+                InvalidValue::new(format!("`{s}` is not one of admin, manager, tech, viewer"))
+            })
     }
 }
 

@@ -10,7 +10,9 @@ pub struct TenantSlug(String);
 impl TenantSlug {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let value = raw.trim();
-        let ok_chars = value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !(2..=63).contains(&value.len())
             || !ok_chars
             || value.starts_with('-')
@@ -40,10 +42,11 @@ pub struct TimeZone(pub chrono_tz::Tz);
 
 impl TimeZone {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        raw.trim()
-            .parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| InvalidValue::new(format!("`{raw}` is not an IANA time zone such as Europe/Paris")))
+        raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            InvalidValue::new(format!(
+                "`{raw}` is not an IANA time zone such as Europe/Paris"
+            ))
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -65,14 +68,26 @@ mod tests {
     fn slugs_are_url_safe() {
         assert!(TenantSlug::parse("la-cigale").is_ok());
         assert!(TenantSlug::parse("demo2").is_ok());
-        for bad in ["", "a", "-demo", "demo-", "Demo", "dé", "a b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a",
+            "-demo",
+            "demo-",
+            "Demo",
+            "dé",
+            "a b",
+            &"a".repeat(64),
+        ] {
             assert!(TenantSlug::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn time_zones_are_iana_names() {
-        assert_eq!(TimeZone::parse("Europe/Paris").unwrap().name(), "Europe/Paris");
+        assert_eq!(
+            TimeZone::parse("Europe/Paris").unwrap().name(),
+            "Europe/Paris"
+        );
         assert_eq!(TimeZone::default().name(), "Europe/Paris");
         assert!(TimeZone::parse("Mars/Olympus").is_err());
     }

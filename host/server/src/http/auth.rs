@@ -1,8 +1,8 @@
 //! Login, refresh, logout and the caller's own account.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,9 +12,9 @@ use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Caller, ClientIp, ValidJson};
 use super::users::UserView;
 use crate::app::AppState;
+use crate::auth::password;
 use crate::auth::refresh::{self, RefreshToken};
 use crate::auth::throttle::AttemptKeys;
-use crate::auth::password;
 use crate::domain::{Email, Role, SessionId, TenantId, TenantSlug, UserId};
 use crate::storage::{NewSession, RefreshOutcome};
 
@@ -78,7 +78,8 @@ async fn login(
     ClientIp(ip): ClientIp,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let slug = TenantSlug::parse(&body.tenant).map_err(|e| ApiError::validation("tenant", e.reason))?;
+    let slug =
+        TenantSlug::parse(&body.tenant).map_err(|e| ApiError::validation("tenant", e.reason))?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.reason))?;
     let keys = AttemptKeys::new(&slug, &email, ip);
     if let Some(retry_after) = state.throttle.locked_for(&keys).await {
@@ -90,7 +91,11 @@ async fn login(
         None => None,
     };
     let password_ok = body.password.len() <= MAX_PASSWORD_BYTES
-        && password::verify(body.password, credentials.as_ref().map(|c| c.password_hash.clone())).await;
+        && password::verify(
+            body.password,
+            credentials.as_ref().map(|c| c.password_hash.clone()),
+        )
+        .await;
     let user = match credentials {
         Some(c) if password_ok && c.user.active => c.user,
         _ => {
@@ -116,7 +121,14 @@ async fn login(
         })
         .await?;
     tracing::info!(user = %user.id, %session, "login");
-    Ok(Json(tokens(&state, user.id, user.tenant_id, user.role, session, refresh)))
+    Ok(Json(tokens(
+        &state,
+        user.id,
+        user.tenant_id,
+        user.role,
+        session,
+        refresh,
+    )))
 }
 
 fn tokens(
@@ -169,14 +181,23 @@ async fn refresh_tokens(
         )
         .await?;
     match outcome {
-        RefreshOutcome::Rotated { session, user } => {
-            Ok(Json(tokens(&state, user.id, user.tenant_id, user.role, session, successor)))
-        }
+        RefreshOutcome::Rotated { session, user } => Ok(Json(tokens(
+            &state,
+            user.id,
+            user.tenant_id,
+            user.role,
+            session,
+            successor,
+        ))),
         RefreshOutcome::Reused { session } => {
             tracing::warn!(%session, "refresh token reuse: session revoked");
-            Err(ApiError::Unauthenticated("refresh token already used; the session is revoked, log in again"))
+            Err(ApiError::Unauthenticated(
+                "refresh token already used; the session is revoked, log in again",
+            ))
         }
-        RefreshOutcome::Rejected => Err(ApiError::Unauthenticated("invalid or expired refresh token")),
+        RefreshOutcome::Rejected => Err(ApiError::Unauthenticated(
+            "invalid or expired refresh token",
+        )),
     }
 }
 
@@ -196,8 +217,14 @@ struct LogoutRequest {
     request_body = LogoutRequest,
     responses((status = 204, description = "Logged out"), ErrorResponses)
 )]
-async fn logout(State(state): State<AppState>, ValidJson(body): ValidJson<LogoutRequest>) -> Result<StatusCode, ApiError> {
-    let revoked = state.storage.revoke_session_by_refresh_token(&refresh::digest(&body.refresh_token), Utc::now()).await?;
+async fn logout(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<LogoutRequest>,
+) -> Result<StatusCode, ApiError> {
+    let revoked = state
+        .storage
+        .revoke_session_by_refresh_token(&refresh::digest(&body.refresh_token), Utc::now())
+        .await?;
     tracing::info!(revoked, "logout");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -211,6 +238,10 @@ async fn logout(State(state): State<AppState>, ValidJson(body): ValidJson<Logout
     responses((status = 200, body = UserView), ErrorResponses)
 )]
 async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<UserView>, ApiError> {
-    let user = state.storage.user(caller.tenant, caller.user).await?.ok_or(ApiError::NotFound { entity: "user" })?;
+    let user = state
+        .storage
+        .user(caller.tenant, caller.user)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "user" })?;
     Ok(Json(user.into()))
 }

@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::domain::InvalidValue;
 use crate::storage::StorageError;
@@ -79,7 +79,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), reason: reason.into() }
+        Self::Validation {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
@@ -137,9 +140,14 @@ impl ApiError {
                 meta.insert("field".into(), json!(field));
             }
             Self::RateLimited { retry_after } => {
-                meta.insert("retry_after_seconds".into(), json!(retry_after_seconds(*retry_after)));
+                meta.insert(
+                    "retry_after_seconds".into(),
+                    json!(retry_after_seconds(*retry_after)),
+                );
             }
-            Self::PayloadTooLarge { limit_bytes: Some(limit) } => {
+            Self::PayloadTooLarge {
+                limit_bytes: Some(limit),
+            } => {
                 meta.insert("limit_bytes".into(), json!(limit));
             }
             _ => {}
@@ -163,10 +171,17 @@ impl IntoResponse for ApiError {
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => tracing::debug!(code = self.code(), detail = %self, "request refused"),
         }
-        let body = ErrorBody { detail: self.to_string(), code: self.code().to_owned(), meta: self.meta() };
+        let body = ErrorBody {
+            detail: self.to_string(),
+            code: self.code().to_owned(),
+            meta: self.meta(),
+        };
         let mut response = (self.status(), Json(body)).into_response();
         if let Self::RateLimited { retry_after } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds(retry_after)),
+            );
         }
         response
     }
@@ -193,7 +208,10 @@ impl From<(&'static str, InvalidValue)> for ApiError {
 pub struct ErrorResponses;
 
 impl utoipa::IntoResponses for ErrorResponses {
-    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
         use utoipa::openapi::response::ResponseBuilder;
         use utoipa::openapi::{ContentBuilder, Ref};
         [
@@ -225,26 +243,68 @@ mod tests {
             (ApiError::Unauthenticated("x"), 401, "AUTH_INVALID"),
             (ApiError::Forbidden, 403, "AUTH_FORBIDDEN"),
             (ApiError::validation("email", "bad"), 422, "VALIDATION_ERR"),
-            (ApiError::NotFound { entity: "user" }, 404, "ENTITY_NOT_FOUND"),
-            (ApiError::Duplicate { field: "email" }, 409, "CONFLICT_DUPLICATE"),
-            (ApiError::Conflict { code: "SELF_LOCKOUT", detail: "x".into() }, 409, "SELF_LOCKOUT"),
-            (ApiError::RateLimited { retry_after: Duration::from_millis(1500) }, 429, "RATE_LIMITED"),
+            (
+                ApiError::NotFound { entity: "user" },
+                404,
+                "ENTITY_NOT_FOUND",
+            ),
+            (
+                ApiError::Duplicate { field: "email" },
+                409,
+                "CONFLICT_DUPLICATE",
+            ),
+            (
+                ApiError::Conflict {
+                    code: "SELF_LOCKOUT",
+                    detail: "x".into(),
+                },
+                409,
+                "SELF_LOCKOUT",
+            ),
+            (
+                ApiError::RateLimited {
+                    retry_after: Duration::from_millis(1500),
+                },
+                429,
+                "RATE_LIMITED",
+            ),
             (ApiError::MethodNotAllowed, 405, "METHOD_NOT_ALLOWED"),
-            (ApiError::PayloadTooLarge { limit_bytes: Some(10) }, 413, "PAYLOAD_TOO_LARGE"),
+            (
+                ApiError::PayloadTooLarge {
+                    limit_bytes: Some(10),
+                },
+                413,
+                "PAYLOAD_TOO_LARGE",
+            ),
             (ApiError::Timeout, 503, "TIMEOUT"),
             (ApiError::Status(StatusCode::BAD_REQUEST), 400, "HTTP_ERROR"),
-            (ApiError::UnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"),
-            (ApiError::Unavailable("db".into()), 503, "SERVICE_UNAVAILABLE"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+            ),
+            (
+                ApiError::Unavailable("db".into()),
+                503,
+                "SERVICE_UNAVAILABLE",
+            ),
             (ApiError::internal("boom"), 500, "INTERNAL_ERR"),
         ];
         for (err, status, code) in cases {
-            assert_eq!((err.status().as_u16(), err.code()), (status, code), "{err:?}");
+            assert_eq!(
+                (err.status().as_u16(), err.code()),
+                (status, code),
+                "{err:?}"
+            );
         }
     }
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        assert_eq!(ApiError::internal("password=hunter2").to_string(), "internal error");
+        assert_eq!(
+            ApiError::internal("password=hunter2").to_string(),
+            "internal error"
+        );
     }
 
     #[test]

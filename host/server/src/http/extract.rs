@@ -39,21 +39,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
         if !declared_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| match rejection {
-            BytesRejection::FailedToBufferBody(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::PayloadTooLarge { limit_bytes: None }
-            }
-            other => ApiError::validation("body", other.body_text()),
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection {
+                BytesRejection::FailedToBufferBody(e)
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    ApiError::PayloadTooLarge { limit_bytes: None }
+                }
+                other => ApiError::validation("body", other.body_text()),
+            })?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer).map(ValidJson).map_err(|e| {
-            // A syntax error is about the document, not about the field it stopped in.
-            if matches!(e.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof) {
-                return field_error(".", e.inner().to_string());
-            }
-            let path = e.path().to_string();
-            field_error(&path, e.inner().to_string())
-        })
+        serde_path_to_error::deserialize(deserializer)
+            .map(ValidJson)
+            .map_err(|e| {
+                // A syntax error is about the document, not about the field it stopped in.
+                if matches!(
+                    e.inner().classify(),
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+                ) {
+                    return field_error(".", e.inner().to_string());
+                }
+                let path = e.path().to_string();
+                field_error(&path, e.inner().to_string())
+            })
     }
 }
 
@@ -66,11 +75,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> 
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(deserializer).map(ValidQuery).map_err(|e| {
-            let path = e.path().to_string();
-            field_error(&path, e.inner().to_string())
-        })
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ValidQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                field_error(&path, e.inner().to_string())
+            })
     }
 }
 
@@ -94,7 +106,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidPa
 /// appended to the path (an unknown field's path already ends with its name).
 fn field_error(path: &str, message: String) -> ApiError {
     let parent = if path == "." { "" } else { path };
-    let named = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let named = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
     let field = match (named, parent) {
         (Some(name), "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
@@ -102,7 +116,11 @@ fn field_error(path: &str, message: String) -> ApiError {
         (None, parent) => parent.to_owned(),
     };
     // serde_json appends "at line 1 column 7" to its messages; the path already says where.
-    let reason = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let reason = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
     ApiError::validation(field, reason)
 }
 
@@ -132,7 +150,10 @@ where
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .ok_or(ApiError::Unauthenticated("missing bearer token"))?;
         let claims = state.jwt.verify(token.trim()).map_err(|e| {
             tracing::debug!(error = %e, "access token refused");
@@ -143,8 +164,15 @@ where
             .principal(claims.sid)
             .await?
             .filter(|p| p.is_live() && p.user_id == claims.sub && p.tenant_id == claims.tid)
-            .ok_or(ApiError::Unauthenticated("the session has ended; log in again"))?;
-        let caller = Caller { user: principal.user_id, tenant: principal.tenant_id, role: principal.role, session: claims.sid };
+            .ok_or(ApiError::Unauthenticated(
+                "the session has ended; log in again",
+            ))?;
+        let caller = Caller {
+            user: principal.user_id,
+            tenant: principal.tenant_id,
+            role: principal.role,
+            session: claims.sid,
+        };
         parts.extensions.insert(caller);
         Ok(caller)
     }
@@ -176,7 +204,10 @@ where
             );
             return Err(ApiError::Forbidden);
         }
-        Ok(Self { caller, permission: PhantomData })
+        Ok(Self {
+            caller,
+            permission: PhantomData,
+        })
     }
 }
 
@@ -227,12 +258,31 @@ mod tests {
 
     #[test]
     fn validation_errors_name_the_field() {
-        assert_eq!(field_of("email", "invalid type: integer `3`, expected a string at line 1 column 12").0, "email");
         assert_eq!(
-            field_of("emial", "unknown field `emial`, expected one of `email`, `password`"),
-            ("emial".to_owned(), "unknown field `emial`, expected one of `email`, `password`".to_owned())
+            field_of(
+                "email",
+                "invalid type: integer `3`, expected a string at line 1 column 12"
+            )
+            .0,
+            "email"
         );
-        assert_eq!(field_of("needs[0]", "missing field `skill`").0, "needs[0].skill");
-        assert_eq!(field_of(".", "EOF while parsing a value at line 1 column 0"), ("body".to_owned(), "EOF while parsing a value".to_owned()));
+        assert_eq!(
+            field_of(
+                "emial",
+                "unknown field `emial`, expected one of `email`, `password`"
+            ),
+            (
+                "emial".to_owned(),
+                "unknown field `emial`, expected one of `email`, `password`".to_owned()
+            )
+        );
+        assert_eq!(
+            field_of("needs[0]", "missing field `skill`").0,
+            "needs[0].skill"
+        );
+        assert_eq!(
+            field_of(".", "EOF while parsing a value at line 1 column 0"),
+            ("body".to_owned(), "EOF while parsing a value".to_owned())
+        );
     }
 }

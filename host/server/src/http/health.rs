@@ -1,7 +1,7 @@
 //! Liveness and readiness probes, for load balancers and orchestrators.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,7 +10,9 @@ use super::error::ApiError;
 use crate::app::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(live)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -24,7 +26,10 @@ struct Health {
 /// process restarted in a loop.
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]
 async fn live() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -47,7 +52,11 @@ struct Readiness {
     )
 )]
 async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
-    state.storage.ping().await.map_err(|e| ApiError::Unavailable(format!("database unavailable: {e}")))?;
+    state
+        .storage
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("database unavailable: {e}")))?;
     let cache = match &state.redis {
         Some(conn) => {
             redis::cmd("PING")
@@ -58,5 +67,9 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErro
         }
         None => "in-process",
     };
-    Ok(Json(Readiness { status: "ready", database: state.storage.backend(), cache }))
+    Ok(Json(Readiness {
+        status: "ready",
+        database: state.storage.backend(),
+        cache,
+    }))
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
@@ -28,14 +28,17 @@ pub fn current_request_id() -> Option<String> {
 fn acceptable_request_id(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get(&REQUEST_ID_HEADER)?.to_str().ok()?;
     let ok = (1..=128).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
     ok.then(|| raw.to_owned())
 }
 
 /// Takes or makes the request id, scopes every log line of the request under it, echoes it
 /// on the response and writes one access-log line.
 pub async fn request_context(request: Request, next: Next) -> Response {
-    let id = acceptable_request_id(request.headers()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let id = acceptable_request_id(request.headers())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -43,9 +46,14 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         path = %request.uri().path(),
     );
     let started = Instant::now();
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).instrument(span.clone()).await;
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.run(request))
+        .instrument(span.clone())
+        .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
+        response
+            .headers_mut()
+            .insert(REQUEST_ID_HEADER.clone(), value);
     }
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -72,9 +80,9 @@ pub async fn standardise_errors(request: Request, next: Next) -> Response {
         StatusCode::NOT_FOUND => ApiError::NotFound { entity: "route" },
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit_bytes: None },
-        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
-            ApiError::Timeout
-        }
+        StatusCode::REQUEST_TIMEOUT
+        | StatusCode::SERVICE_UNAVAILABLE
+        | StatusCode::GATEWAY_TIMEOUT => ApiError::Timeout,
         other => ApiError::Status(other),
     }
     .into_response();
@@ -88,13 +96,22 @@ fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"))
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/problem+json")
+        })
 }
 
 /// The content security policy of API responses: they are data, never a page, so nothing
 /// may load from them and nothing may frame them.
-pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+pub const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Methods browsers may use cross-origin.
-pub const CORS_METHODS: [Method; 6] =
-    [Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE, Method::OPTIONS];
+pub const CORS_METHODS: [Method; 6] = [
+    Method::GET,
+    Method::POST,
+    Method::PATCH,
+    Method::PUT,
+    Method::DELETE,
+    Method::OPTIONS,
+];

@@ -22,15 +22,15 @@ mod health;
 mod tenant;
 mod users;
 
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
@@ -63,7 +63,12 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -94,18 +99,27 @@ fn with_layers(app: Router, config: &Config) -> Router {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::CONTENT_SECURITY_POLICY, middleware::API_CSP),
         (header::REFERRER_POLICY, "no-referrer"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
     ];
     let mut app = app
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
         // Inside the security headers, so rewritten errors get them too.
         .layer(axum::middleware::from_fn(middleware::standardise_errors))
         .layer(cors(config));
     for (name, value) in security_headers {
         // `if_not_present`: the docs page sets a CSP of its own that lets it load its scripts.
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     if config.hsts {
         app = app.layer(SetResponseHeaderLayer::overriding(
@@ -117,8 +131,11 @@ fn with_layers(app: Router, config: &Config) -> Router {
 }
 
 fn cors(config: &Config) -> CorsLayer {
-    let origins: Vec<HeaderValue> =
-        config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods(middleware::CORS_METHODS)
@@ -128,6 +145,10 @@ fn cors(config: &Config) -> CorsLayer {
             middleware::REQUEST_ID_HEADER.clone(),
             HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([middleware::REQUEST_ID_HEADER.clone(), header::RETRY_AFTER, header::LOCATION])
+        .expose_headers([
+            middleware::REQUEST_ID_HEADER.clone(),
+            header::RETRY_AFTER,
+            header::LOCATION,
+        ])
         .max_age(std::time::Duration::from_secs(600))
 }

@@ -1,7 +1,7 @@
 //! The caller's own tenant: its name and the time zone plans are shown in.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -32,7 +32,13 @@ struct TenantView {
 
 impl From<Tenant> for TenantView {
     fn from(t: Tenant) -> Self {
-        Self { id: t.id, slug: t.slug, name: t.name, time_zone: t.time_zone, created_at: t.created_at }
+        Self {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            time_zone: t.time_zone,
+            created_at: t.created_at,
+        }
     }
 }
 
@@ -44,9 +50,15 @@ impl From<Tenant> for TenantView {
     security(("bearer" = [])),
     responses((status = 200, body = TenantView), ErrorResponses)
 )]
-async fn get_tenant(State(state): State<AppState>, allowed: Allowed<ReadTenant>) -> Result<Json<TenantView>, ApiError> {
-    let tenant =
-        state.storage.tenant(allowed.caller.tenant).await?.ok_or(ApiError::NotFound { entity: "tenant" })?;
+async fn get_tenant(
+    State(state): State<AppState>,
+    allowed: Allowed<ReadTenant>,
+) -> Result<Json<TenantView>, ApiError> {
+    let tenant = state
+        .storage
+        .tenant(allowed.caller.tenant)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "tenant" })?;
     Ok(Json(tenant.into()))
 }
 
@@ -74,11 +86,18 @@ async fn update_tenant(
     ValidJson(body): ValidJson<TenantPatch>,
 ) -> Result<Json<TenantView>, ApiError> {
     let name = body.name.map(|n| n.trim().to_owned());
-    if name.as_deref().is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
+    if name
+        .as_deref()
+        .is_some_and(|n| n.is_empty() || n.chars().count() > 200)
+    {
         return Err(ApiError::validation("name", "must be 1 to 200 characters"));
     }
-    let time_zone =
-        body.time_zone.as_deref().map(TimeZone::parse).transpose().map_err(|e| ApiError::validation("time_zone", e.reason))?;
+    let time_zone = body
+        .time_zone
+        .as_deref()
+        .map(TimeZone::parse)
+        .transpose()
+        .map_err(|e| ApiError::validation("time_zone", e.reason))?;
     let tenant = state
         .storage
         .update_tenant(allowed.caller.tenant, name, time_zone)

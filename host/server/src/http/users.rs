@@ -1,9 +1,9 @@
 //! User accounts of the caller's tenant.
 
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +18,9 @@ use crate::rbac::{CreateUsers, ReadUsers, UpdateUsers};
 use crate::storage::{self, User, UserFilter, UserPatch};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(get_user, update_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user))
 }
 
 /// A user as the API shows it: never the password hash.
@@ -37,7 +39,14 @@ pub struct UserView {
 
 impl From<User> for UserView {
     fn from(u: User) -> Self {
-        Self { id: u.id, email: u.email, role: u.role, active: u.active, created_at: u.created_at, updated_at: u.updated_at }
+        Self {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            active: u.active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
     }
 }
 
@@ -72,8 +81,15 @@ async fn list_users(
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
     let page = PageRequest::new(query.page, query.size)?;
-    let filter = UserFilter { role: query.role, active: query.active, email_contains: query.email };
-    let (items, total) = state.storage.list_users(allowed.caller.tenant, &filter, page).await?;
+    let filter = UserFilter {
+        role: query.role,
+        active: query.active,
+        email_contains: query.email,
+    };
+    let (items, total) = state
+        .storage
+        .list_users(allowed.caller.tenant, &filter, page)
+        .await?;
     Ok(Json(Page::new(items, total, page).map(UserView::from)))
 }
 
@@ -108,15 +124,23 @@ async fn create_user(
     ValidJson(body): ValidJson<CreateUser>,
 ) -> Result<impl IntoResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.reason))?;
-    let password = Password::parse(&body.password).map_err(|e| ApiError::validation("password", e.reason))?;
+    let password =
+        Password::parse(&body.password).map_err(|e| ApiError::validation("password", e.reason))?;
     let hash = password::hash(password).await.map_err(ApiError::internal)?;
     let user = state
         .storage
-        .create_user(allowed.caller.tenant, storage::new_user(email, hash, body.role, body.active.unwrap_or(true)))
+        .create_user(
+            allowed.caller.tenant,
+            storage::new_user(email, hash, body.role, body.active.unwrap_or(true)),
+        )
         .await?;
     tracing::info!(user = %user.id, role = %user.role, by = %allowed.caller.user, "user created");
     let location = format!("/api/v1/users/{}", user.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(user))))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(UserView::from(user)),
+    ))
 }
 
 /// One user of the caller's tenant.
@@ -137,7 +161,11 @@ async fn get_user(
     allowed: Allowed<ReadUsers>,
     ValidPath(id): ValidPath<UserId>,
 ) -> Result<Json<UserView>, ApiError> {
-    let user = state.storage.user(allowed.caller.tenant, id).await?.ok_or(ApiError::NotFound { entity: "user" })?;
+    let user = state
+        .storage
+        .user(allowed.caller.tenant, id)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "user" })?;
     Ok(Json(user.into()))
 }
 
@@ -176,15 +204,21 @@ async fn update_user(
     ValidPath(id): ValidPath<UserId>,
     ValidJson(body): ValidJson<UpdateUser>,
 ) -> Result<Json<UserView>, ApiError> {
-    let email =
-        body.email.as_deref().map(Email::parse).transpose().map_err(|e| ApiError::validation("email", e.reason))?;
+    let email = body
+        .email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| ApiError::validation("email", e.reason))?;
     let password = body
         .password
         .as_deref()
         .map(Password::parse)
         .transpose()
         .map_err(|e| ApiError::validation("password", e.reason))?;
-    if id == allowed.caller.user && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
+    if id == allowed.caller.user
+        && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin))
+    {
         return Err(ApiError::Conflict {
             code: "SELF_LOCKOUT",
             detail: "you cannot deactivate or demote yourself; ask another admin".to_owned(),
@@ -194,7 +228,12 @@ async fn update_user(
         Some(p) => Some(password::hash(p).await.map_err(ApiError::internal)?),
         None => None,
     };
-    let patch = UserPatch { email, password_hash, role: body.role, active: body.active };
+    let patch = UserPatch {
+        email,
+        password_hash,
+        role: body.role,
+        active: body.active,
+    };
     let user = state
         .storage
         .update_user(allowed.caller.tenant, id, patch, Utc::now())

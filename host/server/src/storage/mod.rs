@@ -1,8 +1,8 @@
 //! The storage seam: one [`Storage`] trait, two implementations.
 //!
-//! - [`sqlite`]: the embedded default (a WAL file under `./data/`), so `cargo run` needs
+//! - [`sqlite`] - the embedded default (a WAL file under `./data/`), so `cargo run` needs
 //!   no setup;
-//! - [`postgres`]: production and scale-out, several stateless replicas on one database.
+//! - [`postgres`] - production and scale-out, several stateless replicas on one database.
 //!
 //! Both run the very same SQL text (see [`sql`]), written in the common subset of the
 //! two dialects with `$n` placeholders, so behaviour cannot drift between backends; only
@@ -12,9 +12,9 @@
 //! Every method that reads tenant data takes the [`TenantId`] first: there is no query
 //! that can return another tenant's rows.
 
+pub mod postgres;
 mod records;
 mod sql;
-pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
 
 pub use records::{
-    NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials, UserFilter,
-    UserPatch,
+    NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
+    UserFilter, UserPatch,
 };
 
 /// What went wrong below the API; `http::error` maps each variant to a status once.
@@ -68,7 +68,11 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn create_user(&self, tenant: TenantId, user: NewUser) -> StorageResult<User>;
     async fn user(&self, tenant: TenantId, id: UserId) -> StorageResult<Option<User>>;
     /// The account and its password hash, for the login check only.
-    async fn credentials(&self, tenant: TenantId, email: &Email) -> StorageResult<Option<UserCredentials>>;
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> StorageResult<Option<UserCredentials>>;
     async fn list_users(
         &self,
         tenant: TenantId,
@@ -97,8 +101,17 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
         now: DateTime<Utc>,
     ) -> StorageResult<RefreshOutcome>;
     /// Revokes the session the refresh token belongs to; `false` if the token is unknown.
-    async fn revoke_session_by_refresh_token(&self, hash: &[u8], now: DateTime<Utc>) -> StorageResult<bool>;
-    async fn revoke_session(&self, session: SessionId, reason: &str, now: DateTime<Utc>) -> StorageResult<()>;
+    async fn revoke_session_by_refresh_token(
+        &self,
+        hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    async fn revoke_session(
+        &self,
+        session: SessionId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
     /// The live state behind an access token: the user's current role and whether the
     /// user is active and the session unrevoked. Checked on every authenticated request,
     /// so a deactivation, a role change or a logout takes effect at once.
@@ -115,21 +128,38 @@ pub async fn connect(database_url: Option<&str>) -> StorageResult<DynStorage> {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Arc::new(postgres::PostgresStorage::connect(url).await?))
         }
-        Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(sqlite::SqliteStorage::connect(url).await?)),
+        Some(url) if url.starts_with("sqlite:") => {
+            Ok(Arc::new(sqlite::SqliteStorage::connect(url).await?))
+        }
         Some(url) => Err(StorageError::Open(format!(
             "DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)",
             url.split(':').next().unwrap_or_default()
         ))),
-        None => Ok(Arc::new(sqlite::SqliteStorage::connect(sqlite::DEFAULT_URL).await?)),
+        None => Ok(Arc::new(
+            sqlite::SqliteStorage::connect(sqlite::DEFAULT_URL).await?,
+        )),
     }
 }
 
 /// Builds a tenant record for [`Storage::create_tenant`].
 pub fn new_tenant(slug: TenantSlug, name: String, time_zone: TimeZone) -> NewTenant {
-    NewTenant { id: TenantId::new(), slug, name, time_zone, created_at: Utc::now() }
+    NewTenant {
+        id: TenantId::new(),
+        slug,
+        name,
+        time_zone,
+        created_at: Utc::now(),
+    }
 }
 
 /// Builds a user record for [`Storage::create_user`].
 pub fn new_user(email: Email, password_hash: String, role: Role, active: bool) -> NewUser {
-    NewUser { id: UserId::new(), email, password_hash, role, active, created_at: Utc::now() }
+    NewUser {
+        id: UserId::new(),
+        email,
+        password_hash,
+        role,
+        active,
+        created_at: Utc::now(),
+    }
 }

@@ -55,7 +55,9 @@ pub struct UserCredentials {
 
 impl std::fmt::Debug for UserCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserCredentials").field("user", &self.user).finish_non_exhaustive()
+        f.debug_struct("UserCredentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
