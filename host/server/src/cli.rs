@@ -115,6 +115,8 @@ fn print_demo_login() {
     println!("  tenant:   {}", provision::DEMO_TENANT);
     println!("  email:    {}", provision::DEMO_ADMIN_EMAIL);
     println!("  password: {}", provision::DEMO_ADMIN_PASSWORD);
-    println!("WARNING: these credentials are public. Use the demo tenant for trying callsheet only;");
+    println!(
+        "WARNING: these credentials are public. Use the demo tenant for trying callsheet only;"
+    );
     println!("         never create it on a server that holds real data.");
 }
