@@ -2,7 +2,10 @@
 //!
 //! Tasks:
 //! - `openapi`: regenerate `docs/openapi.json` from the routes;
-//! - `permissions`: regenerate the table in `docs/permissions.md` from the RBAC matrix.
+//! - `permissions`: regenerate the table in `docs/permissions.md` from the RBAC matrix;
+//! - `plugins [--check]`: build the default plugins into `plugins/dist` (or check them).
+
+mod plugins;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -12,8 +15,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("openapi") => regenerate("openapi"),
         Some("permissions") => regenerate("permissions"),
+        Some("plugins") => plugins::run(&root(), &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <openapi|permissions>");
+            eprintln!("usage: cargo xtask <openapi|permissions|plugins [--check]>");
             return ExitCode::from(2);
         }
     };

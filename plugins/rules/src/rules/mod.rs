@@ -1,0 +1,118 @@
+//! The rules, one module per family. Each `check` reads a [`Ctx`] (one technician's
+//! schedule with its history) and pushes its violations; plan-level rules live in `plan`.
+//!
+//! A rule reports only what involves a candidate shift: history is read (rest across the
+//! horizon's edge, averages over 12 weeks) but never blamed on its own.
+
+pub mod assignment;
+pub mod plan;
+pub mod requests;
+pub mod rest;
+pub mod rostering;
+pub mod working_time;
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use callsheet_plugin_sdk::calendar::{Calendar, WeekIndex, week_of};
+use callsheet_plugin_sdk::report::normalize_subjects;
+use callsheet_plugin_sdk::types::{Problem, Subject, Technician, Violation};
+
+use crate::config::Limits;
+use crate::model::Period;
+use crate::timeline::Timeline;
+
+/// One technician's schedule, ready to be checked.
+#[derive(Debug)]
+pub struct Ctx<'p> {
+    pub problem: &'p Problem,
+    pub cal: Calendar<'p>,
+    pub tech: &'p Technician,
+    pub limits: &'p Limits,
+    /// History and candidate shifts, sorted.
+    pub periods: Vec<Period<'p>>,
+    pub timeline: Timeline,
+    /// First and last local day of the horizon.
+    pub horizon_days: (i32, i32),
+}
+
+impl<'p> Ctx<'p> {
+    pub fn new(
+        problem: &'p Problem,
+        cal: Calendar<'p>,
+        tech: &'p Technician,
+        limits: &'p Limits,
+        periods: Vec<Period<'p>>,
+    ) -> Self {
+        let timeline = Timeline::build(&periods, &cal);
+        let horizon_days = (
+            cal.day_of(problem.horizon.start),
+            cal.day_of(problem.horizon.end - 1),
+        );
+        Ctx {
+            problem,
+            cal,
+            tech,
+            limits,
+            periods,
+            timeline,
+            horizon_days,
+        }
+    }
+
+    /// The candidate shifts (not history).
+    pub fn candidates(&self) -> impl Iterator<Item = &Period<'p>> {
+        self.periods.iter().filter(|p| !p.past)
+    }
+
+    /// Subjects: the technician, then the given ones, sorted and unique.
+    pub fn subjects(&self, more: impl IntoIterator<Item = Subject>) -> Vec<Subject> {
+        let mut s: Vec<Subject> = core::iter::once(Subject::Technician(self.tech.id.clone()))
+            .chain(more)
+            .collect();
+        normalize_subjects(&mut s);
+        s
+    }
+
+    /// Subjects of the candidate shifts that touch the local days `from..=to`.
+    pub fn candidate_subjects_between(&self, from: i32, to: i32) -> Vec<Subject> {
+        self.candidates()
+            .filter(|p| {
+                self.cal.day_of(p.window.start) <= to && self.cal.day_of(p.window.end - 1) >= from
+            })
+            .flat_map(|p| p.subjects())
+            .collect()
+    }
+
+    /// Seconds of work per week (all known work).
+    pub fn week_work(&self) -> BTreeMap<WeekIndex, i64> {
+        let mut weeks = BTreeMap::new();
+        for (&day, &secs) in &self.timeline.day_work {
+            *weeks.entry(week_of(day)).or_insert(0) += secs;
+        }
+        weeks
+    }
+
+    /// The weeks touched by candidate shifts.
+    pub fn candidate_weeks(&self) -> Vec<WeekIndex> {
+        let mut w: Vec<WeekIndex> = self
+            .timeline
+            .candidate_days
+            .iter()
+            .map(|&d| week_of(d))
+            .collect();
+        w.dedup();
+        w
+    }
+}
+
+/// Every schedule-level rule.
+pub fn check_schedule(ctx: &Ctx<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    assignment::check(ctx, &mut out);
+    requests::check(ctx, &mut out);
+    rest::check(ctx, &mut out);
+    working_time::check(ctx, &mut out);
+    rostering::check(ctx, &mut out);
+    out
+}
