@@ -157,11 +157,13 @@ async fn logout_ends_the_refresh_and_access_tokens_of_the_login() {
     let tenant = app.create_tenant("acme").await;
     let tokens = app.login_ok("acme", &tenant.admin_email).await;
     let response = app
-        .request(Method::POST, "/api/v1/auth/logout", None)
-        .json(&json!({"refresh_token": tokens.refresh}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": tokens.refresh}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_error(
         refresh(&app, &tokens.refresh).await,
@@ -178,11 +180,13 @@ async fn logout_ends_the_refresh_and_access_tokens_of_the_login() {
 
     // Logging out again is harmless.
     let again = app
-        .request(Method::POST, "/api/v1/auth/logout", None)
-        .json(&json!({"refresh_token": tokens.refresh}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": tokens.refresh}),
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::NO_CONTENT);
 }
 
@@ -250,11 +254,13 @@ async fn me_returns_the_callers_account_without_its_hash() {
 }
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/auth/refresh", None)
-        .json(&json!({"refresh_token": token}))
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": token}),
+    )
+    .await
 }
 
 fn b64(text: &str) -> String {

@@ -3,9 +3,11 @@
 //! `CALLSHEET_TEST_POSTGRES_URL`).
 
 use callsheet::domain::{Email, PageRequest, Role, SessionId, TenantSlug, TimeZone};
-use callsheet::storage::{self, NewSession, RefreshOutcome, StorageError, UserFilter, UserPatch};
+use callsheet::storage::{
+    self, DynStorage, NewSession, RefreshOutcome, StorageError, Tenant, User, UserFilter, UserPatch,
+};
 use callsheet_e2e::{TestApp, backend};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 fn slug(s: &str) -> TenantSlug {
     TenantSlug::parse(s).unwrap()
@@ -15,18 +17,46 @@ fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
 }
 
+async fn tenant(s: &DynStorage, name: &str) -> Tenant {
+    s.create_tenant(storage::new_tenant(
+        slug(name),
+        name.to_uppercase(),
+        TimeZone::default(),
+    ))
+    .await
+    .unwrap()
+}
+
+async fn tech(s: &DynStorage, tenant: &Tenant, address: &str) -> User {
+    s.create_user(
+        tenant.id,
+        storage::new_user(email(address), "hash".into(), Role::Tech, true),
+    )
+    .await
+    .unwrap()
+}
+
+/// A session for `user` whose refresh token hashes to `hash`, created at `created_at`.
+async fn session(s: &DynStorage, user: &User, hash: u8, created_at: DateTime<Utc>) -> SessionId {
+    let id = SessionId::new();
+    s.create_session(NewSession {
+        id,
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+        refresh_token_hash: vec![hash; 32],
+        refresh_expires_at: created_at + Duration::days(1),
+        created_at,
+    })
+    .await
+    .unwrap();
+    id
+}
+
 #[tokio::test]
 async fn tenant_slugs_are_unique() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s
-        .create_tenant(storage::new_tenant(
-            slug("acme"),
-            "Acme".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
+    let t = tenant(s, "acme").await;
     assert_eq!(s.tenant_by_slug(&slug("acme")).await.unwrap().unwrap(), t);
     let dup = s
         .create_tenant(storage::new_tenant(
@@ -47,29 +77,9 @@ async fn tenant_slugs_are_unique() {
 async fn users_are_scoped_to_their_tenant() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let a = s
-        .create_tenant(storage::new_tenant(
-            slug("a-co"),
-            "A".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
-    let b = s
-        .create_tenant(storage::new_tenant(
-            slug("b-co"),
-            "B".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
-    let user = s
-        .create_user(
-            a.id,
-            storage::new_user(email("x@a.test"), "hash".into(), Role::Tech, true),
-        )
-        .await
-        .unwrap();
+    let a = tenant(s, "a-co").await;
+    let b = tenant(s, "b-co").await;
+    let user = tech(s, &a, "x@a.test").await;
     assert_eq!(s.user(a.id, user.id).await.unwrap().unwrap(), user);
     assert!(s.user(b.id, user.id).await.unwrap().is_none());
     assert!(
@@ -106,21 +116,8 @@ async fn users_are_scoped_to_their_tenant() {
 async fn an_update_changes_only_the_given_fields() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s
-        .create_tenant(storage::new_tenant(
-            slug("acme"),
-            "Acme".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
-    let user = s
-        .create_user(
-            t.id,
-            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
-        )
-        .await
-        .unwrap();
+    let t = tenant(s, "acme").await;
+    let user = tech(s, &t, "x@acme.test").await;
     let later = Utc::now() + Duration::seconds(5);
     let updated = s
         .update_user(
@@ -155,33 +152,10 @@ async fn an_update_changes_only_the_given_fields() {
 async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
     let app = TestApp::spawn().await;
     let s = app.storage.clone();
-    let t = s
-        .create_tenant(storage::new_tenant(
-            slug("acme"),
-            "Acme".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
-    let user = s
-        .create_user(
-            t.id,
-            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
-        )
-        .await
-        .unwrap();
-    let session = SessionId::new();
+    let t = tenant(&s, "acme").await;
+    let user = tech(&s, &t, "x@acme.test").await;
     let now = Utc::now();
-    s.create_session(NewSession {
-        id: session,
-        tenant_id: t.id,
-        user_id: user.id,
-        refresh_token_hash: vec![1; 32],
-        refresh_expires_at: now + Duration::days(1),
-        created_at: now,
-    })
-    .await
-    .unwrap();
+    let session = session(&s, &user, 1, now).await;
 
     let attempts: Vec<_> = (0..8u8)
         .map(|i| {
@@ -217,33 +191,9 @@ async fn concurrent_refreshes_of_one_token_rotate_it_exactly_once() {
 async fn an_expired_refresh_token_is_rejected_and_left_unspent() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
-    let t = s
-        .create_tenant(storage::new_tenant(
-            slug("acme"),
-            "Acme".into(),
-            TimeZone::default(),
-        ))
-        .await
-        .unwrap();
-    let user = s
-        .create_user(
-            t.id,
-            storage::new_user(email("x@acme.test"), "hash".into(), Role::Tech, true),
-        )
-        .await
-        .unwrap();
-    let session = SessionId::new();
-    let past = Utc::now() - Duration::days(2);
-    s.create_session(NewSession {
-        id: session,
-        tenant_id: t.id,
-        user_id: user.id,
-        refresh_token_hash: vec![2; 32],
-        refresh_expires_at: past + Duration::days(1),
-        created_at: past,
-    })
-    .await
-    .unwrap();
+    let t = tenant(s, "acme").await;
+    let user = tech(s, &t, "x@acme.test").await;
+    let session = session(s, &user, 2, Utc::now() - Duration::days(2)).await;
     let outcome = s
         .rotate_refresh_token(
             &[2; 32],

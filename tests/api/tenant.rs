@@ -20,11 +20,13 @@ async fn an_admin_renames_the_tenant_and_moves_its_time_zone() {
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     let response = app
-        .request(Method::PATCH, "/api/v1/tenant", Some(&admin.access))
-        .json(&json!({"name": "Acme Live", "time_zone": "America/Montreal"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin.access),
+            &json!({"name": "Acme Live", "time_zone": "America/Montreal"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let b = body(response).await;
     assert_eq!(
@@ -38,11 +40,8 @@ async fn an_admin_renames_the_tenant_and_moves_its_time_zone() {
         (json!({"slug": "x"}), "slug"),
     ] {
         let response = app
-            .request(Method::PATCH, "/api/v1/tenant", Some(&admin.access))
-            .json(&patch)
-            .send()
-            .await
-            .unwrap();
+            .send_json(Method::PATCH, "/api/v1/tenant", Some(&admin.access), &patch)
+            .await;
         let b = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
         assert_eq!(b["meta"]["field"], field);
     }

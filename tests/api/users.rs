@@ -9,11 +9,13 @@ async fn an_admin_creates_a_user_who_can_then_log_in() {
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     let response = app
-        .request(Method::POST, "/api/v1/users", Some(&admin.access))
-        .json(&json!({"email": "Ana@Acme.test", "password": PASSWORD, "role": "manager"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin.access),
+            &json!({"email": "Ana@Acme.test", "password": PASSWORD, "role": "manager"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let created = body(response).await;
@@ -40,11 +42,13 @@ async fn a_duplicate_email_in_the_tenant_is_a_409_whatever_its_case() {
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     app.create_user(&tenant, "ana@acme.test", Role::Tech).await;
     let response = app
-        .request(Method::POST, "/api/v1/users", Some(&admin.access))
-        .json(&json!({"email": "ANA@acme.test", "password": PASSWORD, "role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin.access),
+            &json!({"email": "ANA@acme.test", "password": PASSWORD, "role": "viewer"}),
+        )
+        .await;
     let b = assert_error(response, StatusCode::CONFLICT, "CONFLICT_DUPLICATE").await;
     assert_eq!(b["meta"]["field"], "email");
 
@@ -55,15 +59,13 @@ async fn a_duplicate_email_in_the_tenant_is_a_409_whatever_its_case() {
     // Renaming onto a taken email is refused the same way.
     let bob = app.create_user(&tenant, "bob@acme.test", Role::Tech).await;
     let response = app
-        .request(
+        .send_json(
             Method::PATCH,
             &format!("/api/v1/users/{bob}"),
             Some(&admin.access),
+            &json!({"email": "ana@acme.test"}),
         )
-        .json(&json!({"email": "ana@acme.test"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_error(response, StatusCode::CONFLICT, "CONFLICT_DUPLICATE").await;
 }
 
@@ -104,11 +106,8 @@ async fn invalid_user_fields_are_named_in_the_error() {
     ];
     for (payload, field) in cases {
         let response = app
-            .request(Method::POST, "/api/v1/users", Some(&admin.access))
-            .json(&payload)
-            .send()
-            .await
-            .unwrap();
+            .send_json(Method::POST, "/api/v1/users", Some(&admin.access), &payload)
+            .await;
         let b = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
         assert_eq!(b["meta"]["field"], field, "payload {payload}: {b}");
     }
@@ -227,15 +226,13 @@ async fn the_user_list_filters_by_role_activity_and_email() {
         .await;
     app.create_user(&tenant, "boss@acme.test", Role::Manager)
         .await;
-    app.request(
+    app.send_json(
         Method::PATCH,
         &format!("/api/v1/users/{sound}"),
         Some(&admin.access),
+        &json!({"active": false}),
     )
-    .json(&json!({"active": false}))
-    .send()
-    .await
-    .unwrap();
+    .await;
 
     let total = |q: String| {
         let app = &app;
@@ -266,15 +263,13 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
     let ana = app.login_ok("acme", "ana@acme.test").await;
 
     let response = app
-        .request(
+        .send_json(
             Method::PATCH,
             &format!("/api/v1/users/{id}"),
             Some(&admin.access),
+            &json!({"active": false}),
         )
-        .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body(response).await["active"], false);
 
@@ -285,11 +280,13 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
     )
     .await;
     let refresh = app
-        .request(Method::POST, "/api/v1/auth/refresh", None)
-        .json(&json!({"refresh_token": ana.refresh}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": ana.refresh}),
+        )
+        .await;
     assert_error(refresh, StatusCode::UNAUTHORIZED, "AUTH_INVALID").await;
     assert_error(
         app.get("/api/v1/users", &ana.access).await,
@@ -299,15 +296,13 @@ async fn a_deactivated_user_can_no_longer_log_in_refresh_or_use_a_token() {
     .await;
 
     // Reactivated, the user logs in again.
-    app.request(
+    app.send_json(
         Method::PATCH,
         &format!("/api/v1/users/{id}"),
         Some(&admin.access),
+        &json!({"active": true}),
     )
-    .json(&json!({"active": true}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         app.login("acme", "ana@acme.test", PASSWORD).await.status(),
         StatusCode::OK
@@ -327,15 +322,13 @@ async fn a_role_change_takes_effect_on_the_next_request() {
         app.get("/api/v1/users", &ana.access).await.status(),
         StatusCode::OK
     );
-    app.request(
+    app.send_json(
         Method::PATCH,
         &format!("/api/v1/users/{id}"),
         Some(&admin.access),
+        &json!({"role": "viewer"}),
     )
-    .json(&json!({"role": "viewer"}))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_error(
         app.get("/api/v1/users", &ana.access).await,
         StatusCode::FORBIDDEN,
@@ -352,15 +345,13 @@ async fn a_password_change_ends_the_users_sessions_and_takes_the_new_password() 
     let id = app.create_user(&tenant, "ana@acme.test", Role::Tech).await;
     let ana = app.login_ok("acme", "ana@acme.test").await;
     let response = app
-        .request(
+        .send_json(
             Method::PATCH,
             &format!("/api/v1/users/{id}"),
             Some(&admin.access),
+            &json!({"password": "a brand new passphrase"}),
         )
-        .json(&json!({"password": "a brand new passphrase"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_error(
         app.get("/api/v1/auth/me", &ana.access).await,
@@ -391,15 +382,13 @@ async fn an_admin_cannot_deactivate_or_demote_themselves() {
         .to_owned();
     for patch in [json!({"active": false}), json!({"role": "manager"})] {
         let response = app
-            .request(
+            .send_json(
                 Method::PATCH,
                 &format!("/api/v1/users/{me}"),
                 Some(&admin.access),
+                &patch,
             )
-            .json(&patch)
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_error(response, StatusCode::CONFLICT, "SELF_LOCKOUT").await;
     }
     assert_eq!(
@@ -429,11 +418,13 @@ async fn a_user_of_one_tenant_never_sees_another_tenants_users() {
     .await;
     assert!(!b.to_string().contains("ana@acme.test"));
     let patch = app
-        .request(Method::PATCH, &path, Some(&other_admin.access))
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            &path,
+            Some(&other_admin.access),
+            &json!({"role": "admin"}),
+        )
+        .await;
     assert_error(patch, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
     // Unchanged in its own tenant.
     let acme_admin = app.login_ok("acme", &acme.admin_email).await;

@@ -23,6 +23,8 @@ pub fn init(env: AppEnv) {
             .with_current_span(true)
             .with_span_list(false)
             .try_init(),
-        AppEnv::Dev | AppEnv::Test => builder.try_init(),
+        AppEnv::Dev => builder.try_init(),
+        // Captured by the test harness: shown only for the tests that fail.
+        AppEnv::Test => builder.with_test_writer().try_init(),
     };
 }
