@@ -1,0 +1,412 @@
+//! The `rules` slot: [`RulesPlugin`] and its evaluation sessions ([`RulesSession`]).
+//!
+//! A session is one instance of the plugin holding one `evaluator` resource, opened on a
+//! problem with the tenant's rules parameters: the problem crosses the boundary once, then
+//! each evaluation sends only schedules. It keeps its instance (and its memory) between
+//! calls, which is the point; the contract requires each answer to be a pure function of
+//! (problem, parameters, arguments), so keeping it does not break replay.
+//!
+//! Each call of a public session gets a fresh fuel budget and deadline, and reports its own
+//! fuel. The same session type serves the host's `tenant-rules` routing during an
+//! assigner's run (see `assigner.rs`), where the budget instead covers the whole run.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+use crate::bindings::rules::{Rules, RulesPre};
+use crate::cache::Sha256Digest;
+use crate::error::{Error, Result};
+use crate::plugin::{self, CallOutcome, Core, GuestState};
+use crate::runtime::Inner;
+use crate::sandbox::{self, Budget, Limiter, Permit};
+use crate::size;
+use crate::types::{
+    ParamError, Params, Plan, PlanEvaluation, PluginInfo, Problem, Schedule, ScheduleEvaluation,
+};
+
+pub(crate) type Pre = RulesPre<GuestState>;
+
+/// A loaded rules plugin: cheap to clone, safe to share between threads.
+///
+/// Calls run on the calling thread (sync API) or on a blocking thread (`*_async`); either
+/// way they wait for a free instance slot first.
+#[derive(Clone)]
+pub struct RulesPlugin {
+    pub(crate) rt: Arc<Inner>,
+    pub(crate) core: Arc<Core<Pre>>,
+    budget: Budget,
+}
+
+impl fmt::Debug for RulesPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RulesPlugin")
+            .field("sha256", &hex::encode(self.core.sha256))
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+impl RulesPlugin {
+    pub(crate) fn new(rt: Arc<Inner>, core: Arc<Core<Pre>>, budget: Budget) -> Self {
+        RulesPlugin { rt, core, budget }
+    }
+
+    /// The sha256 of its bytes.
+    pub fn sha256(&self) -> Sha256Digest {
+        self.core.sha256
+    }
+
+    /// The budget each call gets (and, under an assigner, the whole run's rules budget).
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// The same plugin with a tenant's budget.
+    pub fn with_budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// `describe()`, cached after the first call.
+    pub fn describe(&self) -> Result<PluginInfo> {
+        if let Some(info) = self.core.info.get() {
+            return Ok(info.clone());
+        }
+        let permit = self.rt.gate.acquire_blocking(1)?;
+        self.describe_with(&permit)
+    }
+
+    pub(crate) fn describe_with(&self, permit: &Permit) -> Result<PluginInfo> {
+        let outcome = plugin::call_fresh(
+            &self.rt,
+            permit,
+            GuestState {
+                limiter: Limiter::new(&self.rt.config),
+            },
+            &self.budget,
+            |store| self.core.pre.instantiate(store),
+            |store, rules| rules.callsheet_plugins_plugin().call_describe(store),
+        )?;
+        size::check_output(
+            "plugin-info",
+            &outcome.value,
+            self.rt.config.max_output_bytes,
+        )?;
+        Ok(self.core.info.get_or_init(|| outcome.value).clone())
+    }
+
+    /// `validate-params(params)`: `value` is `Err(errors)` when the plugin refuses them.
+    pub fn validate_params(
+        &self,
+        params: &Params,
+    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
+        let permit = self.rt.gate.acquire_blocking(1)?;
+        self.validate_params_with(&permit, params)
+    }
+
+    fn validate_params_with(
+        &self,
+        permit: &Permit,
+        params: &Params,
+    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
+        size::check_input("params", params, self.rt.config.max_input_bytes)?;
+        let outcome = plugin::call_fresh(
+            &self.rt,
+            permit,
+            GuestState {
+                limiter: Limiter::new(&self.rt.config),
+            },
+            &self.budget,
+            |store| self.core.pre.instantiate(store),
+            |store, rules| {
+                rules
+                    .callsheet_plugins_plugin()
+                    .call_validate_params(store, params)
+            },
+        )?;
+        size::check_output(
+            "param errors",
+            &outcome.value,
+            self.rt.config.max_output_bytes,
+        )?;
+        Ok(outcome)
+    }
+
+    /// Opens an evaluation session on `problem` with the tenant's rules `params`. The
+    /// session holds an instance slot until it is dropped.
+    pub fn open(&self, problem: &Problem, params: &Params) -> Result<CallOutcome<RulesSession>> {
+        let permit = self.rt.gate.acquire_blocking(1)?;
+        self.open_with(permit, problem, params)
+    }
+
+    fn open_with(
+        &self,
+        permit: Permit,
+        problem: &Problem,
+        params: &Params,
+    ) -> Result<CallOutcome<RulesSession>> {
+        let outcome = Session::open(&self.rt, &self.core, self.budget, problem, params)?;
+        Ok(outcome.map(|mut session| {
+            session.permit = Some(permit);
+            RulesSession {
+                inner: Arc::new(Mutex::new(session)),
+            }
+        }))
+    }
+
+    /// [`RulesPlugin::describe`] off the async executor.
+    pub async fn describe_async(&self) -> Result<PluginInfo> {
+        if let Some(info) = self.core.info.get() {
+            return Ok(info.clone());
+        }
+        let this = self.clone();
+        self.rt
+            .gate
+            .run(1, move |permit| this.describe_with(&permit))
+            .await
+    }
+
+    /// [`RulesPlugin::validate_params`] off the async executor.
+    pub async fn validate_params_async(
+        &self,
+        params: Params,
+    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
+        let this = self.clone();
+        self.rt
+            .gate
+            .run(1, move |permit| this.validate_params_with(&permit, &params))
+            .await
+    }
+
+    /// [`RulesPlugin::open`] off the async executor.
+    pub async fn open_async(
+        &self,
+        problem: Arc<Problem>,
+        params: Params,
+    ) -> Result<CallOutcome<RulesSession>> {
+        let this = self.clone();
+        self.rt
+            .gate
+            .run(1, move |permit| this.open_with(permit, &problem, &params))
+            .await
+    }
+}
+
+/// An open evaluation session (one `evaluator` in its own instance). Cheap to clone; calls
+/// on one session are serialized. Drop it to free its instance slot.
+#[derive(Clone)]
+pub struct RulesSession {
+    inner: Arc<Mutex<Session>>,
+}
+
+impl fmt::Debug for RulesSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RulesSession").finish_non_exhaustive()
+    }
+}
+
+impl RulesSession {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Session>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::runtime("rules session poisoned by a panic"))
+    }
+
+    /// `evaluator.evaluate-schedules`: one evaluation per schedule, in order.
+    pub fn evaluate_schedules(
+        &self,
+        schedules: &[Schedule],
+    ) -> Result<CallOutcome<Vec<ScheduleEvaluation>>> {
+        self.lock()?.evaluate_schedules(schedules, Refuel::Yes)
+    }
+
+    /// `evaluator.evaluate-plan`.
+    pub fn evaluate_plan(&self, plan: &Plan) -> Result<CallOutcome<PlanEvaluation>> {
+        self.lock()?.evaluate_plan(plan, Refuel::Yes)
+    }
+
+    /// [`RulesSession::evaluate_schedules`] off the async executor.
+    pub async fn evaluate_schedules_async(
+        &self,
+        schedules: Vec<Schedule>,
+    ) -> Result<CallOutcome<Vec<ScheduleEvaluation>>> {
+        let this = self.clone();
+        sandbox::offload(move || this.evaluate_schedules(&schedules)).await
+    }
+
+    /// [`RulesSession::evaluate_plan`] off the async executor.
+    pub async fn evaluate_plan_async(&self, plan: Plan) -> Result<CallOutcome<PlanEvaluation>> {
+        let this = self.clone();
+        sandbox::offload(move || this.evaluate_plan(&plan)).await
+    }
+}
+
+/// Whether a session call gets a fresh budget (public sessions) or draws on what is left
+/// of the one armed at open (the rules side of an assigner's run).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refuel {
+    Yes,
+    No,
+}
+
+/// The session proper: a store, the instance's bindings and the evaluator handle.
+pub(crate) struct Session {
+    store: Store<GuestState>,
+    bindings: Rules,
+    evaluator: ResourceAny,
+    budget: Budget,
+    epoch_tick: Duration,
+    max_input: usize,
+    max_output: usize,
+    /// Set after a trap or a limit: wasmtime will not re-enter a trapped instance, and
+    /// the error is more useful than the re-entry trap.
+    failed: Option<Error>,
+    /// The instance slot, for public sessions; `None` under an assigner, whose run holds
+    /// the slots of both instances.
+    permit: Option<Permit>,
+}
+
+impl Session {
+    /// Instantiates the plugin and calls `evaluator.open`. The store stays armed with
+    /// `budget` (fuel left, deadline) for the calls that follow without refuel.
+    pub(crate) fn open(
+        rt: &Inner,
+        core: &Core<Pre>,
+        budget: Budget,
+        problem: &Problem,
+        params: &Params,
+    ) -> Result<CallOutcome<Session>> {
+        size::check_input("problem", problem, rt.config.max_input_bytes)?;
+        size::check_input("params", params, rt.config.max_input_bytes)?;
+        let data = GuestState {
+            limiter: Limiter::new(&rt.config),
+        };
+        let mut store = sandbox::store(&rt.engine, &rt.config, data, &budget)?;
+        rt.stats.bump(|s| s.instantiations += 1);
+        let bindings = sandbox::guarded(&mut store, &budget, |store| core.pre.instantiate(store))?;
+        let opened = sandbox::guarded(&mut store, &budget, |store| {
+            bindings
+                .callsheet_plugins_rule_engine()
+                .evaluator()
+                .call_open(store, problem, params)
+        })?;
+        let fuel_used = sandbox::fuel_used(&store, &budget);
+        match opened {
+            Ok(evaluator) => Ok(CallOutcome {
+                value: Session {
+                    store,
+                    bindings,
+                    evaluator,
+                    budget,
+                    epoch_tick: rt.config.epoch_tick,
+                    max_input: rt.config.max_input_bytes,
+                    max_output: rt.config.max_output_bytes,
+                    failed: None,
+                    permit: None,
+                },
+                fuel_used,
+            }),
+            Err(error) => Err(plugin::plugin_error(error, fuel_used)),
+        }
+    }
+
+    /// Runs one call on the session's instance, accounting fuel as `refuel` says, and
+    /// remembering a fatal failure.
+    fn call<R>(
+        &mut self,
+        refuel: Refuel,
+        call: impl FnOnce(&Rules, &mut Store<GuestState>, ResourceAny) -> wasmtime::Result<R>,
+    ) -> Result<(R, u64)> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        if refuel == Refuel::Yes {
+            sandbox::arm(&mut self.store, self.epoch_tick, &self.budget)?;
+        }
+        let before = self.store.get_fuel().unwrap_or(0);
+        let (bindings, evaluator) = (&self.bindings, self.evaluator);
+        let result = sandbox::guarded(&mut self.store, &self.budget, |store| {
+            call(bindings, store, evaluator)
+        });
+        let fuel = before - self.store.get_fuel().unwrap_or(0).min(before);
+        match result {
+            Ok(value) => Ok((value, fuel)),
+            Err(error) => {
+                self.failed = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+
+    pub(crate) fn evaluate_schedules(
+        &mut self,
+        schedules: &[Schedule],
+        refuel: Refuel,
+    ) -> Result<CallOutcome<Vec<ScheduleEvaluation>>> {
+        size::check_input("schedules", schedules, self.max_input)?;
+        let (result, fuel_used) = self.call(refuel, |rules, store, evaluator| {
+            rules
+                .callsheet_plugins_rule_engine()
+                .evaluator()
+                .call_evaluate_schedules(store, evaluator, schedules)
+        })?;
+        let evaluations = result.map_err(|e| plugin::plugin_error(e, fuel_used))?;
+        size::check_output("schedule evaluations", &evaluations, self.max_output)?;
+        check_one_per_schedule(schedules, &evaluations)?;
+        Ok(CallOutcome {
+            value: evaluations,
+            fuel_used,
+        })
+    }
+
+    pub(crate) fn evaluate_plan(
+        &mut self,
+        plan: &Plan,
+        refuel: Refuel,
+    ) -> Result<CallOutcome<PlanEvaluation>> {
+        size::check_input("plan", plan, self.max_input)?;
+        let (result, fuel_used) = self.call(refuel, |rules, store, evaluator| {
+            rules
+                .callsheet_plugins_rule_engine()
+                .evaluator()
+                .call_evaluate_plan(store, evaluator, plan)
+        })?;
+        let evaluation = result.map_err(|e| plugin::plugin_error(e, fuel_used))?;
+        size::check_output("plan evaluation", &evaluation, self.max_output)?;
+        Ok(CallOutcome {
+            value: evaluation,
+            fuel_used,
+        })
+    }
+}
+
+/// The contract of `evaluate-schedules`: one evaluation per schedule, in the same order.
+/// Checked because the host and assigners index the answers by position.
+fn check_one_per_schedule(
+    schedules: &[Schedule],
+    evaluations: &[ScheduleEvaluation],
+) -> Result<()> {
+    if schedules.len() != evaluations.len() {
+        return Err(Error::output(format!(
+            "evaluate-schedules returned {} evaluations for {} schedules",
+            evaluations.len(),
+            schedules.len()
+        )));
+    }
+    if let Some((i, (s, e))) = schedules
+        .iter()
+        .zip(evaluations)
+        .enumerate()
+        .find(|(_, (s, e))| s.technician_id != e.technician_id)
+    {
+        return Err(Error::output(format!(
+            "evaluate-schedules answered for technician {:?} at position {i}, asked {:?}",
+            e.technician_id, s.technician_id
+        )));
+    }
+    Ok(())
+}
