@@ -11,6 +11,7 @@
 //! - [`auth`] - passwords, JWTs, refresh tokens, login throttling;
 //! - [`domain`] - value types that cannot hold invalid values;
 //! - [`storage`] - the storage trait and its SQLite and PostgreSQL implementations;
+//! - [`default_plugins`] - the rule plugins compiled into the binary;
 //! - [`provision`] - creating tenants and the demo tenant;
 //! - [`telemetry`] - logs.
 //!
@@ -20,6 +21,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod default_plugins;
 pub mod domain;
 pub mod http;
 pub mod provision;
