@@ -1,11 +1,13 @@
 //! The `callsheet` command line.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use crate::app::{Application, shutdown_signal};
 use crate::config::Config;
 use crate::provision::{self, TenantSpec};
-use crate::{storage, telemetry};
+use crate::{plugin_cli, storage, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "callsheet", version, about = "Plans event and show crews", long_about = None)]
@@ -29,6 +31,39 @@ enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Check and run rule plugins locally, under the server's sandbox.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Validate a plugin as an upload would and print its description.
+    Validate {
+        /// rules, assigner or payroll.
+        #[arg(long)]
+        slot: String,
+        wasm: PathBuf,
+    },
+    /// Run a plugin on a JSON input and print its result and the fuel used.
+    Run {
+        /// rules, assigner or payroll.
+        #[arg(long)]
+        slot: String,
+        wasm: PathBuf,
+        /// The problem (rules, assigner), as JSON.
+        #[arg(long)]
+        problem: Option<PathBuf>,
+        /// The pay input (payroll), as JSON.
+        #[arg(long)]
+        pay_input: Option<PathBuf>,
+        /// The plugin's parameters, a JSON list of {name, value}; default: its defaults.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// For an assigner: the rules plugin to score with (default: the built-in one).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +123,27 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 println!("         never create it on a server that holds real data.");
             }
         }
+        Command::Plugin(PluginCommand::Validate { slot, wasm }) => {
+            print_json(&plugin_cli::validate(&slot, &wasm)?);
+        }
+        Command::Plugin(PluginCommand::Run {
+            slot,
+            wasm,
+            problem,
+            pay_input,
+            params,
+            rules,
+        }) => {
+            let request = plugin_cli::RunRequest {
+                slot: &slot,
+                wasm: &wasm,
+                problem: problem.as_deref(),
+                pay_input: pay_input.as_deref(),
+                params: params.as_deref(),
+                rules: rules.as_deref(),
+            };
+            print_json(&plugin_cli::run(&request)?);
+        }
         Command::Tenant(TenantCommand::Create {
             slug,
             name,
@@ -119,4 +175,12 @@ fn print_demo_login() {
         "WARNING: these credentials are public. Use the demo tenant for trying callsheet only;"
     );
     println!("         never create it on a server that holds real data.");
+}
+
+#[allow(clippy::print_stdout)] // the command's output, for people and for `jq`
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }

@@ -51,13 +51,24 @@ mod tests {
         let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist");
         let built: BTreeSet<String> = std::fs::read_dir(&dist)
             .expect("plugins/dist exists")
-            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".wasm").map(str::to_owned))
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".wasm")
+                    .map(str::to_owned)
+            })
             .collect();
-        let embedded: BTreeSet<String> = DEFAULT_PLUGINS.iter().map(|p| p.name.to_owned()).collect();
+        let embedded: BTreeSet<String> =
+            DEFAULT_PLUGINS.iter().map(|p| p.name.to_owned()).collect();
         assert_eq!(built, embedded, "plugins/dist and DEFAULT_PLUGINS disagree");
         for plugin in DEFAULT_PLUGINS {
             let on_disk = std::fs::read(dist.join(format!("{}.wasm", plugin.name))).expect("read");
-            assert!(on_disk == plugin.wasm, "{} is embedded from a stale build", plugin.name);
+            assert!(
+                on_disk == plugin.wasm,
+                "{} is embedded from a stale build",
+                plugin.name
+            );
         }
     }
 
@@ -68,7 +79,11 @@ mod tests {
             let info = runtime
                 .validate(plugin.slot, plugin.wasm)
                 .unwrap_or_else(|e| panic!("{} does not validate: {e}", plugin.name));
-            assert!(!info.name.is_empty() && !info.version.is_empty(), "{}: {info:?}", plugin.name);
+            assert!(
+                !info.name.is_empty() && !info.version.is_empty(),
+                "{}: {info:?}",
+                plugin.name
+            );
             assert_eq!(for_slot(plugin.slot).map(|p| p.name), Some(plugin.name));
         }
     }

@@ -12,6 +12,7 @@
 //! - [`domain`] - value types that cannot hold invalid values;
 //! - [`storage`] - the storage trait and its SQLite and PostgreSQL implementations;
 //! - [`default_plugins`] - the rule plugins compiled into the binary;
+//! - [`plugin_cli`] - `callsheet plugin validate|run`, the plugin author's loop;
 //! - [`provision`] - creating tenants and the demo tenant;
 //! - [`telemetry`] - logs.
 //!
@@ -24,6 +25,7 @@ pub mod config;
 pub mod default_plugins;
 pub mod domain;
 pub mod http;
+pub mod plugin_cli;
 pub mod provision;
 pub mod rbac;
 pub mod storage;

@@ -15,7 +15,10 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=info";
 pub fn init(env: AppEnv) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr: stdout is kept for what commands print (JSON for `jq`, logins).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match env {
         AppEnv::Prod => builder
             .json()

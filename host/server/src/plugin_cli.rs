@@ -1,0 +1,174 @@
+//! `callsheet plugin ...`: the plugin author's loop, without a server.
+//!
+//! - `validate` does what an upload does: size, compiles, the right world, no forbidden
+//!   import, `describe()`; it prints the plugin's description as JSON.
+//! - `run` calls the plugin on a problem (or pay input) read from a JSON file and prints the
+//!   result as JSON with the fuel used, under the same sandbox as the server.
+//!
+//! Inputs are the runtime's WIT types in their serde form (see `docs/plugins.md` and the
+//! samples in `docs/samples/`).
+
+use std::path::{Path, PathBuf};
+
+use callsheet_runtime::types::{Params, PayInput, Plan, Problem};
+use callsheet_runtime::{Runtime, RuntimeConfig, Slot};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use sha2::Digest as _;
+
+use crate::default_plugins;
+
+/// Why a plugin command failed; the message names the file or the plugin error code.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginCliError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid {what}: {source}")]
+    Parse {
+        path: PathBuf,
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("`{0}` is not a slot (rules, assigner, payroll)")]
+    Slot(String),
+    #[error("{0} needs --{1}")]
+    MissingInput(&'static str, &'static str),
+    #[error("{code}: {error}")]
+    Plugin {
+        code: &'static str,
+        error: callsheet_runtime::Error,
+    },
+}
+
+impl From<callsheet_runtime::Error> for PluginCliError {
+    fn from(error: callsheet_runtime::Error) -> Self {
+        Self::Plugin {
+            code: error.code(),
+            error,
+        }
+    }
+}
+
+/// What to run and on what.
+#[derive(Debug)]
+pub struct RunRequest<'a> {
+    pub slot: &'a str,
+    pub wasm: &'a Path,
+    /// A `problem` (rules, assigner) as JSON.
+    pub problem: Option<&'a Path>,
+    /// A `pay-input` (payroll) as JSON.
+    pub pay_input: Option<&'a Path>,
+    /// The plugin's parameters as a JSON list of `{name, value}`; none: its defaults.
+    pub params: Option<&'a Path>,
+    /// For an assigner: the rules plugin it is scored on (default: the embedded one).
+    pub rules: Option<&'a Path>,
+}
+
+pub fn parse_slot(slot: &str) -> Result<Slot, PluginCliError> {
+    slot.parse()
+        .map_err(|_| PluginCliError::Slot(slot.to_owned()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, PluginCliError> {
+    std::fs::read(path).map_err(|source| PluginCliError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, PluginCliError> {
+    serde_json::from_slice(&read(path)?).map_err(|source| PluginCliError::Parse {
+        path: path.to_owned(),
+        what,
+        source,
+    })
+}
+
+fn runtime() -> Result<Runtime, PluginCliError> {
+    Ok(Runtime::new(RuntimeConfig::default())?)
+}
+
+/// Validates a plugin as an upload would; returns its description as JSON.
+pub fn validate(slot: &str, wasm: &Path) -> Result<serde_json::Value, PluginCliError> {
+    let slot = parse_slot(slot)?;
+    let bytes = read(wasm)?;
+    let info = runtime()?.validate(slot, &bytes)?;
+    Ok(json!({
+        "slot": slot.as_str(),
+        "sha256": format!("{:x}", sha2::Sha256::digest(&bytes)),
+        "plugin": info,
+    }))
+}
+
+/// Runs a plugin on an input file; returns `{result, fuel_used}` as JSON.
+pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError> {
+    let slot = parse_slot(request.slot)?;
+    let runtime = runtime()?;
+    let bytes = read(request.wasm)?;
+    let params: Params = match request.params {
+        Some(path) => read_json(path, "parameter list")?,
+        None => Vec::new(),
+    };
+    match slot {
+        Slot::Rules => {
+            let problem: Problem =
+                read_json(need(request.problem, "rules", "problem")?, "problem")?;
+            let rules = runtime.load_rules(&bytes)?;
+            let session = rules.open(&problem, &params)?;
+            let plan = Plan {
+                assignments: problem.assignments.clone(),
+            };
+            let evaluation = session.value.evaluate_plan(&plan)?;
+            Ok(outcome(
+                &evaluation.value,
+                session.fuel_used + evaluation.fuel_used,
+            ))
+        }
+        Slot::Assigner => {
+            let problem: Problem =
+                read_json(need(request.problem, "an assigner", "problem")?, "problem")?;
+            let assigner = runtime.load_assigner(&bytes)?;
+            let rules_bytes = match request.rules {
+                Some(path) => read(path)?,
+                None => default_rules().to_vec(),
+            };
+            let rules = runtime.load_rules(&rules_bytes)?;
+            let run = assigner.plan(&problem, &params, &rules, &Vec::new())?;
+            let mut value = outcome(&run.value.result, run.fuel_used);
+            value["rules_fuel_used"] = json!(run.value.rules_fuel_used);
+            value["rules_calls"] = json!(run.value.rules_calls);
+            Ok(value)
+        }
+        Slot::Payroll => {
+            let input: PayInput = read_json(
+                need(request.pay_input, "payroll", "pay-input")?,
+                "pay input",
+            )?;
+            let payroll = runtime.load_payroll(&bytes)?;
+            let payslip = payroll.compute(&input, &params)?;
+            Ok(outcome(&payslip.value, payslip.fuel_used))
+        }
+    }
+}
+
+fn need<'a>(
+    path: Option<&'a Path>,
+    who: &'static str,
+    flag: &'static str,
+) -> Result<&'a Path, PluginCliError> {
+    path.ok_or(PluginCliError::MissingInput(who, flag))
+}
+
+fn default_rules() -> &'static [u8] {
+    default_plugins::for_slot(Slot::Rules)
+        .expect("a default rules plugin is embedded")
+        .wasm
+}
+
+fn outcome(result: &impl Serialize, fuel_used: u64) -> serde_json::Value {
+    json!({ "result": result, "fuel_used": fuel_used })
+}
