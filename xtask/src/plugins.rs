@@ -11,7 +11,8 @@
 //! - `--check` builds into a temporary target directory and fails if any committed file
 //!   differs (what CI runs), without touching `plugins/dist`.
 //! - A built component that mentions a `wasi:` interface is refused: plugins must import
-//!   nothing but `callsheet:plugins/types` (the host refuses anything else at upload).
+//!   nothing but `callsheet:plugins/types` and, for the assigner, `tenant-rules` (the host
+//!   refuses anything else at upload).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +21,7 @@ use std::process::Command;
 const PLUGINS: &[(&str, &str)] = &[
     ("callsheet_rules_fr", "rules.wasm"),
     ("callsheet_payroll_fr", "payroll.wasm"),
+    ("callsheet_assigner", "assigner.wasm"),
 ];
 
 const TARGET: &str = "wasm32-wasip2";
@@ -91,7 +93,7 @@ fn build(root: &Path, target: &Path) -> Result<Vec<(&'static str, PathBuf)>, Str
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if bytes.windows(5).any(|w| w == b"wasi:") {
             return Err(format!(
-                "{file} mentions a wasi: interface; plugins must import only callsheet:plugins/types"
+                "{file} mentions a wasi: interface; plugins must import only callsheet:plugins/types (and tenant-rules for an assigner)"
             ));
         }
         built.push((*file, path));

@@ -30,6 +30,7 @@ macro_rules! embedded {
 /// Every default plugin, one per slot that has one.
 pub const DEFAULT_PLUGINS: &[DefaultPlugin] = embedded! {
     Rules => "rules",
+    Assigner => "assigner",
     Payroll => "payroll",
 };
 

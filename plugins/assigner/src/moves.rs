@@ -1,0 +1,276 @@
+//! The local search's neighbourhood, drawn at random from the current plan. Every move
+//! touches one or two technicians and only movable assignments (never a pinned or
+//! confirmed one), and only proposes candidates from [`Candidates`] who are free at the
+//! need's time, so the rules are asked only about plausible schedules.
+//!
+//! | move | what changes | weight |
+//! | --- | --- | --- |
+//! | reassign | a place goes from its technician to another candidate | 4 |
+//! | swap | two technicians exchange their places on two needs | 3 |
+//! | fill | an open place gets a free candidate | 2 |
+//! | transfer | a candidate leaves the overlapping places they hold for an open place | 2 |
+//! | relocate | a candidate leaves one of their places (and any overlapping ones) for an open place, e.g. when both would exceed a daily limit | 2 |
+//! | unassign | a place is emptied | 1 |
+//!
+//! The weights (out of those kinds possible in the current plan) favour moves that keep the
+//! cover, since emptying a place is rarely right; fill and transfer exist only while a place
+//! is open.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::candidates::Candidates;
+use crate::model::{Model, NeedIx, TechIx};
+use crate::rng::Pcg32;
+use crate::state::{Change, State, with_shift, without};
+
+/// Random picks per move before giving up on it.
+const TRIES: usize = 4;
+
+/// The kinds of move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Reassign,
+    Swap,
+    Fill,
+    Transfer,
+    Relocate,
+    Unassign,
+}
+
+/// A drawn move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    pub kind: Kind,
+    pub change: Change,
+}
+
+/// What the moves are drawn from, taken once per batch.
+#[derive(Debug, Clone, Default)]
+pub struct Neighbourhood {
+    /// Every movable (need, technician) of the plan.
+    movable: Vec<(NeedIx, TechIx)>,
+    /// Needs with an open place and at least one candidate.
+    open: Vec<NeedIx>,
+    /// About how many distinct moves there are: a candidate per movable place (reassign)
+    /// and per open place (fill), the scale the search's patience is measured on.
+    pub size: u64,
+}
+
+impl Neighbourhood {
+    /// The neighbourhood of a plan.
+    pub fn of(model: &Model<'_>, candidates: &Candidates, state: &State) -> Neighbourhood {
+        let mut movable = Vec::new();
+        for t in model.tech_indices() {
+            for s in state.shifts[t as usize].iter().filter(|s| s.movable()) {
+                movable.push((s.need, t));
+            }
+        }
+        movable.sort_unstable();
+        let open: Vec<NeedIx> = model
+            .need_indices()
+            .filter(|&n| state.open(model, n) > 0 && !candidates.of[n as usize].is_empty())
+            .collect();
+        let size = movable
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(open.iter().copied())
+            .map(|n| candidates.of[n as usize].len() as u64)
+            .sum();
+        Neighbourhood {
+            movable,
+            open,
+            size,
+        }
+    }
+
+    /// Draws one move, or none when the picks found nothing possible.
+    pub fn draw(
+        &self,
+        model: &Model<'_>,
+        candidates: &Candidates,
+        state: &State,
+        rng: &mut Pcg32,
+    ) -> Option<Move> {
+        let has_movable = !self.movable.is_empty();
+        let has_open = !self.open.is_empty();
+        let kinds = [
+            (Kind::Reassign, 4, has_movable),
+            (Kind::Swap, 3, has_movable),
+            (Kind::Fill, 2, has_open),
+            (Kind::Transfer, 2, has_open),
+            (Kind::Relocate, 2, has_open && has_movable),
+            (Kind::Unassign, 1, has_movable),
+        ];
+        let total: usize = kinds.iter().filter(|k| k.2).map(|k| k.1).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut pick = rng.below(total);
+        let kind = kinds
+            .iter()
+            .filter(|k| k.2)
+            .find(|k| {
+                if pick < k.1 {
+                    true
+                } else {
+                    pick -= k.1;
+                    false
+                }
+            })?
+            .0;
+        let ctx = Draw {
+            model,
+            candidates,
+            state,
+        };
+        let change = (0..TRIES).find_map(|_| match kind {
+            Kind::Reassign => ctx.reassign(self.pick_movable(rng), rng),
+            Kind::Swap => ctx.swap(self.pick_movable(rng), rng),
+            Kind::Fill => ctx.fill(self.pick_open(rng), rng),
+            Kind::Transfer => ctx.transfer(self.pick_open(rng), rng),
+            Kind::Relocate => ctx.relocate(self.pick_open(rng), rng),
+            Kind::Unassign => ctx.unassign(self.pick_movable(rng)),
+        })?;
+        Some(Move { kind, change })
+    }
+
+    fn pick_movable(&self, rng: &mut Pcg32) -> Option<(NeedIx, TechIx)> {
+        self.movable.get(rng.below(self.movable.len())).copied()
+    }
+
+    fn pick_open(&self, rng: &mut Pcg32) -> Option<NeedIx> {
+        self.open.get(rng.below(self.open.len())).copied()
+    }
+}
+
+/// The plan moves are drawn from.
+struct Draw<'a, 'p> {
+    model: &'a Model<'p>,
+    candidates: &'a Candidates,
+    state: &'a State,
+}
+
+impl Draw<'_, '_> {
+    fn shifts(&self, t: TechIx) -> &[crate::model::Shift] {
+        &self.state.shifts[t as usize]
+    }
+
+    /// A random candidate of `n`, other than `not`.
+    fn candidate(&self, n: NeedIx, not: TechIx, rng: &mut Pcg32) -> Option<TechIx> {
+        let list = &self.candidates.of[n as usize];
+        let t = *list.get(rng.below(list.len()))?;
+        (t != not).then_some(t)
+    }
+
+    fn reassign(&self, at: Option<(NeedIx, TechIx)>, rng: &mut Pcg32) -> Option<Change> {
+        let (n, from) = at?;
+        let to = self.candidate(n, from, rng)?;
+        if !self.state.can_take(self.model, to, n, &[]) {
+            return None;
+        }
+        Some(Change {
+            techs: vec![
+                (from, without(self.shifts(from), &[n])),
+                (to, with_shift(self.shifts(to), self.model.shift_for(n, to))),
+            ],
+        })
+    }
+
+    fn swap(&self, at: Option<(NeedIx, TechIx)>, rng: &mut Pcg32) -> Option<Change> {
+        let (n1, t1) = at?;
+        let t2 = self.candidate(n1, t1, rng)?;
+        let theirs: Vec<NeedIx> = self
+            .shifts(t2)
+            .iter()
+            .filter(|s| s.movable() && s.need != n1)
+            .map(|s| s.need)
+            .collect();
+        let n2 = *theirs.get(rng.below(theirs.len()))?;
+        if !self.candidates.contains(n2, t1)
+            || !self.state.can_take(self.model, t1, n2, &[n1])
+            || !self.state.can_take(self.model, t2, n1, &[n2])
+        {
+            return None;
+        }
+        Some(Change {
+            techs: vec![
+                (
+                    t1,
+                    with_shift(
+                        &without(self.shifts(t1), &[n1]),
+                        self.model.shift_for(n2, t1),
+                    ),
+                ),
+                (
+                    t2,
+                    with_shift(
+                        &without(self.shifts(t2), &[n2]),
+                        self.model.shift_for(n1, t2),
+                    ),
+                ),
+            ],
+        })
+    }
+
+    fn fill(&self, n: Option<NeedIx>, rng: &mut Pcg32) -> Option<Change> {
+        let n = n?;
+        let t = self.candidate(n, TechIx::MAX, rng)?;
+        if self.state.open(self.model, n) == 0 || !self.state.can_take(self.model, t, n, &[]) {
+            return None;
+        }
+        Some(Change {
+            techs: vec![(t, with_shift(self.shifts(t), self.model.shift_for(n, t)))],
+        })
+    }
+
+    fn transfer(&self, n: Option<NeedIx>, rng: &mut Pcg32) -> Option<Change> {
+        let n = n?;
+        let t = self.candidate(n, TechIx::MAX, rng)?;
+        if self.state.open(self.model, n) == 0 || self.state.on(t, n) {
+            return None;
+        }
+        let shift = self.model.shift_for(n, t);
+        let clashes: Vec<_> = self.state.clashes(t, &shift.window, &[]).collect();
+        if clashes.is_empty() || clashes.iter().any(|s| !s.movable()) {
+            return None;
+        }
+        let left: Vec<NeedIx> = clashes.iter().map(|s| s.need).collect();
+        Some(Change {
+            techs: vec![(t, with_shift(&without(self.shifts(t), &left), shift))],
+        })
+    }
+
+    fn relocate(&self, n: Option<NeedIx>, rng: &mut Pcg32) -> Option<Change> {
+        let n = n?;
+        let t = self.candidate(n, TechIx::MAX, rng)?;
+        if self.state.open(self.model, n) == 0 || self.state.on(t, n) {
+            return None;
+        }
+        let theirs: Vec<NeedIx> = self
+            .shifts(t)
+            .iter()
+            .filter(|s| s.movable())
+            .map(|s| s.need)
+            .collect();
+        let dropped = *theirs.get(rng.below(theirs.len()))?;
+        let shift = self.model.shift_for(n, t);
+        let mut left = vec![dropped];
+        for s in self.state.clashes(t, &shift.window, &[dropped]) {
+            if !s.movable() {
+                return None;
+            }
+            left.push(s.need);
+        }
+        Some(Change {
+            techs: vec![(t, with_shift(&without(self.shifts(t), &left), shift))],
+        })
+    }
+
+    fn unassign(&self, at: Option<(NeedIx, TechIx)>) -> Option<Change> {
+        let (n, t) = at?;
+        Some(Change {
+            techs: vec![(t, without(self.shifts(t), &[n]))],
+        })
+    }
+}
