@@ -1,0 +1,236 @@
+//! [`plan`]: one automatic planning run with the tenant's plugins, checked and recorded.
+//!
+//! The run: the assigner plans the problem, scored on the tenant's rules through the
+//! runtime's `tenant-rules` routing; then the host checks what came back before anyone
+//! relies on it:
+//! - pinned assignments are all there, unchanged; no declined (need, technician) pair is
+//!   proposed again; every assignment names a known need and technician;
+//! - the score the assigner claims is the one the rules plugin gives its plan, by a fresh
+//!   `evaluate-plan` on a separate session (the contract says the score *is* that
+//!   evaluation; a buggy or hostile assigner must not be able to report a better one).
+//!
+//! The outcome is deterministic (plugins have no clock or randomness, fuel is counted by
+//! instruction) and canonical (sorted lists, fixed field order), so the same inputs give the
+//! same bytes; `inputs_sha256` and [`PlanOutcome::sha256`] go to the audit log.
+
+use std::collections::BTreeSet;
+
+use callsheet_runtime::types::{
+    AssignmentStatus, Params, Plan, PlanStats, PlannedAssignment, Problem, Score, Unfilled,
+    Violation,
+};
+use callsheet_runtime::{AssignerPlugin, RulesPlugin};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical;
+use crate::error::{EngineError, Result};
+use crate::plugins::{BudgetRecord, Configured, PluginIdentity};
+
+/// The identities of the plugins of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunPlugins {
+    /// The assigner that built the plan.
+    pub assigner: PluginIdentity,
+    /// The rules plugin that scored it.
+    pub rules: PluginIdentity,
+}
+
+/// Fuel a run used, per plugin: deterministic, so a replay must use exactly as much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FuelUsed {
+    /// The assigner's own instructions.
+    pub assigner: u64,
+    /// The rules plugin under the assigner (open and every `tenant-rules` call).
+    pub rules: u64,
+    /// The host's verification `evaluate-plan` of the result.
+    pub verification: u64,
+}
+
+/// What a run is a function of: hashed into `inputs_sha256`.
+#[derive(Debug, Serialize)]
+struct PlanInputs<'a> {
+    problem: &'a Problem,
+    assigner: PluginInputs<'a>,
+    rules: PluginInputs<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct PluginInputs<'a> {
+    identity: &'a PluginIdentity,
+    params: &'a Params,
+    budget: BudgetRecord,
+}
+
+/// The result of [`plan`]: the plan, why each decision was taken, the score, and what the
+/// audit log records. Explanations live with what they explain: each assignment's score
+/// terms in `assignments[].terms`, each unfilled need's rejected candidates (rule and
+/// figures) and scarcity group in `unfilled[]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOutcome {
+    /// sha256 of the canonical inputs: problem, plugin identities, parameters, budgets.
+    pub inputs_sha256: String,
+    /// The plugins that ran.
+    pub plugins: RunPlugins,
+    /// The seed used (the problem's).
+    pub seed: u64,
+    /// The plan's score on the tenant's rules, verified by the host.
+    pub score: Score,
+    /// The plan with each assignment's score terms, sorted by need then technician:
+    /// pinned and kept assignments, then new ones (id none, status proposed).
+    pub assignments: Vec<PlannedAssignment>,
+    /// Needs left short, with every rejected candidate and any scarcity, sorted by need.
+    pub unfilled: Vec<Unfilled>,
+    /// Violations remaining in the plan, as the rules plugin reported them.
+    pub violations: Vec<Violation>,
+    /// The assigner's deterministic counters.
+    pub stats: PlanStats,
+    /// Fuel used.
+    pub fuel: FuelUsed,
+    /// `tenant-rules` evaluation calls the assigner made.
+    pub rules_calls: u64,
+}
+
+impl PlanOutcome {
+    /// The canonical bytes (compact JSON, fixed field order, sorted lists).
+    pub fn canonical_json(&self) -> Result<Vec<u8>> {
+        canonical::to_bytes(self)
+    }
+
+    /// sha256 of [`PlanOutcome::canonical_json`], for the audit log.
+    pub fn sha256(&self) -> Result<String> {
+        canonical::sha256(self)
+    }
+
+    /// The plan alone (what the server stores and `find_conflicts` takes).
+    pub fn plan(&self) -> Plan {
+        Plan {
+            assignments: self
+                .assignments
+                .iter()
+                .map(|p| p.assignment.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The sha256 of a run's inputs, without running it (to find a previous identical run).
+pub fn inputs_sha256(
+    problem: &Problem,
+    assigner: &Configured<AssignerPlugin>,
+    rules: &Configured<RulesPlugin>,
+) -> Result<String> {
+    canonical::sha256(&PlanInputs {
+        problem,
+        assigner: PluginInputs {
+            identity: &assigner.identity,
+            params: &assigner.params,
+            budget: assigner.budget().into(),
+        },
+        rules: PluginInputs {
+            identity: &rules.identity,
+            params: &rules.params,
+            budget: rules.budget().into(),
+        },
+    })
+}
+
+/// Plans `problem` with the tenant's assigner, scored on the tenant's rules, and checks the
+/// result (see the module docs). Blocking: from async code, run it on a blocking thread.
+pub fn plan(
+    problem: &Problem,
+    assigner: &Configured<AssignerPlugin>,
+    rules: &Configured<RulesPlugin>,
+) -> Result<PlanOutcome> {
+    let inputs_sha256 = inputs_sha256(problem, assigner, rules)?;
+    let run = assigner
+        .plugin
+        .plan(problem, &assigner.params, &rules.plugin, &rules.params)?;
+    let assigner_fuel = run.fuel_used;
+    let run = run.value;
+    let mut result = run.result;
+
+    check_contract(problem, &result.assignments)?;
+    result.assignments.sort_by(|a, b| {
+        (&a.assignment.need_id, &a.assignment.technician_id)
+            .cmp(&(&b.assignment.need_id, &b.assignment.technician_id))
+    });
+    result.unfilled.sort_by(|a, b| a.need_id.cmp(&b.need_id));
+
+    let session = rules.plugin.open(problem, &rules.params)?;
+    let plan = Plan {
+        assignments: result
+            .assignments
+            .iter()
+            .map(|p| p.assignment.clone())
+            .collect(),
+    };
+    let evaluated = session.value.evaluate_plan(&plan)?;
+    let verification = session.fuel_used + evaluated.fuel_used;
+    if evaluated.value.score != result.score {
+        return Err(EngineError::ScoreMismatch {
+            claimed: result.score,
+            evaluated: evaluated.value.score,
+        });
+    }
+
+    Ok(PlanOutcome {
+        inputs_sha256,
+        plugins: RunPlugins {
+            assigner: assigner.identity.clone(),
+            rules: rules.identity.clone(),
+        },
+        seed: problem.seed,
+        score: result.score,
+        assignments: result.assignments,
+        unfilled: result.unfilled,
+        violations: result.violations,
+        stats: result.stats,
+        fuel: FuelUsed {
+            assigner: assigner_fuel,
+            rules: run.rules_fuel_used,
+            verification,
+        },
+        rules_calls: run.rules_calls,
+    })
+}
+
+/// The planner contract, checked by the host: known ids, pins kept unchanged, declined
+/// pairs not proposed again.
+fn check_contract(problem: &Problem, planned: &[PlannedAssignment]) -> Result<()> {
+    let needs: BTreeSet<&str> = problem.needs.iter().map(|n| n.id.as_str()).collect();
+    let techs: BTreeSet<&str> = problem.technicians.iter().map(|t| t.id.as_str()).collect();
+    for p in planned {
+        let a = &p.assignment;
+        if !needs.contains(a.need_id.as_str()) || !techs.contains(a.technician_id.as_str()) {
+            return Err(EngineError::Contract(format!(
+                "assignment of {} to {} names an unknown need or technician",
+                a.technician_id, a.need_id
+            )));
+        }
+    }
+    for pin in problem.assignments.iter().filter(|a| a.pinned) {
+        if !planned.iter().any(|p| &p.assignment == pin) {
+            return Err(EngineError::Contract(format!(
+                "pinned assignment of {} to {} was moved or dropped",
+                pin.technician_id, pin.need_id
+            )));
+        }
+    }
+    for declined in problem
+        .assignments
+        .iter()
+        .filter(|a| a.status == AssignmentStatus::Declined)
+    {
+        if planned.iter().any(|p| {
+            p.assignment.need_id == declined.need_id
+                && p.assignment.technician_id == declined.technician_id
+                && p.assignment.status != AssignmentStatus::Declined
+        }) {
+            return Err(EngineError::Contract(format!(
+                "{} declined {} but was proposed again",
+                declined.technician_id, declined.need_id
+            )));
+        }
+    }
+    Ok(())
+}
