@@ -45,6 +45,15 @@ enum PluginCommand {
         slot: String,
         wasm: PathBuf,
     },
+    /// Print a generated problem as JSON, to run plugins on (`docs/samples/problem.json`
+    /// is `plugin sample --preset festival-week --seed 1`).
+    Sample {
+        /// festival-week (50 places), touring-month (500) or venue-season (5,000).
+        #[arg(long, default_value = "festival-week")]
+        preset: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Run a plugin on a JSON input and print its result and the fuel used.
     Run {
         /// rules, assigner or payroll.
@@ -125,6 +134,12 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Plugin(PluginCommand::Validate { slot, wasm }) => {
             print_json(&plugin_cli::validate(&slot, &wasm)?);
+        }
+        Command::Plugin(PluginCommand::Sample { preset, seed }) => {
+            #[allow(clippy::print_stdout)] // the command's output
+            {
+                println!("{}", plugin_cli::sample(&preset, seed)?);
+            }
         }
         Command::Plugin(PluginCommand::Run {
             slot,

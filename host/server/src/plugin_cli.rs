@@ -37,6 +37,10 @@ pub enum PluginCliError {
     Slot(String),
     #[error("{0} needs --{1}")]
     MissingInput(&'static str, &'static str),
+    #[error("`{0}` is not a preset (festival-week, touring-month, venue-season)")]
+    Preset(String),
+    #[error("cannot generate the sample: {0}")]
+    Sample(String),
     #[error("{code}: {error}")]
     Plugin {
         code: &'static str,
@@ -171,4 +175,16 @@ fn default_rules() -> &'static [u8] {
 
 fn outcome(result: &impl Serialize, fuel_used: u64) -> serde_json::Value {
     json!({ "result": result, "fuel_used": fuel_used })
+}
+
+/// A generated problem as JSON: deterministic for a preset and a seed.
+pub fn sample(preset: &str, seed: u64) -> Result<String, PluginCliError> {
+    use callsheet_engine::generator;
+    let problem = match preset {
+        "festival-week" => generator::festival_week(seed),
+        "touring-month" => generator::touring_month(seed),
+        "venue-season" => generator::venue_season(seed),
+        other => return Err(PluginCliError::Preset(other.to_owned())),
+    };
+    generator::to_json(&problem).map_err(|e| PluginCliError::Sample(e.to_string()))
 }

@@ -187,3 +187,167 @@ fn an_unsupported_database_url_is_refused_clearly() {
         stderr(&output)
     );
 }
+
+fn repo_file(relative: &str) -> String {
+    format!("{}/../../{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plugin_json(args: &[&str], dir: &Scratch) -> serde_json::Value {
+    let output = callsheet(args, &[], dir);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn the_committed_sample_problem_is_the_generated_one() {
+    let dir = Scratch::new();
+    let output = callsheet(
+        &[
+            "plugin",
+            "sample",
+            "--preset",
+            "festival-week",
+            "--seed",
+            "1",
+        ],
+        &[],
+        &dir,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let committed = std::fs::read_to_string(repo_file("docs/samples/problem.json")).unwrap();
+    assert!(
+        stdout(&output) == committed,
+        "docs/samples/problem.json is stale: `callsheet plugin sample > docs/samples/problem.json`"
+    );
+}
+
+#[test]
+fn the_default_rules_evaluate_the_sample_problem() {
+    let dir = Scratch::new();
+    let rules = repo_file("plugins/dist/rules.wasm");
+    let problem = repo_file("docs/samples/problem.json");
+    let out = plugin_json(
+        &[
+            "plugin",
+            "run",
+            "--slot",
+            "rules",
+            &rules,
+            "--problem",
+            &problem,
+        ],
+        &dir,
+    );
+    assert!(out["fuel_used"].as_u64().unwrap() > 0);
+    assert!(out["result"]["score"]["soft"].as_i64().is_some(), "{out}");
+    assert!(out["result"]["schedules"].is_array(), "{out}");
+}
+
+#[test]
+fn the_default_assigner_plans_the_sample_problem_without_hard_violations() {
+    let dir = Scratch::new();
+    let assigner = repo_file("plugins/dist/assigner.wasm");
+    let problem = repo_file("docs/samples/problem.json");
+    let out = plugin_json(
+        &[
+            "plugin",
+            "run",
+            "--slot",
+            "assigner",
+            &assigner,
+            "--problem",
+            &problem,
+        ],
+        &dir,
+    );
+    let result = &out["result"];
+    assert!(
+        !result["assignments"].as_array().unwrap().is_empty(),
+        "{result}"
+    );
+    assert_eq!(result["score"]["hard"], 0, "{}", result["score"]);
+    assert!(out["rules_calls"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn plugin_validate_describes_a_plugin_and_refuses_the_wrong_slot() {
+    let dir = Scratch::new();
+    let payroll = repo_file("plugins/dist/payroll.wasm");
+    let out = plugin_json(&["plugin", "validate", "--slot", "payroll", &payroll], &dir);
+    assert_eq!(out["slot"], "payroll");
+    assert_eq!(out["sha256"].as_str().unwrap().len(), 64);
+    let wrong = callsheet(
+        &["plugin", "validate", "--slot", "rules", &payroll],
+        &[],
+        &dir,
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        stderr(&wrong).contains("PLUGIN_INVALID"),
+        "{}",
+        stderr(&wrong)
+    );
+    let missing = callsheet(&["plugin", "run", "--slot", "rules", &payroll], &[], &dir);
+    assert!(
+        stderr(&missing).contains("--problem"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+/// The worked example of docs/plugins.md, built by `.ci/run` (which sets the variable):
+/// validated and run exactly as the guide says.
+#[test]
+fn the_plugin_guide_example_validates_and_runs_on_the_sample() {
+    let Ok(wasm) = std::env::var("CALLSHEET_EXAMPLE_PLUGIN") else {
+        eprintln!(
+            "skipped: CALLSHEET_EXAMPLE_PLUGIN is not set (.ci/run builds the example and sets it)"
+        );
+        return;
+    };
+    let dir = Scratch::new();
+    let info = plugin_json(&["plugin", "validate", "--slot", "rules", &wasm], &dir);
+    assert_eq!(info["plugin"]["name"], "example-max-shift");
+    let problem = repo_file("docs/samples/problem.json");
+    let params = dir.0.join("params.json");
+    std::fs::write(
+        &params,
+        r#"[{"name": "max-shift.hours", "value": {"Int": 1}}]"#,
+    )
+    .unwrap();
+    let strict = plugin_json(
+        &[
+            "plugin",
+            "run",
+            "--slot",
+            "rules",
+            &wasm,
+            "--problem",
+            &problem,
+            "--params",
+            params.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert!(
+        strict["result"]["score"]["hard"].as_i64().unwrap() > 0,
+        "1 h shifts: {}",
+        strict["result"]["score"]
+    );
+    let lenient = plugin_json(
+        &[
+            "plugin",
+            "run",
+            "--slot",
+            "rules",
+            &wasm,
+            "--problem",
+            &problem,
+        ],
+        &dir,
+    );
+    assert!(
+        lenient["result"]["score"]["hard"].as_i64().unwrap()
+            < strict["result"]["score"]["hard"].as_i64().unwrap()
+    );
+}

@@ -29,7 +29,11 @@ impl plugin::Guest for Component {
 
     fn validate_params(params: Params) -> Result<(), Vec<ParamError>> {
         crate::max_seconds(&params).map(|_| ()).map_err(|message| {
-            alloc::vec![ParamError { name: crate::PARAM.into(), code: "out-of-range".into(), message }]
+            alloc::vec![ParamError {
+                name: crate::PARAM.into(),
+                code: "out-of-range".into(),
+                message
+            }]
         })
     }
 }
@@ -46,18 +50,27 @@ struct Session {
 
 impl rule_engine::GuestEvaluator for Session {
     fn open(problem: Problem, params: Params) -> Result<rule_engine::Evaluator, PluginError> {
-        let max = crate::max_seconds(&params)
-            .map_err(|message| PluginError { code: "invalid-params".into(), message })?;
+        let max = crate::max_seconds(&params).map_err(|message| PluginError {
+            code: "invalid-params".into(),
+            message,
+        })?;
         Ok(rule_engine::Evaluator::new(Session { problem, max }))
     }
 
-    fn evaluate_schedules(&self, schedules: Vec<Schedule>) -> Result<Vec<ScheduleEvaluation>, PluginError> {
+    fn evaluate_schedules(
+        &self,
+        schedules: Vec<Schedule>,
+    ) -> Result<Vec<ScheduleEvaluation>, PluginError> {
         Ok(crate::evaluate(&schedules, self.max))
     }
 
     fn evaluate_plan(&self, plan: Plan) -> Result<PlanEvaluation, PluginError> {
         // Group the plan's assignments into one schedule per technician, in id order.
-        let mut ids: Vec<&str> = plan.assignments.iter().map(|a| a.technician_id.as_str()).collect();
+        let mut ids: Vec<&str> = plan
+            .assignments
+            .iter()
+            .map(|a| a.technician_id.as_str())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         let schedules: Vec<Schedule> = ids
@@ -68,14 +81,21 @@ impl rule_engine::GuestEvaluator for Session {
                     .assignments
                     .iter()
                     .filter(|a| a.technician_id == *id)
-                    .map(|a| Shift { need_id: a.need_id.clone(), window: a.window })
+                    .map(|a| Shift {
+                        need_id: a.need_id.clone(),
+                        window: a.window,
+                    })
                     .collect(),
             })
             .collect();
         let evaluations = crate::evaluate(&schedules, self.max);
         let _ = &self.problem; // a real plugin reads skills, calendars... from it
         let hard = evaluations.iter().map(|e| e.score.hard).sum();
-        Ok(PlanEvaluation { score: Score { hard, soft: 0 }, schedules: evaluations, plan_violations: Vec::new() })
+        Ok(PlanEvaluation {
+            score: Score { hard, soft: 0 },
+            schedules: evaluations,
+            plan_violations: Vec::new(),
+        })
     }
 }
 

@@ -76,8 +76,16 @@ pub fn evaluate(schedules: &[Schedule], max: i64) -> Vec<ScheduleEvaluation> {
                             callsheet_plugin_sdk::text::duration(max)
                         ),
                         figures: vec![
-                            Figure { name: "length".into(), value: length, unit: "s".into() },
-                            Figure { name: "max".into(), value: max, unit: "s".into() },
+                            Figure {
+                                name: "length".into(),
+                                value: length,
+                                unit: "s".into(),
+                            },
+                            Figure {
+                                name: "max".into(),
+                                value: max,
+                                unit: "s".into(),
+                            },
                         ],
                     }
                 })
@@ -108,7 +116,10 @@ mod tests {
                 .enumerate()
                 .map(|(i, h)| Shift {
                     need_id: format!("n{i}"),
-                    window: Window { start: 0, end: h * 3600 },
+                    window: Window {
+                        start: 0,
+                        end: h * 3600,
+                    },
                 })
                 .collect(),
         }
@@ -117,14 +128,26 @@ mod tests {
     #[test]
     fn shifts_over_the_limit_are_hard_violations() {
         let evaluation = &evaluate(&[schedule(&[10, 11])], 10 * 3600)[0];
-        assert_eq!(evaluation.violations.len(), 1, "10 h is allowed, 11 h is not");
-        assert_eq!(evaluation.violations[0].message, "shift of 11 h > 10 h allowed");
+        assert_eq!(
+            evaluation.violations.len(),
+            1,
+            "10 h is allowed, 11 h is not"
+        );
+        assert_eq!(
+            evaluation.violations[0].message,
+            "shift of 11 h > 10 h allowed"
+        );
         assert_eq!(evaluation.score, Score { hard: 60, soft: 0 });
     }
 
     #[test]
     fn the_parameter_is_checked() {
-        let param = |v| vec![Param { name: PARAM.into(), value: v }];
+        let param = |v| {
+            vec![Param {
+                name: PARAM.into(),
+                value: v,
+            }]
+        };
         assert_eq!(max_seconds(&[]), Ok(36_000));
         assert_eq!(max_seconds(&param(Value::Int(12))), Ok(43_200));
         assert!(max_seconds(&param(Value::Int(0))).is_err());
