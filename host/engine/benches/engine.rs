@@ -1,6 +1,7 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 //! Engine benchmarks: planning time and score by size, the gap to the proven MILP optimum,
-//! and plugin instantiation and call overhead.
+//! plugin instantiation and call overhead, and the default rules as WASM against the same
+//! crate compiled natively.
 //!
 //! `cargo bench --bench engine` (from host/engine). Scores, gaps and fuel are printed on
 //! stderr once per case ("figure: ..."), since criterion only measures time. Set
@@ -174,5 +175,69 @@ fn overhead(c: &mut Criterion) {
     let _ = &s.runtime;
 }
 
-criterion_group!(benches, overhead, planning, gap);
+/// The same rules, the same problem and plan, evaluated by the committed WASM component
+/// under the sandbox and by the `callsheet-rules-fr` crate compiled natively; the two
+/// evaluations must be identical, and the ratio of their times is printed.
+fn wasm_vs_native(c: &mut Criterion) {
+    let s = setup(vec![]);
+    let problem = generator::touring_month(1);
+    let full_plan = match &s.assigner {
+        Some(assigner) => plan(&problem, assigner, &s.rules).expect("plans").plan(),
+        None => Plan {
+            assignments: problem.assignments.clone(),
+        },
+    };
+    let session = s.rules.plugin.open(&problem, &vec![]).expect("opens").value;
+
+    // The runtime's and the guest SDK's types come from the same WIT; serde carries one to
+    // the other field for field.
+    let native_problem: callsheet_plugin_sdk::types::Problem =
+        serde_json::from_value(serde_json::to_value(&problem).expect("ser"))
+            .expect("the SDK reads the host's problem");
+    let native_plan: callsheet_plugin_sdk::types::Plan =
+        serde_json::from_value(serde_json::to_value(&full_plan).expect("ser")).expect("plan");
+    let native = callsheet_rules_fr::evaluator::Evaluator::open(native_problem, vec![])
+        .unwrap_or_else(|_| panic!("the native rules open the problem"));
+
+    let wasm_eval = session.evaluate_plan(&full_plan).expect("wasm").value;
+    let native_eval = native
+        .evaluate_plan(&native_plan)
+        .unwrap_or_else(|_| panic!("native evaluation"));
+    assert_eq!(
+        serde_json::to_value(&wasm_eval).expect("ser"),
+        serde_json::to_value(&native_eval).expect("ser"),
+        "WASM and native rules disagree"
+    );
+
+    // The ratio, measured in one run, interleaved so machine noise hits both alike.
+    let rounds = 20;
+    let (mut wasm_time, mut native_time) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..rounds {
+        let t = std::time::Instant::now();
+        black_box(session.evaluate_plan(black_box(&full_plan)).expect("wasm"));
+        wasm_time += t.elapsed();
+        let t = std::time::Instant::now();
+        black_box(native.evaluate_plan(black_box(&native_plan)).is_ok());
+        native_time += t.elapsed();
+    }
+    eprintln!(
+        "figure: rules evaluate_plan touring_month ({} assignments): wasm {:.2} ms, native {:.2} ms, ratio {:.2}",
+        full_plan.assignments.len(),
+        wasm_time.as_secs_f64() * 1000.0 / f64::from(rounds),
+        native_time.as_secs_f64() * 1000.0 / f64::from(rounds),
+        wasm_time.as_secs_f64() / native_time.as_secs_f64()
+    );
+
+    let mut group = c.benchmark_group("rules_wasm_vs_native");
+    group.sample_size(20);
+    group.bench_function("wasm_evaluate_plan_touring_month", |b| {
+        b.iter(|| session.evaluate_plan(black_box(&full_plan)).expect("wasm"))
+    });
+    group.bench_function("native_evaluate_plan_touring_month", |b| {
+        b.iter(|| native.evaluate_plan(black_box(&native_plan)).is_ok())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, overhead, wasm_vs_native, planning, gap);
 criterion_main!(benches);

@@ -31,6 +31,7 @@ pub mod text;
 
 /// The generated bindings of the shared types, behind a module that allows what generated
 /// code needs.
+#[cfg(not(feature = "serde"))]
 #[allow(unsafe_code, missing_debug_implementations, clippy::all)]
 mod bindings {
     wit_bindgen::generate!({
@@ -44,6 +45,24 @@ mod bindings {
         generate_all,
         // Tests compare records; no Eq/Hash since `value` holds floats.
         additional_derives: [PartialEq],
+    });
+}
+
+/// The same bindings with serde's traits, for host-side native uses (the WASM-vs-native
+/// benchmark feeds the host's problems to the native rules); never in a guest build.
+#[cfg(feature = "serde")]
+#[allow(unsafe_code, missing_debug_implementations, clippy::all)]
+mod bindings {
+    wit_bindgen::generate!({
+        inline: "
+            package callsheet:plugin-sdk;
+            world guest-types {
+                import callsheet:plugins/types@0.1.0;
+            }
+        ",
+        path: "../../wit",
+        generate_all,
+        additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
     });
 }
 
