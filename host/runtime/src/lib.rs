@@ -20,10 +20,12 @@
 //!
 //! ## Using it
 //! ```no_run
-//! # fn main() -> Result<(), callsheet_runtime::Error> {
+//! # fn run(
+//! #     rules_wasm: Vec<u8>,
+//! #     assigner_wasm: Vec<u8>,
+//! #     problem: callsheet_runtime::types::Problem,
+//! # ) -> Result<(), callsheet_runtime::Error> {
 //! use callsheet_runtime::{Budget, Runtime, RuntimeConfig, Slot};
-//! # let (rules_wasm, assigner_wasm): (Vec<u8>, Vec<u8>) = (vec![], vec![]);
-//! # let problem: callsheet_runtime::types::Problem = todo!();
 //! let runtime = Runtime::new(RuntimeConfig::default())?;
 //! // At upload: compile, check imports and exports, describe.
 //! let info = runtime.validate(Slot::Rules, &rules_wasm)?;
