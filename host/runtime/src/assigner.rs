@@ -15,14 +15,12 @@
 //! assigner and comes out of [`AssignerPlugin::plan`] as is. Calling `tenant-rules`
 //! outside `plan` (from `describe`, say) traps.
 
-use std::fmt;
 use std::sync::Arc;
 
 use wasmtime::Store;
 
 use crate::bindings::assigner::AssignerPre;
 use crate::bindings::assigner::callsheet::plugins::tenant_rules;
-use crate::cache::Sha256Digest;
 use crate::error::{Error, Result, TrapKind};
 use crate::plugin::{self, CallOutcome, Core};
 use crate::rules::{Refuel, RulesPlugin, Session};
@@ -30,13 +28,16 @@ use crate::runtime::Inner;
 use crate::sandbox::{self, Budget, HasLimiter, Limiter, Permit};
 use crate::size;
 use crate::types::{
-    self, ParamError, Params, Plan, PlanEvaluation, PlanResult, PluginError, PluginInfo, Problem,
-    Schedule, ScheduleEvaluation,
+    self, Params, Plan, PlanEvaluation, PlanResult, PluginError, PluginInfo, Problem, Schedule,
+    ScheduleEvaluation,
 };
 
 pub(crate) type Pre = AssignerPre<AssignerState>;
 
 /// A loaded assigner plugin: cheap to clone, safe to share between threads.
+///
+/// Its budget covers a whole run on the assigner's side; the rules side of the run is
+/// bounded by the rules plugin's own budget.
 #[derive(Clone)]
 pub struct AssignerPlugin {
     rt: Arc<Inner>,
@@ -44,14 +45,7 @@ pub struct AssignerPlugin {
     budget: Budget,
 }
 
-impl fmt::Debug for AssignerPlugin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssignerPlugin")
-            .field("sha256", &hex::encode(self.core.sha256))
-            .field("budget", &self.budget)
-            .finish()
-    }
-}
+plugin::common_calls!(AssignerPlugin);
 
 /// What a planning run produced, besides the assigner's own fuel (in [`CallOutcome`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -164,24 +158,8 @@ impl tenant_rules::Host for AssignerState {
 }
 
 impl AssignerPlugin {
-    pub(crate) fn new(rt: Arc<Inner>, core: Arc<Core<Pre>>, budget: Budget) -> Self {
-        AssignerPlugin { rt, core, budget }
-    }
-
-    /// The sha256 of its bytes.
-    pub fn sha256(&self) -> Sha256Digest {
-        self.core.sha256
-    }
-
-    /// The budget of a run (the assigner's side; the rules side has the rules plugin's).
-    pub fn budget(&self) -> Budget {
-        self.budget
-    }
-
-    /// The same plugin with a tenant's budget.
-    pub fn with_budget(mut self, budget: Budget) -> Self {
-        self.budget = budget;
-        self
+    fn fresh_state(&self) -> AssignerState {
+        self.state(None)
     }
 
     fn state(&self, route: Option<Route>) -> AssignerState {
@@ -189,67 +167,6 @@ impl AssignerPlugin {
             limiter: Limiter::new(&self.rt.config),
             route,
         }
-    }
-
-    /// `describe()`, cached after the first call. `tenant-rules` is not available here.
-    pub fn describe(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
-        }
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.describe_with(&permit)
-    }
-
-    fn describe_with(&self, permit: &Permit) -> Result<PluginInfo> {
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            self.state(None),
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, assigner| assigner.callsheet_plugins_plugin().call_describe(store),
-        )?;
-        size::check_output(
-            "plugin-info",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(self.core.info.get_or_init(|| outcome.value).clone())
-    }
-
-    /// `validate-params(params)`: `value` is `Err(errors)` when the plugin refuses them.
-    pub fn validate_params(
-        &self,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.validate_params_with(&permit, params)
-    }
-
-    fn validate_params_with(
-        &self,
-        permit: &Permit,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        size::check_input("params", params, self.rt.config.max_input_bytes)?;
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            self.state(None),
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, assigner| {
-                assigner
-                    .callsheet_plugins_plugin()
-                    .call_validate_params(store, params)
-            },
-        )?;
-        size::check_output(
-            "param errors",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(outcome)
     }
 
     /// `planner.plan(problem, params)`, scored on `rules` opened on the same problem with
@@ -333,30 +250,6 @@ impl AssignerPlugin {
             },
             fuel_used,
         })
-    }
-
-    /// [`AssignerPlugin::describe`] off the async executor.
-    pub async fn describe_async(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
-        }
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.describe_with(&permit))
-            .await
-    }
-
-    /// [`AssignerPlugin::validate_params`] off the async executor.
-    pub async fn validate_params_async(
-        &self,
-        params: Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.validate_params_with(&permit, &params))
-            .await
     }
 
     /// [`AssignerPlugin::plan`] off the async executor: the whole run (both plugins) on one

@@ -1,17 +1,15 @@
 //! The `payroll` slot: [`PayrollPlugin`] computes one technician's payslip per call, on a
 //! fresh instance.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::bindings::payroll::PayrollPre;
-use crate::cache::Sha256Digest;
 use crate::error::{Error, Result};
 use crate::plugin::{self, CallOutcome, Core, GuestState};
 use crate::runtime::Inner;
 use crate::sandbox::{Budget, Limiter, Permit};
 use crate::size;
-use crate::types::{ParamError, Params, PayInput, Payslip, PluginInfo};
+use crate::types::{Params, PayInput, Payslip};
 
 pub(crate) type Pre = PayrollPre<GuestState>;
 
@@ -23,101 +21,13 @@ pub struct PayrollPlugin {
     budget: Budget,
 }
 
-impl fmt::Debug for PayrollPlugin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PayrollPlugin")
-            .field("sha256", &hex::encode(self.core.sha256))
-            .field("budget", &self.budget)
-            .finish()
-    }
-}
+plugin::common_calls!(PayrollPlugin);
 
 impl PayrollPlugin {
-    pub(crate) fn new(rt: Arc<Inner>, core: Arc<Core<Pre>>, budget: Budget) -> Self {
-        PayrollPlugin { rt, core, budget }
-    }
-
-    /// The sha256 of its bytes.
-    pub fn sha256(&self) -> Sha256Digest {
-        self.core.sha256
-    }
-
-    /// The budget each call gets.
-    pub fn budget(&self) -> Budget {
-        self.budget
-    }
-
-    /// The same plugin with a tenant's budget.
-    pub fn with_budget(mut self, budget: Budget) -> Self {
-        self.budget = budget;
-        self
-    }
-
-    fn state(&self) -> GuestState {
+    fn fresh_state(&self) -> GuestState {
         GuestState {
             limiter: Limiter::new(&self.rt.config),
         }
-    }
-
-    /// `describe()`, cached after the first call.
-    pub fn describe(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
-        }
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.describe_with(&permit)
-    }
-
-    fn describe_with(&self, permit: &Permit) -> Result<PluginInfo> {
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            self.state(),
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, payroll| payroll.callsheet_plugins_plugin().call_describe(store),
-        )?;
-        size::check_output(
-            "plugin-info",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(self.core.info.get_or_init(|| outcome.value).clone())
-    }
-
-    /// `validate-params(params)`: `value` is `Err(errors)` when the plugin refuses them.
-    pub fn validate_params(
-        &self,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.validate_params_with(&permit, params)
-    }
-
-    fn validate_params_with(
-        &self,
-        permit: &Permit,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        size::check_input("params", params, self.rt.config.max_input_bytes)?;
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            self.state(),
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, payroll| {
-                payroll
-                    .callsheet_plugins_plugin()
-                    .call_validate_params(store, params)
-            },
-        )?;
-        size::check_output(
-            "param errors",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(outcome)
     }
 
     /// `pay-calculator.compute(input, params)`: one payslip. Its gross must be the sum of
@@ -140,7 +50,7 @@ impl PayrollPlugin {
         let outcome = plugin::call_fresh(
             &self.rt,
             permit,
-            self.state(),
+            self.fresh_state(),
             &self.budget,
             |store| self.core.pre.instantiate(store),
             |store, payroll| {
@@ -159,30 +69,6 @@ impl PayrollPlugin {
             value: payslip,
             fuel_used,
         })
-    }
-
-    /// [`PayrollPlugin::describe`] off the async executor.
-    pub async fn describe_async(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
-        }
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.describe_with(&permit))
-            .await
-    }
-
-    /// [`PayrollPlugin::validate_params`] off the async executor.
-    pub async fn validate_params_async(
-        &self,
-        params: Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.validate_params_with(&permit, &params))
-            .await
     }
 
     /// [`PayrollPlugin::compute`] off the async executor.

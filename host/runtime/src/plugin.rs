@@ -313,3 +313,145 @@ where
 pub(crate) fn plugin_error(error: crate::types::PluginError, fuel_used: u64) -> Error {
     Error::Plugin { error, fuel_used }
 }
+
+/// What every slot's plugin type has in common: construction, identity, budget, `Debug`,
+/// and the two calls every world exports (`describe`, `validate-params`), sync and async.
+///
+/// The slot types differ only in their generated bindings and store state, which a
+/// generic type cannot abstract over (each world's bindings are distinct types with the
+/// same method names), so this is a macro. The type must have the fields `rt`, `core` and
+/// `budget`, and a `fresh_state()` method giving the store state of a one-off call.
+macro_rules! common_calls {
+    ($plugin:ident) => {
+        impl std::fmt::Debug for $plugin {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($plugin))
+                    .field("sha256", &hex::encode(self.core.sha256))
+                    .field("budget", &self.budget)
+                    .finish()
+            }
+        }
+
+        impl $plugin {
+            pub(crate) fn new(
+                rt: std::sync::Arc<crate::runtime::Inner>,
+                core: std::sync::Arc<crate::plugin::Core<Pre>>,
+                budget: crate::sandbox::Budget,
+            ) -> Self {
+                $plugin { rt, core, budget }
+            }
+
+            /// The sha256 of its bytes.
+            pub fn sha256(&self) -> crate::cache::Sha256Digest {
+                self.core.sha256
+            }
+
+            /// The budget each call gets (see the type's documentation for its scope).
+            pub fn budget(&self) -> crate::sandbox::Budget {
+                self.budget
+            }
+
+            /// The same plugin with a tenant's budget.
+            pub fn with_budget(mut self, budget: crate::sandbox::Budget) -> Self {
+                self.budget = budget;
+                self
+            }
+
+            /// `describe()`, cached after the first call.
+            pub fn describe(&self) -> crate::error::Result<crate::types::PluginInfo> {
+                if let Some(info) = self.core.info.get() {
+                    return Ok(info.clone());
+                }
+                let permit = self.rt.gate.acquire_blocking(1)?;
+                self.describe_with(&permit)
+            }
+
+            pub(crate) fn describe_with(
+                &self,
+                permit: &crate::sandbox::Permit,
+            ) -> crate::error::Result<crate::types::PluginInfo> {
+                let outcome = crate::plugin::call_fresh(
+                    &self.rt,
+                    permit,
+                    self.fresh_state(),
+                    &self.budget,
+                    |store| self.core.pre.instantiate(store),
+                    |store, guest| guest.callsheet_plugins_plugin().call_describe(store),
+                )?;
+                crate::size::check_output(
+                    "plugin-info",
+                    &outcome.value,
+                    self.rt.config.max_output_bytes,
+                )?;
+                Ok(self.core.info.get_or_init(|| outcome.value).clone())
+            }
+
+            /// `validate-params(params)`: `value` is `Err(errors)` when the plugin refuses them.
+            pub fn validate_params(
+                &self,
+                params: &crate::types::Params,
+            ) -> crate::error::Result<
+                crate::plugin::CallOutcome<Result<(), Vec<crate::types::ParamError>>>,
+            > {
+                let permit = self.rt.gate.acquire_blocking(1)?;
+                self.validate_params_with(&permit, params)
+            }
+
+            fn validate_params_with(
+                &self,
+                permit: &crate::sandbox::Permit,
+                params: &crate::types::Params,
+            ) -> crate::error::Result<
+                crate::plugin::CallOutcome<Result<(), Vec<crate::types::ParamError>>>,
+            > {
+                crate::size::check_input("params", params, self.rt.config.max_input_bytes)?;
+                let outcome = crate::plugin::call_fresh(
+                    &self.rt,
+                    permit,
+                    self.fresh_state(),
+                    &self.budget,
+                    |store| self.core.pre.instantiate(store),
+                    |store, guest| {
+                        guest
+                            .callsheet_plugins_plugin()
+                            .call_validate_params(store, params)
+                    },
+                )?;
+                crate::size::check_output(
+                    "param errors",
+                    &outcome.value,
+                    self.rt.config.max_output_bytes,
+                )?;
+                Ok(outcome)
+            }
+
+            /// `describe()` off the async executor.
+            pub async fn describe_async(&self) -> crate::error::Result<crate::types::PluginInfo> {
+                if let Some(info) = self.core.info.get() {
+                    return Ok(info.clone());
+                }
+                let this = self.clone();
+                self.rt
+                    .gate
+                    .run(1, move |permit| this.describe_with(&permit))
+                    .await
+            }
+
+            /// `validate-params(params)` off the async executor.
+            pub async fn validate_params_async(
+                &self,
+                params: crate::types::Params,
+            ) -> crate::error::Result<
+                crate::plugin::CallOutcome<Result<(), Vec<crate::types::ParamError>>>,
+            > {
+                let this = self.clone();
+                self.rt
+                    .gate
+                    .run(1, move |permit| this.validate_params_with(&permit, &params))
+                    .await
+            }
+        }
+    };
+}
+
+pub(crate) use common_calls;

@@ -18,22 +18,20 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use crate::bindings::rules::{Rules, RulesPre};
-use crate::cache::Sha256Digest;
 use crate::error::{Error, Result};
 use crate::plugin::{self, CallOutcome, Core, GuestState};
 use crate::runtime::Inner;
 use crate::sandbox::{self, Budget, Limiter, Permit};
 use crate::size;
-use crate::types::{
-    ParamError, Params, Plan, PlanEvaluation, PluginInfo, Problem, Schedule, ScheduleEvaluation,
-};
+use crate::types::{Params, Plan, PlanEvaluation, Problem, Schedule, ScheduleEvaluation};
 
 pub(crate) type Pre = RulesPre<GuestState>;
 
 /// A loaded rules plugin: cheap to clone, safe to share between threads.
 ///
 /// Calls run on the calling thread (sync API) or on a blocking thread (`*_async`); either
-/// way they wait for a free instance slot first.
+/// way they wait for a free instance slot first. Its budget bounds each call, and, under an
+/// assigner, the whole run's rules side.
 #[derive(Clone)]
 pub struct RulesPlugin {
     pub(crate) rt: Arc<Inner>,
@@ -41,99 +39,13 @@ pub struct RulesPlugin {
     budget: Budget,
 }
 
-impl fmt::Debug for RulesPlugin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RulesPlugin")
-            .field("sha256", &hex::encode(self.core.sha256))
-            .field("budget", &self.budget)
-            .finish()
-    }
-}
+plugin::common_calls!(RulesPlugin);
 
 impl RulesPlugin {
-    pub(crate) fn new(rt: Arc<Inner>, core: Arc<Core<Pre>>, budget: Budget) -> Self {
-        RulesPlugin { rt, core, budget }
-    }
-
-    /// The sha256 of its bytes.
-    pub fn sha256(&self) -> Sha256Digest {
-        self.core.sha256
-    }
-
-    /// The budget each call gets (and, under an assigner, the whole run's rules budget).
-    pub fn budget(&self) -> Budget {
-        self.budget
-    }
-
-    /// The same plugin with a tenant's budget.
-    pub fn with_budget(mut self, budget: Budget) -> Self {
-        self.budget = budget;
-        self
-    }
-
-    /// `describe()`, cached after the first call.
-    pub fn describe(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
+    fn fresh_state(&self) -> GuestState {
+        GuestState {
+            limiter: Limiter::new(&self.rt.config),
         }
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.describe_with(&permit)
-    }
-
-    pub(crate) fn describe_with(&self, permit: &Permit) -> Result<PluginInfo> {
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            GuestState {
-                limiter: Limiter::new(&self.rt.config),
-            },
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, rules| rules.callsheet_plugins_plugin().call_describe(store),
-        )?;
-        size::check_output(
-            "plugin-info",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(self.core.info.get_or_init(|| outcome.value).clone())
-    }
-
-    /// `validate-params(params)`: `value` is `Err(errors)` when the plugin refuses them.
-    pub fn validate_params(
-        &self,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let permit = self.rt.gate.acquire_blocking(1)?;
-        self.validate_params_with(&permit, params)
-    }
-
-    fn validate_params_with(
-        &self,
-        permit: &Permit,
-        params: &Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        size::check_input("params", params, self.rt.config.max_input_bytes)?;
-        let outcome = plugin::call_fresh(
-            &self.rt,
-            permit,
-            GuestState {
-                limiter: Limiter::new(&self.rt.config),
-            },
-            &self.budget,
-            |store| self.core.pre.instantiate(store),
-            |store, rules| {
-                rules
-                    .callsheet_plugins_plugin()
-                    .call_validate_params(store, params)
-            },
-        )?;
-        size::check_output(
-            "param errors",
-            &outcome.value,
-            self.rt.config.max_output_bytes,
-        )?;
-        Ok(outcome)
     }
 
     /// Opens an evaluation session on `problem` with the tenant's rules `params`. The
@@ -156,30 +68,6 @@ impl RulesPlugin {
                 inner: Arc::new(Mutex::new(session)),
             }
         }))
-    }
-
-    /// [`RulesPlugin::describe`] off the async executor.
-    pub async fn describe_async(&self) -> Result<PluginInfo> {
-        if let Some(info) = self.core.info.get() {
-            return Ok(info.clone());
-        }
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.describe_with(&permit))
-            .await
-    }
-
-    /// [`RulesPlugin::validate_params`] off the async executor.
-    pub async fn validate_params_async(
-        &self,
-        params: Params,
-    ) -> Result<CallOutcome<Result<(), Vec<ParamError>>>> {
-        let this = self.clone();
-        self.rt
-            .gate
-            .run(1, move |permit| this.validate_params_with(&permit, &params))
-            .await
     }
 
     /// [`RulesPlugin::open`] off the async executor.
