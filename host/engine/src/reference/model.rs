@@ -184,18 +184,8 @@ pub fn solve(problem: &Problem, options: &Options) -> Result<Reference> {
 /// 1, whatever their qualification). Returns the pinned assignments, kept as given.
 fn create_assignment_vars(b: &mut Builder<'_>) -> Vec<Assignment> {
     let p = b.problem;
-    let tech_ix: BTreeMap<&str, usize> = p
-        .technicians
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let need_ix: BTreeMap<&str, usize> = p
-        .needs
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let tech_ix: BTreeMap<&str, usize> = index_by_id(&p.technicians, |x| &x.id);
+    let need_ix: BTreeMap<&str, usize> = index_by_id(&p.needs, |x| &x.id);
     let mut declined: BTreeSet<(usize, usize)> = BTreeSet::new();
     let mut pins = Vec::new();
     for a in &p.assignments {
@@ -628,18 +618,8 @@ type PairRelations = (Option<(Severity, i64)>, i64);
 /// between overlapping missions, and the assigner's affinity reward.
 fn relations(b: &mut Builder<'_>, weights: Option<&AssignerWeights>) {
     let p = b.problem;
-    let tech_ix: BTreeMap<&str, usize> = p
-        .technicians
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let mission_ix: BTreeMap<&str, usize> = p
-        .missions
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.id.as_str(), i))
-        .collect();
+    let tech_ix: BTreeMap<&str, usize> = index_by_id(&p.technicians, |x| &x.id);
+    let mission_ix: BTreeMap<&str, usize> = index_by_id(&p.missions, |x| &x.id);
     let mission_of: Vec<usize> = p
         .needs
         .iter()
@@ -829,18 +809,8 @@ fn shift_terms_of(p: &Problem, ti: usize, ni: usize, w: &AssignerWeights) -> i64
 
 /// [`super::assigner_terms`].
 pub fn assigner_terms(p: &Problem, plan: &Plan, w: &AssignerWeights) -> i64 {
-    let tech_ix: BTreeMap<&str, usize> = p
-        .technicians
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let need_ix: BTreeMap<&str, usize> = p
-        .needs
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let tech_ix: BTreeMap<&str, usize> = index_by_id(&p.technicians, |x| &x.id);
+    let need_ix: BTreeMap<&str, usize> = index_by_id(&p.needs, |x| &x.id);
     let active: Vec<(usize, usize)> = plan
         .assignments
         .iter()
@@ -881,4 +851,13 @@ pub fn assigner_terms(p: &Problem, plan: &Plan, w: &AssignerWeights) -> i64 {
         total -= shared * round_half_up(i128::from(weight) * i128::from(w.affinity_bp), 10_000);
     }
     total
+}
+
+/// Position of each item by its id, for turning the contract's string ids into indices.
+fn index_by_id<T>(items: &[T], id: impl Fn(&T) -> &String) -> BTreeMap<&str, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (id(item).as_str(), i))
+        .collect()
 }
