@@ -26,6 +26,11 @@ pub struct AppState {
     /// Set when `REDIS_URL` is; shared cache and counters across replicas.
     pub redis: Option<ConnectionManager>,
     pub config: Arc<Config>,
+    /// The WebAssembly sandbox every tenant plugin runs in; compiled components are cached
+    /// inside by sha256, so loading the same plugin twice costs a lookup.
+    pub runtime: callsheet_runtime::Runtime,
+    /// Rendered plans; every write to planning data calls `plan_cache.invalidate(tenant)`.
+    pub plan_cache: crate::plan_cache::PlanCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -51,6 +56,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("cannot connect to Redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("cannot start the plugin runtime: {0}")]
+    Runtime(#[from] callsheet_runtime::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -66,21 +73,31 @@ impl AppState {
             Some(url) => Some(ConnectionManager::new(redis::Client::open(url)?).await?),
             None => None,
         };
-        Ok(Self::new(config, storage, redis))
+        Self::new(config, storage, redis)
     }
 
-    pub fn new(config: Config, storage: DynStorage, redis: Option<ConnectionManager>) -> Self {
+    pub fn new(
+        config: Config,
+        storage: DynStorage,
+        redis: Option<ConnectionManager>,
+    ) -> Result<Self, StartError> {
         let counter: Arc<dyn FailureCounter> = match &redis {
             Some(conn) => Arc::new(RedisCounter::new(conn.clone(), &config.redis_prefix)),
             None => Arc::new(MemoryCounter::default()),
         };
-        Self {
+        let plan_cache = match &redis {
+            Some(conn) => crate::plan_cache::PlanCache::redis(conn.clone(), &config.redis_prefix),
+            None => crate::plan_cache::PlanCache::memory(),
+        };
+        Ok(Self {
+            plan_cache,
             storage,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.jwt_expire)),
             throttle: LoginThrottle::new(counter, config.login_throttle),
             redis,
+            runtime: callsheet_runtime::Runtime::new(callsheet_runtime::RuntimeConfig::default())?,
             config: Arc::new(config),
-        }
+        })
     }
 }
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod default_plugins;
 pub mod domain;
 pub mod http;
+pub mod plan_cache;
 pub mod plugin_cli;
 pub mod provision;
 pub mod rbac;

@@ -14,6 +14,29 @@ pub enum Resource {
     Tenant,
     /// User accounts of the tenant.
     Users,
+    /// Technician profiles: skills, contract, rates, preferences, relations.
+    Technicians,
+    /// Projects: tours, festivals, clients.
+    Projects,
+    /// Venues and their rooms.
+    Venues,
+    /// Missions and their needs.
+    Missions,
+    /// Declared availabilities. Technicians manage their own only (checked by the handler
+    /// against the technician profile linked to their account).
+    Availabilities,
+    /// Assignments of technicians to needs, manual and automatic.
+    Assignments,
+    /// The day and week plans.
+    Planning,
+    /// The conflicts report.
+    Conflicts,
+    /// The tenant's rule plugins: upload, validation, activation, parameters.
+    Plugins,
+    /// The audit chain: automatic runs, overrides, verification and replay.
+    Audit,
+    /// Background jobs (large automatic runs).
+    Jobs,
 }
 
 /// What is being done.
@@ -22,6 +45,13 @@ pub enum Action {
     Read,
     Create,
     Update,
+    Delete,
+    /// Confirm or decline an assignment (technicians: their own only).
+    Respond,
+    /// Assign in spite of hard rule violations, with a reason logged in the audit chain.
+    Override,
+    /// Start an automatic run (or a replay, which writes nothing).
+    Run,
 }
 
 impl Resource {
@@ -29,6 +59,17 @@ impl Resource {
         match self {
             Resource::Tenant => "tenant",
             Resource::Users => "users",
+            Resource::Technicians => "technicians",
+            Resource::Projects => "projects",
+            Resource::Venues => "venues",
+            Resource::Missions => "missions",
+            Resource::Availabilities => "availabilities",
+            Resource::Assignments => "assignments",
+            Resource::Planning => "planning",
+            Resource::Conflicts => "conflicts",
+            Resource::Plugins => "plugins",
+            Resource::Audit => "audit",
+            Resource::Jobs => "jobs",
         }
     }
 }
@@ -39,6 +80,10 @@ impl Action {
             Action::Read => "read",
             Action::Create => "create",
             Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Respond => "respond",
+            Action::Override => "override",
+            Action::Run => "run",
         }
     }
 }
@@ -58,7 +103,70 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Resource::Users, Action::Read, &[Admin, Manager]),
     (Resource::Users, Action::Create, &[Admin]),
     (Resource::Users, Action::Update, &[Admin]),
+    // Everyone reads the crew, the places and the missions: a technician needs to know
+    // where and with whom they work. Planners (admins, managers) change them.
+    (Resource::Technicians, Action::Read, ALL),
+    (Resource::Technicians, Action::Create, PLANNERS),
+    (Resource::Technicians, Action::Update, PLANNERS),
+    (Resource::Technicians, Action::Delete, PLANNERS),
+    (Resource::Projects, Action::Read, ALL),
+    (Resource::Projects, Action::Create, PLANNERS),
+    (Resource::Projects, Action::Update, PLANNERS),
+    (Resource::Projects, Action::Delete, PLANNERS),
+    (Resource::Venues, Action::Read, ALL),
+    (Resource::Venues, Action::Create, PLANNERS),
+    (Resource::Venues, Action::Update, PLANNERS),
+    (Resource::Venues, Action::Delete, PLANNERS),
+    (Resource::Missions, Action::Read, ALL),
+    (Resource::Missions, Action::Create, PLANNERS),
+    (Resource::Missions, Action::Update, PLANNERS),
+    (Resource::Missions, Action::Delete, PLANNERS),
+    // Technicians declare their own availabilities (and only see their own); planners
+    // manage everyone's.
+    (Resource::Availabilities, Action::Read, ALL),
+    (
+        Resource::Availabilities,
+        Action::Create,
+        &[Admin, Manager, Tech],
+    ),
+    (
+        Resource::Availabilities,
+        Action::Update,
+        &[Admin, Manager, Tech],
+    ),
+    (
+        Resource::Availabilities,
+        Action::Delete,
+        &[Admin, Manager, Tech],
+    ),
+    (Resource::Assignments, Action::Read, ALL),
+    (Resource::Assignments, Action::Create, PLANNERS),
+    (Resource::Assignments, Action::Update, PLANNERS),
+    (Resource::Assignments, Action::Delete, PLANNERS),
+    // A technician confirms or declines their own assignments.
+    (
+        Resource::Assignments,
+        Action::Respond,
+        &[Admin, Manager, Tech],
+    ),
+    // Breaking a hard rule is an admin's decision, with a reason, in the audit chain.
+    (Resource::Assignments, Action::Override, &[Admin]),
+    (Resource::Assignments, Action::Run, PLANNERS),
+    (Resource::Planning, Action::Read, ALL),
+    (Resource::Conflicts, Action::Read, &[Admin, Manager, Viewer]),
+    // Plugins decide what is legal and how people are paid: admins only.
+    (Resource::Plugins, Action::Read, &[Admin]),
+    (Resource::Plugins, Action::Create, &[Admin]),
+    (Resource::Plugins, Action::Update, &[Admin]),
+    // Auditors have the viewer role; a replay recomputes a run and writes nothing, so it
+    // counts as reading.
+    (Resource::Audit, Action::Read, &[Admin, Manager, Viewer]),
+    (Resource::Jobs, Action::Read, PLANNERS),
+    (Resource::Jobs, Action::Update, PLANNERS),
 ];
+
+const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
+const PLANNERS: &[Role] = &[Admin, Manager];
 
 /// Whether `role` may perform `action` on `resource`.
 pub fn allows(role: Role, resource: Resource, action: Action) -> bool {
@@ -93,6 +201,41 @@ permissions! {
     ReadUsers => (Users, Read);
     CreateUsers => (Users, Create);
     UpdateUsers => (Users, Update);
+    ReadTechnicians => (Technicians, Read);
+    CreateTechnicians => (Technicians, Create);
+    UpdateTechnicians => (Technicians, Update);
+    DeleteTechnicians => (Technicians, Delete);
+    ReadProjects => (Projects, Read);
+    CreateProjects => (Projects, Create);
+    UpdateProjects => (Projects, Update);
+    DeleteProjects => (Projects, Delete);
+    ReadVenues => (Venues, Read);
+    CreateVenues => (Venues, Create);
+    UpdateVenues => (Venues, Update);
+    DeleteVenues => (Venues, Delete);
+    ReadMissions => (Missions, Read);
+    CreateMissions => (Missions, Create);
+    UpdateMissions => (Missions, Update);
+    DeleteMissions => (Missions, Delete);
+    ReadAvailabilities => (Availabilities, Read);
+    CreateAvailabilities => (Availabilities, Create);
+    UpdateAvailabilities => (Availabilities, Update);
+    DeleteAvailabilities => (Availabilities, Delete);
+    ReadAssignments => (Assignments, Read);
+    CreateAssignments => (Assignments, Create);
+    UpdateAssignments => (Assignments, Update);
+    DeleteAssignments => (Assignments, Delete);
+    RespondAssignments => (Assignments, Respond);
+    OverrideAssignments => (Assignments, Override);
+    RunAssignments => (Assignments, Run);
+    ReadPlanning => (Planning, Read);
+    ReadConflicts => (Conflicts, Read);
+    ReadPlugins => (Plugins, Read);
+    CreatePlugins => (Plugins, Create);
+    UpdatePlugins => (Plugins, Update);
+    ReadAudit => (Audit, Read);
+    ReadJobs => (Jobs, Read);
+    UpdateJobs => (Jobs, Update);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

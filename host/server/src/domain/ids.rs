@@ -48,3 +48,47 @@ id_type!(
     /// One login: the family of refresh tokens issued from one password check.
     SessionId
 );
+id_type!(
+    /// A technician profile: a person who can be hired on missions.
+    TechnicianId
+);
+id_type!(
+    /// A project: a tour, a festival, a client's account.
+    ProjectId
+);
+id_type!(
+    /// A venue (a site with rooms).
+    VenueId
+);
+id_type!(
+    /// A room (stage, hall) of a venue.
+    RoomId
+);
+id_type!(
+    /// A mission: a dated piece of work at a venue.
+    MissionId
+);
+id_type!(
+    /// A need of a mission: a skill and a crew size over a window.
+    NeedId
+);
+id_type!(
+    /// A declared availability window of a technician.
+    AvailabilityId
+);
+id_type!(
+    /// A technician put on a need.
+    AssignmentId
+);
+id_type!(
+    /// A plugin a tenant uploaded (or was given) for a slot.
+    PluginId
+);
+id_type!(
+    /// An entry of the tenant's audit chain (an automatic run, an override).
+    AuditEntryId
+);
+id_type!(
+    /// A background job (a large automatic run).
+    JobId
+);

@@ -9,9 +9,13 @@ mod page;
 mod password;
 mod role;
 mod tenant;
+pub mod time;
 
 pub use email::Email;
-pub use ids::{SessionId, TenantId, UserId};
+pub use ids::{
+    AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PluginId, ProjectId,
+    RoomId, SessionId, TechnicianId, TenantId, UserId, VenueId,
+};
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;
 pub use role::Role;

@@ -191,6 +191,14 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::Duplicate { field } => Self::Duplicate { field },
+            StorageError::TimeOverlap => Self::Conflict {
+                code: "CONFLICT_TIME_OVERLAP",
+                detail: err.to_string(),
+            },
+            StorageError::InUse { .. } => Self::Conflict {
+                code: "CONFLICT_IN_USE",
+                detail: err.to_string(),
+            },
             other => Self::internal(other),
         }
     }

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::domain::{Role, SessionId, TenantId, UserId};
+use crate::domain::{Role, SessionId, TechnicianId, TenantId, TimeZone, UserId};
 use crate::rbac::{self, Permission};
 
 /// A JSON body deserialized into `T` (which should `deny_unknown_fields`).
@@ -132,6 +132,10 @@ pub struct Caller {
     /// The role as stored now, not as it was when the token was issued.
     pub role: Role,
     pub session: SessionId,
+    /// The tenant's time zone: instants are shown in it, dates are read in it.
+    pub time_zone: TimeZone,
+    /// The caller's own technician profile, when their account is linked to one.
+    pub technician: Option<TechnicianId>,
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -172,6 +176,8 @@ where
             tenant: principal.tenant_id,
             role: principal.role,
             session: claims.sid,
+            time_zone: principal.time_zone,
+            technician: principal.technician_id,
         };
         parts.extensions.insert(caller);
         Ok(caller)

@@ -16,11 +16,22 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 
+mod assignments;
+mod audit;
 mod auth;
+mod auto_assign;
+mod availabilities;
+mod conflicts;
 mod docs;
 mod health;
+mod missions;
+mod planning;
+mod plugins;
+mod projects;
+mod technicians;
 mod tenant;
 mod users;
+mod venues;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +62,17 @@ pub use docs::openapi;
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "users", description = "User accounts of the caller's tenant"),
         (name = "tenant", description = "The caller's tenant"),
+        (name = "technicians", description = "Technician profiles: skills, contract, rates in cents, preferences"),
+        (name = "projects", description = "Projects: tours, festivals, clients"),
+        (name = "venues", description = "Venues and their rooms"),
+        (name = "availabilities", description = "Declared availabilities"),
+        (name = "missions", description = "Missions and their needs"),
+        (name = "assignments", description = "Manual and automatic assignments"),
+        (name = "planning", description = "Day and week plans in the tenant's time zone"),
+        (name = "conflicts", description = "Conflicts of the current plan, with provenance"),
+        (name = "plugins", description = "The tenant's rule plugins (admins only)"),
+        (name = "audit", description = "The audit chain: runs, verification, replay"),
+        (name = "jobs", description = "Background jobs"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]
@@ -81,7 +103,18 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(health::router())
             .merge(auth::router())
             .merge(users::router())
-            .merge(tenant::router()),
+            .merge(tenant::router())
+            .merge(technicians::router())
+            .merge(projects::router())
+            .merge(venues::router())
+            .merge(availabilities::router())
+            .merge(missions::router())
+            .merge(assignments::router())
+            .merge(auto_assign::router())
+            .merge(planning::router())
+            .merge(conflicts::router())
+            .merge(plugins::router())
+            .merge(audit::router()),
     )
 }
 

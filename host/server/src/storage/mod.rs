@@ -12,6 +12,10 @@
 //! Every method that reads tenant data takes the [`TenantId`] first: there is no query
 //! that can return another tenant's rows.
 
+pub mod audit;
+pub mod crew;
+pub mod planning;
+pub mod plugins;
 pub mod postgres;
 mod records;
 mod sql;
@@ -35,6 +39,15 @@ pub enum StorageError {
     /// A unique key already holds this value (e.g. an email in the tenant).
     #[error("{field} is already taken")]
     Duplicate { field: &'static str },
+    /// The technician is already booked over this window (the database refused it).
+    #[error("the technician is already assigned at that time")]
+    TimeOverlap,
+    /// The row is still referenced (a venue with missions, a technician with assignments).
+    #[error("{entity} is still in use: {detail}")]
+    InUse {
+        entity: &'static str,
+        detail: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -46,8 +59,21 @@ pub enum StorageError {
 pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Everything the server persists. Implementations are cheap to clone (a pool inside).
+///
+/// Accounts and sessions are here; each other area has its own part, a supertrait in its
+/// own module: [`crew::CrewStore`], [`planning::PlanningStore`], [`plugins::PluginStore`],
+/// [`audit::AuditStore`].
 #[async_trait]
-pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
+pub trait Storage:
+    crew::CrewStore
+    + planning::PlanningStore
+    + plugins::PluginStore
+    + audit::AuditStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
+{
     /// `sqlite` or `postgres`, for logs and the readiness probe.
     fn backend(&self) -> &'static str;
 

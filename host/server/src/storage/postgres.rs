@@ -34,3 +34,7 @@ impl PostgresStorage {
 }
 
 super::sql::impl_storage!(PostgresStorage, "postgres");
+super::crew::impl_crew_store!(PostgresStorage);
+super::planning::impl_planning_store!(PostgresStorage);
+super::plugins::impl_plugins_store!(PostgresStorage);
+super::audit::impl_audit_store!(PostgresStorage);

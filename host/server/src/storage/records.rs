@@ -98,6 +98,11 @@ pub struct Principal {
     pub role: Role,
     pub active: bool,
     pub session_revoked: bool,
+    /// The tenant's time zone, so handlers can show local times without another query.
+    #[sqlx(try_from = "String")]
+    pub time_zone: TimeZone,
+    /// The technician profile linked to the user, if any (a tech manages their own).
+    pub technician_id: Option<crate::domain::TechnicianId>,
 }
 
 impl Principal {
@@ -116,6 +121,14 @@ pub enum RefreshOutcome {
     Reused { session: SessionId },
     /// Unknown, expired, or its session revoked or its user deactivated.
     Rejected,
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = crate::domain::InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        TimeZone::parse(&value)
+    }
 }
 
 impl TryFrom<String> for Role {

@@ -8,6 +8,14 @@
 /// Columns of [`super::User`], in one place so every query returns the same shape.
 pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, role, active, created_at, updated_at";
 
+/// Whether the database refused a write because the technician is already booked: the
+/// PostgreSQL exclusion constraint (SQLSTATE 23P01) or the SQLite trigger's message.
+#[allow(dead_code)] // used by the planning store, in progress
+pub(super) fn is_time_overlap(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("23P01") || db.message().contains("CONFLICT_TIME_OVERLAP"))
+}
+
 pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
@@ -361,8 +369,12 @@ macro_rules! impl_storage {
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Principal>> {
                 Ok(sqlx::query_as(
                     "SELECT u.id AS user_id, u.tenant_id, u.role, u.active,
-                            (s.revoked_at IS NOT NULL) AS session_revoked
-                     FROM sessions s JOIN users u ON u.id = s.user_id
+                            (s.revoked_at IS NOT NULL) AS session_revoked,
+                            t.time_zone, tech.id AS technician_id
+                     FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     JOIN tenants t ON t.id = u.tenant_id
+                     LEFT JOIN technicians tech ON tech.user_id = u.id AND tech.tenant_id = u.tenant_id
                      WHERE s.id = $1",
                 )
                 .bind(session)

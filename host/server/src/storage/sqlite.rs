@@ -57,3 +57,7 @@ impl SqliteStorage {
 }
 
 super::sql::impl_storage!(SqliteStorage, "sqlite");
+super::crew::impl_crew_store!(SqliteStorage);
+super::planning::impl_planning_store!(SqliteStorage);
+super::plugins::impl_plugins_store!(SqliteStorage);
+super::audit::impl_audit_store!(SqliteStorage);

@@ -1,0 +1,165 @@
+//! Instants, windows and date bounds as the API takes them.
+//!
+//! Instants are stored in UTC and truncated to the second: the plugin contract counts in
+//! seconds, and on SQLite instants are RFC 3339 text whose order is time order only when
+//! every value has the same shape (no fractional part). Dates in query strings are local
+//! to the tenant's time zone: `from=2026-07-01` means local midnight there.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound, TimeZone as _, Utc};
+use serde::{Deserialize, Deserializer};
+
+use super::{InvalidValue, TimeZone};
+
+/// `t` without its fraction of a second.
+pub fn to_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
+/// `t` as the API shows it: in the tenant's zone, with that zone's offset at that instant
+/// (`2026-07-01T20:00:00+02:00`), so it is both unambiguous and readable locally.
+pub fn local(t: DateTime<Utc>, tz: TimeZone) -> DateTime<FixedOffset> {
+    t.with_timezone(&tz.0).fixed_offset()
+}
+
+/// A half-open window `[start, end)` in UTC, to the second, with `end > start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    /// Truncates both ends to the second and refuses an empty or reversed window.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, InvalidValue> {
+        let (start, end) = (to_second(start), to_second(end));
+        if end <= start {
+            return Err(InvalidValue::new(format!(
+                "must end after it starts (start {}, end {})",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )));
+        }
+        Ok(Self { start, end })
+    }
+
+    /// Whether `other` lies entirely inside this window.
+    pub fn contains(&self, other: &Window) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    /// Whether the two windows share at least one second.
+    pub fn overlaps(&self, other: &Window) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// Its length in seconds.
+    pub fn seconds(&self) -> i64 {
+        (self.end - self.start).num_seconds()
+    }
+}
+
+/// A bound of a date filter: a calendar date (local midnight in the tenant's zone) or an
+/// RFC 3339 instant with its offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    Date(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+impl DateBound {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            return Ok(Self::Date(date));
+        }
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| Self::Instant(to_second(t.with_timezone(&Utc))))
+            .map_err(|_| {
+                InvalidValue::new(format!(
+                    "`{raw}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant with an offset"
+                ))
+            })
+    }
+
+    /// The instant this bound designates in `tz`: a date is its local midnight.
+    pub fn resolve(self, tz: TimeZone) -> DateTime<Utc> {
+        match self {
+            Self::Instant(t) => t,
+            Self::Date(date) => local_midnight(tz, date),
+        }
+    }
+
+    /// The instant an inclusive upper bound designates: a date `to=2026-07-03` includes
+    /// that whole local day, so it resolves to the next local midnight.
+    pub fn resolve_end(self, tz: TimeZone) -> DateTime<Utc> {
+        match self {
+            Self::Instant(t) => t,
+            Self::Date(date) => local_midnight(tz, date.succ_opt().unwrap_or(date)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DateBound {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The first instant of `date` in `tz`. Midnight can fall in a daylight-saving gap in a
+/// few zones; the day then starts at the first instant that exists.
+pub fn local_midnight(tz: TimeZone, date: NaiveDate) -> DateTime<Utc> {
+    let mut naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for _ in 0..4 {
+        if let Some(t) = tz.0.from_local_datetime(&naive).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        naive += chrono::Duration::minutes(30);
+    }
+    Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paris() -> TimeZone {
+        TimeZone::parse("Europe/Paris").unwrap()
+    }
+
+    #[test]
+    fn windows_must_end_after_they_start_and_lose_their_fractions() {
+        let t = DateTime::parse_from_rfc3339("2026-07-01T10:00:00.750Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(Window::new(t, t).is_err());
+        let w = Window::new(t, t + chrono::Duration::hours(2)).unwrap();
+        assert_eq!(w.start.to_rfc3339(), "2026-07-01T10:00:00+00:00");
+        assert_eq!(w.seconds(), 7200);
+    }
+
+    #[test]
+    fn dates_are_local_midnights_and_inclusive_at_the_end() {
+        let d = DateBound::parse("2026-07-01").unwrap();
+        assert_eq!(d.resolve(paris()).to_rfc3339(), "2026-06-30T22:00:00+00:00");
+        assert_eq!(
+            d.resolve_end(paris()).to_rfc3339(),
+            "2026-07-01T22:00:00+00:00"
+        );
+        // Winter: UTC+1.
+        let d = DateBound::parse("2026-01-15").unwrap();
+        assert_eq!(d.resolve(paris()).to_rfc3339(), "2026-01-14T23:00:00+00:00");
+    }
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert!(DateBound::parse("2026-07-01T10:00:00").is_err());
+        assert!(DateBound::parse("tomorrow").is_err());
+        assert_eq!(
+            DateBound::parse("2026-07-01T12:00:00+02:00")
+                .unwrap()
+                .resolve(paris())
+                .to_rfc3339(),
+            "2026-07-01T10:00:00+00:00"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! The audit chain: runs, verification and replay.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}

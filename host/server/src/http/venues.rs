@@ -1,0 +1,9 @@
+//! Venues and their rooms.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}
