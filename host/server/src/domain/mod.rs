@@ -7,6 +7,7 @@ mod email;
 mod ids;
 mod page;
 mod password;
+mod planning;
 mod role;
 mod tenant;
 pub mod time;
@@ -18,6 +19,7 @@ pub use ids::{
 };
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;
+pub use planning::{AssignmentSource, AssignmentStatus, JobState, MissionStatus};
 pub use role::Role;
 pub use tenant::{TenantSlug, TimeZone};
 

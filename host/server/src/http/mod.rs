@@ -24,6 +24,7 @@ mod availabilities;
 mod conflicts;
 mod docs;
 mod health;
+mod idempotency;
 mod missions;
 mod planning;
 mod plugins;

@@ -59,6 +59,8 @@ async fn get_tenant(
         .tenant(allowed.caller.tenant)
         .await?
         .ok_or(ApiError::NotFound { entity: "tenant" })?;
+    // Plans are rendered in the tenant's zone.
+    state.plan_cache.invalidate(allowed.caller.tenant).await;
     Ok(Json(tenant.into()))
 }
 
@@ -103,5 +105,7 @@ async fn update_tenant(
         .update_tenant(allowed.caller.tenant, name, time_zone)
         .await?
         .ok_or(ApiError::NotFound { entity: "tenant" })?;
+    // Plans are rendered in the tenant's zone.
+    state.plan_cache.invalidate(allowed.caller.tenant).await;
     Ok(Json(tenant.into()))
 }

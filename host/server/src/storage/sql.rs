@@ -10,7 +10,6 @@ pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, role, active, creat
 
 /// Whether the database refused a write because the technician is already booked: the
 /// PostgreSQL exclusion constraint (SQLSTATE 23P01) or the SQLite trigger's message.
-#[allow(dead_code)] // used by the planning store, in progress
 pub(super) fn is_time_overlap(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db)
         if db.code().as_deref() == Some("23P01") || db.message().contains("CONFLICT_TIME_OVERLAP"))
