@@ -45,6 +45,8 @@ pub struct Config {
     pub trust_proxy: bool,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Automatic runs with more places than this answer 202 and run as a background job.
+    pub auto_assign_sync_places: u32,
     pub login_throttle: LoginThrottleConfig,
     pub smtp: SmtpConfig,
     pub telegram: TelegramConfig,
@@ -161,6 +163,7 @@ impl Config {
             hsts: parse_or("HSTS", &get, false)?,
             trust_proxy: parse_or("TRUST_PROXY_HEADERS", &get, false)?,
             body_limit_bytes: parse_or("BODY_LIMIT_BYTES", &get, 1024 * 1024)?,
+            auto_assign_sync_places: parse_or("AUTO_ASSIGN_SYNC_PLACES", &get, 300)?,
             request_timeout: Duration::from_secs(parse_or("REQUEST_TIMEOUT_SECONDS", &get, 30)?),
             login_throttle: LoginThrottleConfig {
                 max_failures_per_account: parse_or("LOGIN_MAX_FAILURES_PER_ACCOUNT", &get, 5)?,

@@ -18,6 +18,7 @@
 //!
 //! `docs/architecture.md` draws the whole.
 
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -25,10 +26,13 @@ pub mod config;
 pub mod default_plugins;
 pub mod domain;
 pub mod http;
+pub mod jobs;
 pub mod plan_cache;
+pub mod problem;
 pub mod plugin_cli;
 pub mod provision;
 pub mod rbac;
+pub mod runs;
 pub mod storage;
 pub mod telemetry;
 

@@ -21,6 +21,11 @@ pub fn local(t: DateTime<Utc>, tz: TimeZone) -> DateTime<FixedOffset> {
     t.with_timezone(&tz.0).fixed_offset()
 }
 
+/// The local date of `t` in `tz`.
+pub fn local_date(t: DateTime<Utc>, tz: TimeZone) -> NaiveDate {
+    t.with_timezone(&tz.0).date_naive()
+}
+
 /// A half-open window `[start, end)` in UTC, to the second, with `end > start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Window {

@@ -25,6 +25,7 @@ mod conflicts;
 mod docs;
 mod health;
 mod idempotency;
+mod jobs;
 mod missions;
 mod planning;
 mod plugins;
@@ -115,7 +116,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(planning::router())
             .merge(conflicts::router())
             .merge(plugins::router())
-            .merge(audit::router()),
+            .merge(audit::router())
+            .merge(jobs::router()),
     )
 }
 

@@ -1,0 +1,241 @@
+//! Whether the tenant's rules admit a manual assignment.
+//!
+//! The technician's schedule is evaluated twice by the tenant's rules plugin, in one call:
+//! as it is, and with the new assignment. Only violations the new assignment *adds* count
+//! (a planner fixing Tuesday is not blocked by a problem on Friday). Overlaps are left to
+//! the database, the one authority on double bookings (see `http::assignments`): it is
+//! checked first for a clear answer, and enforced at the insert for the race.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use callsheet_runtime::types::{Schedule, Severity, Shift, Violation};
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::audit::{self, EntryKind};
+use crate::domain::time::{Window, local_date, local_midnight};
+use crate::domain::AssignmentStatus;
+use crate::http::error::ApiError;
+use crate::http::extract::Caller;
+use crate::problem::{self, Scope};
+use crate::storage::planning::Assignment;
+use crate::tenant_plugins;
+
+/// The rule the database enforces itself.
+const OVERLAP_RULE: &str = "shift.overlap";
+
+/// The violations a new assignment would add, as JSON (the contract's `violation`).
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// Refuse, unless an admin overrides.
+    pub hard: Vec<Value>,
+    /// Accept, and tell.
+    pub soft: Vec<Value>,
+}
+
+/// Checks `candidate` (not stored yet) against the technician's state and the tenant's
+/// rules.
+pub async fn check(state: &AppState, caller: &Caller, candidate: &Assignment) -> Result<Admission, ApiError> {
+    let tenant = caller.tenant;
+    let technician = state
+        .storage
+        .technician(tenant, candidate.technician_id)
+        .await?
+        .ok_or_else(|| ApiError::validation("technician_id", "no such technician in this tenant"))?;
+    if !technician.active {
+        return Err(ApiError::validation(
+            "technician_id",
+            format!("{} is deactivated", technician.name),
+        ));
+    }
+    // The technician's days around the need, with a day on each side for rest rules.
+    let tz = caller.time_zone;
+    let horizon = Window {
+        start: local_midnight(tz, local_date(candidate.start_at, tz) - Duration::days(1)),
+        end: local_midnight(tz, local_date(candidate.end_at, tz) + Duration::days(2)),
+    };
+    let theirs = state
+        .storage
+        .technician_assignments(tenant, candidate.technician_id, horizon)
+        .await?;
+    if let Some(clash) = theirs.iter().find(|a| {
+        a.status != AssignmentStatus::Declined && a.window().overlaps(&candidate.window())
+    }) {
+        let mut meta = serde_json::Map::new();
+        meta.insert("conflicting_assignment_id".into(), json!(clash.id));
+        meta.insert("conflicting_mission_id".into(), json!(clash.mission_id));
+        return Err(ApiError::Detailed {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "CONFLICT_TIME_OVERLAP",
+            detail: format!(
+                "{} is already assigned from {} to {}",
+                technician.name,
+                crate::domain::time::local(clash.start_at, tz).format("%Y-%m-%d %H:%M"),
+                crate::domain::time::local(clash.end_at, tz).format("%Y-%m-%d %H:%M"),
+            ),
+            meta,
+        });
+    }
+
+    let rules = tenant_plugins::rules(state, tenant).await?;
+    let info = rules
+        .plugin
+        .describe_async()
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?;
+    // The mission's crew come along, for incompatibilities and affinities.
+    let crew = state
+        .storage
+        .list_assignments(
+            tenant,
+            &crate::storage::planning::AssignmentFilter {
+                mission: Some(candidate.mission_id),
+                ..Default::default()
+            },
+            crate::domain::PageRequest::new(Some(1), Some(crate::domain::MAX_PAGE_SIZE))?,
+        )
+        .await?
+        .0;
+    let mut technicians: BTreeSet<_> = crew.iter().map(|a| a.technician_id).collect();
+    technicians.insert(candidate.technician_id);
+    let scope = Scope {
+        horizon,
+        missions: None,
+        technicians: Some(technicians),
+        lookback_days: info.lookback_days,
+    };
+    let mut problem = problem::build(&state.storage, tenant, tz, &scope).await?;
+    let candidate_wit = problem::to_wit(candidate);
+    problem.assignments.push(candidate_wit.clone());
+    problem
+        .assignments
+        .sort_by(|a, b| (&a.need_id, &a.technician_id).cmp(&(&b.need_id, &b.technician_id)));
+
+    let tech_id = candidate.technician_id.to_string();
+    let before: Vec<Shift> = problem
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.technician_id == tech_id
+                && a.status != callsheet_runtime::types::AssignmentStatus::Declined
+                && a.id != candidate_wit.id
+        })
+        .map(|a| Shift {
+            need_id: a.need_id.clone(),
+            window: a.window,
+        })
+        .collect();
+    let mut after = before.clone();
+    after.push(Shift {
+        need_id: candidate_wit.need_id.clone(),
+        window: candidate_wit.window,
+    });
+    let schedules = vec![
+        Schedule {
+            technician_id: tech_id.clone(),
+            shifts: before,
+        },
+        Schedule {
+            technician_id: tech_id,
+            shifts: after,
+        },
+    ];
+    let session = rules
+        .plugin
+        .open_async(std::sync::Arc::new(problem), rules.params.clone())
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?
+        .value;
+    let evaluations = session
+        .evaluate_schedules_async(schedules)
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?
+        .value;
+    let [before, after] = evaluations.as_slice() else {
+        return Err(ApiError::internal(
+            "the rules plugin did not evaluate both schedules",
+        ));
+    };
+    Ok(added(&before.violations, &after.violations))
+}
+
+/// The violations of `after` that `before` did not have (as a multiset, by rule and
+/// message), split by severity; overlaps left out.
+fn added(before: &[Violation], after: &[Violation]) -> Admission {
+    let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for v in before {
+        *seen.entry((&v.rule_id, &v.message)).or_default() += 1;
+    }
+    let mut admission = Admission::default();
+    for v in after {
+        if let Some(count) = seen.get_mut(&(v.rule_id.as_str(), v.message.as_str())) {
+            if *count > 0 {
+                *count -= 1;
+                continue;
+            }
+        }
+        if v.rule_id == OVERLAP_RULE {
+            continue;
+        }
+        let value = serde_json::to_value(v).unwrap_or(Value::Null);
+        match v.severity {
+            Severity::Hard => admission.hard.push(value),
+            Severity::Soft => admission.soft.push(value),
+        }
+    }
+    admission
+}
+
+/// Appends an admin's override to the audit chain.
+pub async fn record_override(
+    state: &AppState,
+    caller: &Caller,
+    assignment: &Assignment,
+    violations: &[Value],
+) -> Result<(), ApiError> {
+    let payload = json!({
+        "assignment_id": assignment.id,
+        "need_id": assignment.need_id,
+        "mission_id": assignment.mission_id,
+        "technician_id": assignment.technician_id,
+        "window": {"start": assignment.start_at, "end": assignment.end_at},
+        "reason": assignment.override_reason,
+        "violations": violations,
+    });
+    audit::append(&state.storage, caller.tenant, EntryKind::Override, Some(caller.user), &payload)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(rule: &str, severity: Severity, message: &str) -> Violation {
+        Violation {
+            rule_id: rule.into(),
+            severity,
+            penalty: 1,
+            subjects: vec![],
+            message: message.into(),
+            figures: vec![],
+        }
+    }
+
+    #[test]
+    fn only_what_the_new_shift_adds_counts_and_overlaps_are_the_databases() {
+        let before = [v("rest.daily", Severity::Hard, "rest 9 h < 11 h on Friday")];
+        let after = [
+            v("rest.daily", Severity::Hard, "rest 9 h < 11 h on Friday"),
+            v("rest.daily", Severity::Hard, "rest 8 h < 11 h on Tuesday"),
+            v("shift.overlap", Severity::Hard, "two shifts at once"),
+            v("venue.avoided", Severity::Soft, "avoids this venue"),
+        ];
+        let admission = added(&before, &after);
+        assert_eq!(admission.hard.len(), 1);
+        assert_eq!(admission.hard[0]["message"], "rest 8 h < 11 h on Tuesday");
+        assert_eq!(admission.soft.len(), 1);
+    }
+}

@@ -1,0 +1,136 @@
+//! Background jobs: large automatic runs answer 202 and run here.
+//!
+//! A job is a row (`jobs`) and a tokio task. The row is the truth a client polls
+//! (`GET /jobs/{id}`: state, progress, result or error); the task does the work and moves
+//! the row on. Cancelling marks the row `cancelled`; the work checks the mark before it
+//! commits anything, so a cancelled run writes nothing (a plugin call in progress finishes,
+//! bounded by its fuel and deadline, and its result is dropped). A final state never
+//! changes again: `update_job` refuses to move a finished job.
+//!
+//! The work lives in the process that started it: at start-up every job still queued or
+//! running is marked failed (`JOB_INTERRUPTED`), so no client waits forever on a job that
+//! died with its server. Start it again: the `Idempotency-Key` of the original request
+//! was released with it.
+
+use std::future::Future;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::domain::{JobId, JobState, TenantId, UserId};
+use crate::http::error::ApiError;
+use crate::storage::planning::{Job, JobUpdate};
+use crate::storage::{DynStorage, StorageResult};
+
+/// What a job's work can see of its job.
+#[derive(Debug, Clone)]
+pub struct JobHandle {
+    storage: DynStorage,
+    pub id: JobId,
+    pub tenant: TenantId,
+}
+
+impl JobHandle {
+    /// Records progress (0-100); `false` when the job was cancelled meanwhile.
+    pub async fn progress(&self, progress: i32) -> StorageResult<bool> {
+        let moved = self
+            .storage
+            .update_job(
+                self.id,
+                JobUpdate {
+                    state: JobState::Running,
+                    progress: progress.clamp(0, 100),
+                    result: None,
+                    error: None,
+                },
+                Utc::now(),
+            )
+            .await?;
+        Ok(moved.is_some())
+    }
+
+    /// Whether the job was cancelled (or otherwise finished) meanwhile.
+    pub async fn cancelled(&self) -> StorageResult<bool> {
+        Ok(self
+            .storage
+            .job(self.tenant, self.id)
+            .await?
+            .is_none_or(|job| job.state.is_final()))
+    }
+}
+
+/// Creates a queued job and starts `work` on it in the background.
+pub async fn start<F, Fut, T>(
+    state: &AppState,
+    tenant: TenantId,
+    actor: UserId,
+    kind: &str,
+    request: &impl Serialize,
+    work: F,
+) -> Result<Job, ApiError>
+where
+    F: FnOnce(JobHandle) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+    T: Serialize,
+{
+    let now = Utc::now();
+    let job = state
+        .storage
+        .create_job(Job {
+            id: JobId::new(),
+            tenant_id: tenant,
+            kind: kind.to_owned(),
+            state: JobState::Queued,
+            progress: 0,
+            request: serde_json::to_string(request).map_err(ApiError::internal)?,
+            result: None,
+            error: None,
+            created_by: Some(actor),
+            created_at: now,
+            updated_at: now,
+        })
+        .await?;
+    let handle = JobHandle {
+        storage: state.storage.clone(),
+        id: job.id,
+        tenant,
+    };
+    let storage = state.storage.clone();
+    tokio::spawn(async move {
+        let id = handle.id;
+        let outcome = work(handle).await;
+        let update = match outcome {
+            Ok(result) => JobUpdate {
+                state: JobState::Succeeded,
+                progress: 100,
+                result: Some(serde_json::to_string(&result).unwrap_or_else(|e| {
+                    json!({"error": format!("unserialisable result: {e}")}).to_string()
+                })),
+                error: None,
+            },
+            Err(error) => {
+                tracing::warn!(job = %id, code = error.code(), %error, "job failed");
+                JobUpdate {
+                    state: JobState::Failed,
+                    progress: 100,
+                    result: None,
+                    error: Some(json!({"code": error.code(), "detail": error.to_string()}).to_string()),
+                }
+            }
+        };
+        match storage.update_job(id, update, Utc::now()).await {
+            Ok(Some(job)) => tracing::info!(job = %id, state = %job.state, "job finished"),
+            // Cancelled meanwhile: the cancellation stands, the result is dropped.
+            Ok(None) => tracing::info!(job = %id, "job was cancelled; result dropped"),
+            Err(error) => tracing::error!(job = %id, %error, "cannot record a job's end"),
+        }
+    });
+    Ok(job)
+}
+
+/// A job's result or error as JSON values, for views.
+pub fn decoded(text: Option<&str>) -> Option<Value> {
+    text.map(|t| serde_json::from_str(t).unwrap_or(Value::String(t.to_owned())))
+}

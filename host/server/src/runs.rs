@@ -1,0 +1,301 @@
+//! Automatic runs: the tenant's assigner plans a window, scored on the tenant's rules,
+//! recorded in the audit chain, committed unless it is a dry run.
+//!
+//! 1. [`prepare`]: the tenant's active plugins and the problem of the window (see
+//!    `problem`; confirmed assignments go in pinned, so they stay);
+//! 2. [`execute`]: `callsheet_engine::plan` on a blocking thread (guest code never runs on
+//!    the async workers), then, unless dry run, one transaction that deletes the proposed,
+//!    unpinned assignments the run dropped and inserts the new ones, each carrying the
+//!    run's id; then the run's record (problem, plugins with sha256, parameters, budgets,
+//!    fuel, explanations, result) is appended to the audit chain under that same id.
+//!
+//! A run whose commit meets a double booking made meanwhile by someone else commits
+//! nothing (409 `CONFLICT_TIME_OVERLAP`: run it again on the new state) and is not recorded,
+//! since it changed nothing; dry runs are recorded (an auditor may want to know what was
+//! proposed and not applied).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use callsheet_engine::{Configured, PlanOutcome};
+use callsheet_runtime::types::{PlannedAssignment, Problem, Score, Unfilled, Violation};
+use callsheet_runtime::{AssignerPlugin, RulesPlugin};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::audit::{self, RecordedPlugin, RunRecord, RunRequest};
+use crate::domain::time::{Window, local};
+use crate::domain::{
+    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, NeedId,
+    TechnicianId, TenantId, TimeZone, UserId,
+};
+use crate::http::error::ApiError;
+use crate::jobs::JobHandle;
+use crate::problem::{self, Scope};
+use crate::storage::StorageError;
+use crate::storage::planning::{Assignment, RunCommit};
+use crate::tenant_plugins;
+
+/// What a run needs: the problem and the plugins that will see it.
+pub struct Prepared {
+    pub problem: Problem,
+    pub assigner: Configured<AssignerPlugin>,
+    pub rules: Configured<RulesPlugin>,
+}
+
+impl Prepared {
+    /// Places to staff: the sum of the needs' minimum crews.
+    pub fn places(&self) -> u32 {
+        self.problem.needs.iter().map(|n| n.min_crew).sum()
+    }
+}
+
+/// A run as the API answers it (the synchronous route, or a job's result).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunView {
+    /// The run's audit entry (`GET /audit/runs/{run_id}`), also the `run_id` of the
+    /// assignments it created.
+    pub run_id: AuditEntryId,
+    pub dry_run: bool,
+    /// Whether the plan was written.
+    pub committed: bool,
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    /// The plan's score on the tenant's rules: hard points first, then soft; lower is better.
+    #[schema(value_type = Object)]
+    pub score: Score,
+    /// Every assignment of the plan (kept and new) with its score terms: why it was chosen.
+    #[schema(value_type = Vec<Object>)]
+    pub assignments: Vec<PlannedAssignment>,
+    /// Places left open, each with every rejected candidate (rule and figures) and, when the
+    /// cause is scarcity, which needs compete for which qualified technicians.
+    #[schema(value_type = Vec<Object>)]
+    pub unfilled: Vec<Unfilled>,
+    /// Violations left in the plan.
+    #[schema(value_type = Vec<Object>)]
+    pub violations: Vec<Violation>,
+    /// Assignments created and removed by the commit (0 for a dry run).
+    pub created: usize,
+    pub removed: usize,
+    /// Plugins with sha256, fuel, seed, digests.
+    #[schema(value_type = Object)]
+    pub plugins: callsheet_engine::RunPlugins,
+    #[schema(value_type = Object)]
+    pub fuel: callsheet_engine::FuelUsed,
+    pub seed: u64,
+    pub inputs_sha256: String,
+    pub outcome_sha256: String,
+}
+
+/// Resolves the tenant's plugins and builds the problem of `window` (and `missions`).
+pub async fn prepare(
+    state: &AppState,
+    tenant: TenantId,
+    tz: TimeZone,
+    window: Window,
+    missions: Option<&[MissionId]>,
+) -> Result<Prepared, ApiError> {
+    let rules = tenant_plugins::rules(state, tenant).await?;
+    let assigner = tenant_plugins::assigner(state, tenant).await?;
+    let info = rules
+        .plugin
+        .describe_async()
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?;
+    let scope = Scope {
+        horizon: window,
+        missions: missions.map(|m| m.iter().copied().collect()),
+        technicians: None,
+        lookback_days: info.lookback_days,
+    };
+    let problem = problem::build(&state.storage, tenant, tz, &scope).await?;
+    Ok(Prepared {
+        problem,
+        assigner,
+        rules,
+    })
+}
+
+/// Runs, records and (unless `request.dry_run`) commits. `job` is set for background runs,
+/// whose cancellation is checked before anything is written.
+pub async fn execute(
+    state: &AppState,
+    tenant: TenantId,
+    actor: UserId,
+    tz: TimeZone,
+    request: RunRequest,
+    prepared: Prepared,
+    job: Option<&JobHandle>,
+) -> Result<RunView, ApiError> {
+    let Prepared {
+        problem,
+        assigner,
+        rules,
+    } = prepared;
+    let problem = Arc::new(problem);
+    let outcome = {
+        let (problem, assigner, rules) = (problem.clone(), assigner.clone(), rules.clone());
+        tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(engine_error)?
+    };
+    if let Some(job) = job {
+        if !job.progress(80).await? {
+            return Err(cancelled());
+        }
+    }
+    let outcome_sha256 = outcome.sha256().map_err(ApiError::internal)?;
+    let run_id = AuditEntryId::new();
+    let (created, removed) = if request.dry_run {
+        (0, 0)
+    } else {
+        if let Some(job) = job {
+            if job.cancelled().await? {
+                return Err(cancelled());
+            }
+        }
+        commit(state, tenant, actor, run_id, &problem, &outcome).await?
+    };
+    let record = RunRecord {
+        request: request.clone(),
+        problem: (*problem).clone(),
+        assigner: RecordedPlugin {
+            identity: assigner.identity.clone(),
+            params: assigner.params.clone(),
+            budget: assigner.budget().into(),
+        },
+        rules: RecordedPlugin {
+            identity: rules.identity.clone(),
+            params: rules.params.clone(),
+            budget: rules.budget().into(),
+        },
+        outcome: outcome.clone(),
+        outcome_sha256: outcome_sha256.clone(),
+        committed: !request.dry_run,
+    };
+    audit::append_run_with_id(&state.storage, tenant, run_id, Some(actor), &record)
+        .await
+        .map_err(ApiError::internal)?;
+    if !request.dry_run {
+        state.plan_cache.invalidate(tenant).await;
+    }
+    tracing::info!(run = %run_id, dry_run = request.dry_run, created, removed, hard = outcome.score.hard, soft = outcome.score.soft, "automatic run");
+    Ok(RunView {
+        run_id,
+        dry_run: request.dry_run,
+        committed: !request.dry_run,
+        start: local(request.window.start, tz),
+        end: local(request.window.end, tz),
+        score: outcome.score,
+        assignments: outcome.assignments,
+        unfilled: outcome.unfilled,
+        violations: outcome.violations,
+        created,
+        removed,
+        plugins: outcome.plugins,
+        fuel: outcome.fuel,
+        seed: outcome.seed,
+        inputs_sha256: outcome.inputs_sha256,
+        outcome_sha256,
+    })
+}
+
+/// Writes the plan: the dropped proposals go, the new assignments come, in one transaction.
+async fn commit(
+    state: &AppState,
+    tenant: TenantId,
+    actor: UserId,
+    run_id: AuditEntryId,
+    problem: &Problem,
+    outcome: &PlanOutcome,
+) -> Result<(usize, usize), ApiError> {
+    let kept: BTreeSet<&str> = outcome
+        .assignments
+        .iter()
+        .filter_map(|p| p.assignment.id.as_deref())
+        .collect();
+    let delete: Vec<AssignmentId> = problem
+        .assignments
+        .iter()
+        .filter(|a| {
+            !a.pinned && a.status == callsheet_runtime::types::AssignmentStatus::Proposed
+        })
+        .filter_map(|a| a.id.as_deref())
+        .filter(|id| !kept.contains(id))
+        .filter_map(|id| id.parse().ok().map(AssignmentId))
+        .collect();
+    let mission_of: BTreeMap<&str, &str> = problem
+        .needs
+        .iter()
+        .map(|n| (n.id.as_str(), n.mission_id.as_str()))
+        .collect();
+    let now = Utc::now();
+    let mut create = Vec::new();
+    for planned in outcome.assignments.iter().filter(|p| p.assignment.id.is_none()) {
+        let a = &planned.assignment;
+        let parse = |s: &str| s.parse::<uuid::Uuid>().map_err(ApiError::internal);
+        let mission = mission_of
+            .get(a.need_id.as_str())
+            .ok_or_else(|| ApiError::internal(format!("need {} has no mission", a.need_id)))?;
+        create.push(Assignment {
+            id: AssignmentId::new(),
+            tenant_id: tenant,
+            need_id: NeedId(parse(&a.need_id)?),
+            mission_id: MissionId(parse(mission)?),
+            technician_id: TechnicianId(parse(&a.technician_id)?),
+            start_at: instant(a.window.start)?,
+            end_at: instant(a.window.end)?,
+            status: AssignmentStatus::Proposed,
+            pinned: false,
+            source: AssignmentSource::Auto,
+            run_id: Some(run_id),
+            override_reason: None,
+            created_by: Some(actor),
+            created_at: now,
+            updated_at: now,
+        });
+    }
+    let removed = delete.len();
+    let created = state
+        .storage
+        .commit_run(tenant, RunCommit { delete, create }, now)
+        .await
+        .map_err(|e| match e {
+            StorageError::TimeOverlap => ApiError::Conflict {
+                code: "CONFLICT_TIME_OVERLAP",
+                detail: "a technician was booked elsewhere while the run was computed; nothing was written, run it again".to_owned(),
+            },
+            other => other.into(),
+        })?;
+    Ok((created.len(), removed))
+}
+
+fn instant(seconds: i64) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::from_timestamp(seconds, 0).ok_or_else(|| ApiError::internal("instant out of range"))
+}
+
+fn cancelled() -> ApiError {
+    ApiError::Conflict {
+        code: "JOB_CANCELLED",
+        detail: "the job was cancelled; nothing was written".to_owned(),
+    }
+}
+
+/// A run that the tenant's plugins could not complete: the plugin's code, 422 (the same
+/// request would fail the same way; change the plugin, its parameters or its budget).
+pub fn engine_error(error: callsheet_engine::EngineError) -> ApiError {
+    let mut meta = serde_json::Map::new();
+    if let callsheet_engine::EngineError::Plugin(e) = &error {
+        if let Some(p) = e.plugin_error() {
+            meta.insert("plugin_error".into(), serde_json::json!({"code": p.code, "message": p.message}));
+        }
+    }
+    ApiError::Detailed {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        code: error.code(),
+        detail: format!("the automatic run failed: {error}"),
+        meta,
+    }
+}
