@@ -6,6 +6,7 @@
 mod auth;
 mod conventions;
 mod health;
+mod planning;
 mod rbac;
 mod storage_conformance;
 mod tenant;

@@ -30,6 +30,8 @@ mod crew;
 mod existing;
 mod work;
 
+pub use work::Venue;
+
 use callsheet_runtime::types::{Param, Problem, Value, Window};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -167,6 +169,12 @@ pub fn venue_season(seed: u64) -> Problem {
 /// [`Spec::custom`], generated.
 pub fn custom(places: u32, technicians: u32, seed: u64) -> Problem {
     generate(&Spec::custom(places, technicians, seed))
+}
+
+/// The venues a spec generates (the same draw as [`generate`]'s): ids, names and room
+/// ids, which a problem does not carry, for importing a generated problem as real data.
+pub fn venues(spec: &Spec) -> Vec<Venue> {
+    work::venues(spec, &mut Rng::new(spec.seed).fork("venues"))
 }
 
 /// Generates the problem a spec describes.

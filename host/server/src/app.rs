@@ -117,6 +117,17 @@ impl Application {
     }
 
     pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, StartError> {
+        // Jobs die with the process that ran them: say so to whoever polls them. A run is
+        // bounded by its plugins' budgets (seconds), so a job untouched for ten minutes is
+        // no other replica's live job.
+        let now = chrono::Utc::now();
+        let interrupted = state
+            .storage
+            .fail_interrupted_jobs(now, now - chrono::Duration::minutes(10))
+            .await?;
+        if interrupted > 0 {
+            tracing::warn!(jobs = interrupted, "jobs interrupted by the last stop marked failed");
+        }
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;

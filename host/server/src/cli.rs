@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{Application, shutdown_signal};
 use crate::config::Config;
 use crate::provision::{self, TenantSpec};
-use crate::{plugin_cli, storage, telemetry};
+use crate::{demo, plugin_cli, storage, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "callsheet", version, about = "Plans event and show crews", long_about = None)]
@@ -26,8 +26,24 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Create the demo tenant (idempotent) and print its login.
+    /// Create the demo tenant with a festival week of data (idempotent) and print its login.
     Demo,
+    /// Fill an existing, empty tenant with generated planning data (for load tests).
+    Seed {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// festival-week (3 venues, 40 technicians, ~60 missions) or year (~5,000
+        /// missions, 300 technicians).
+        #[arg(long, value_enum, default_value = "festival-week")]
+        preset: crate::demo::Preset,
+        /// The generator's seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Start on this day's week (festival) or year (year), instead of today's.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+    },
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -103,7 +119,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve { demo } => {
             let app = Application::build(config).await?;
             if demo {
-                provision::ensure_demo(&app.state().storage).await?;
+                let storage = &app.state().storage;
+                let demo = provision::ensure_demo(storage).await?;
+                fill_demo(storage, demo.tenant.id).await?;
                 print_demo_login();
             }
             app.run_until(shutdown_signal()).await?;
@@ -115,6 +133,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo => {
             let storage = storage::connect(config.database_url.as_deref()).await?;
             let demo = provision::ensure_demo(&storage).await?;
+            fill_demo(&storage, demo.tenant.id).await?;
             let verb = if demo.created {
                 "created"
             } else {
@@ -130,6 +149,29 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     "WARNING: these credentials are public. Use the demo tenant for trying callsheet only;"
                 );
                 println!("         never create it on a server that holds real data.");
+            }
+        }
+        Command::Seed {
+            tenant,
+            preset,
+            seed,
+            from,
+        } => {
+            let storage = storage::connect(config.database_url.as_deref()).await?;
+            let slug = crate::domain::TenantSlug::parse(&tenant)?;
+            let tenant = storage
+                .tenant_by_slug(&slug)
+                .await?
+                .ok_or_else(|| format!("no tenant `{slug}`; create it with `callsheet tenant create`"))?;
+            let day = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let spec = preset.spec(preset.first_monday(day), seed);
+            #[allow(clippy::print_stdout)] // the command's output
+            match demo::import(&storage, tenant.id, &spec).await? {
+                Some(done) => println!(
+                    "Imported into `{slug}` from {}: {} venues, {} technicians, {} missions, {} needs, {} assignments.",
+                    spec.first_day, done.venues, done.technicians, done.missions, done.needs, done.assignments
+                ),
+                None => println!("`{slug}` already has missions; nothing imported."),
             }
         }
         Command::Plugin(PluginCommand::Validate { slot, wasm }) => {
@@ -177,6 +219,19 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// The demo tenant's festival week, this week, unless it has data already.
+async fn fill_demo(
+    storage: &storage::DynStorage,
+    tenant: crate::domain::TenantId,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let preset = demo::Preset::FestivalWeek;
+    let spec = preset.spec(preset.first_monday(chrono::Utc::now().date_naive()), 2026);
+    if let Some(done) = demo::import(storage, tenant, &spec).await? {
+        tracing::info!(missions = done.missions, technicians = done.technicians, week_of = %spec.first_day, "demo data imported");
     }
     Ok(())
 }

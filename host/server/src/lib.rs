@@ -24,6 +24,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod default_plugins;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;

@@ -230,3 +230,20 @@ fn json_round_trips() {
     let json = to_json(&p).expect("serialises");
     assert_eq!(from_json(&json).expect("parses"), p);
 }
+
+#[test]
+fn the_venue_list_is_the_one_the_problem_uses() {
+    let spec = Spec::festival_week(7);
+    let problem = generate(&spec);
+    let venues = venues(&spec);
+    for mission in &problem.missions {
+        let venue = venues
+            .iter()
+            .find(|v| v.id == mission.venue_id)
+            .expect("the mission's venue is listed");
+        if let Some(room) = &mission.room_id {
+            assert!(venue.rooms.contains(room));
+        }
+    }
+    assert_eq!(venues[0].name, "Festival site");
+}

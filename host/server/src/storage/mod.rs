@@ -18,6 +18,7 @@ pub mod planning;
 pub mod plugins;
 pub mod postgres;
 mod records;
+pub mod seed;
 mod sql;
 pub mod sqlite;
 
@@ -69,6 +70,7 @@ pub trait Storage:
     + planning::PlanningStore
     + plugins::PluginStore
     + audit::AuditStore
+    + seed::SeedStore
     + Send
     + Sync
     + std::fmt::Debug

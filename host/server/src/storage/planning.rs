@@ -375,9 +375,14 @@ pub trait PlanningStore: Send + Sync {
         update: JobUpdate,
         now: DateTime<Utc>,
     ) -> StorageResult<Option<Job>>;
-    /// Marks every queued or running job failed (`interrupted`): called at start-up, since a
-    /// job's work dies with the process that ran it.
-    async fn fail_interrupted_jobs(&self, now: DateTime<Utc>) -> StorageResult<u64>;
+    /// Marks failed (`JOB_INTERRUPTED`) every queued or running job last updated before
+    /// `stale_before`: called at start-up, since a job's work dies with the process that ran
+    /// it. The cut-off spares the jobs other replicas are running right now.
+    async fn fail_interrupted_jobs(
+        &self,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StorageResult<u64>;
 
     /// Claims `key` for `route` with the request's sha256.
     async fn idempotency_begin(
@@ -979,13 +984,15 @@ macro_rules! impl_planning_store {
             async fn fail_interrupted_jobs(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,
+                stale_before: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<u64> {
                 let failed = sqlx::query(
                     "UPDATE jobs SET state = 'failed', updated_at = $1,
                             error = '{\"code\":\"JOB_INTERRUPTED\",\"detail\":\"the server stopped while the job was running; start it again\"}'
-                     WHERE state IN ('queued', 'running')",
+                     WHERE state IN ('queued', 'running') AND updated_at < $2",
                 )
                 .bind(now)
+                .bind(stale_before)
                 .execute(&self.pool)
                 .await?;
                 Ok(failed.rows_affected())

@@ -38,3 +38,4 @@ super::crew::impl_crew_store!(PostgresStorage);
 super::planning::impl_planning_store!(PostgresStorage);
 super::plugins::impl_plugins_store!(PostgresStorage);
 super::audit::impl_audit_store!(PostgresStorage);
+super::seed::impl_seed_store!(PostgresStorage);

@@ -61,3 +61,4 @@ super::crew::impl_crew_store!(SqliteStorage);
 super::planning::impl_planning_store!(SqliteStorage);
 super::plugins::impl_plugins_store!(SqliteStorage);
 super::audit::impl_audit_store!(SqliteStorage);
+super::seed::impl_seed_store!(SqliteStorage);
