@@ -8,6 +8,7 @@ mod conventions;
 mod health;
 mod planning;
 mod rbac;
+mod runs;
 mod storage_conformance;
 mod tenant;
 mod throttle;

@@ -518,16 +518,14 @@ async fn a_hundred_concurrent_assignments_of_one_technician_book_exactly_one() {
     }
     let technician = c.technicians[0].clone();
     let requests = needs.iter().map(|need| {
-        app.send_json(
-            Method::POST,
-            "/api/v1/assignments",
-            Some(&c.admin),
-            &json!({"need_id": need, "technician_id": technician}),
-        )
+        app.request(Method::POST, "/api/v1/assignments", Some(&c.admin))
+            .json(&json!({"need_id": need, "technician_id": technician}))
+            .send()
     });
     let responses = futures::future::join_all(requests).await;
     let mut created = 0;
     for response in responses {
+        let response = response.expect("request");
         match response.status() {
             StatusCode::CREATED => created += 1,
             StatusCode::CONFLICT => {

@@ -73,7 +73,7 @@ pub async fn start<F, Fut, T>(
 where
     F: FnOnce(JobHandle) -> Fut + Send + 'static,
     Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
-    T: Serialize,
+    T: Serialize + Send + 'static,
 {
     let now = Utc::now();
     let job = state

@@ -38,6 +38,7 @@ use crate::storage::planning::{Assignment, RunCommit};
 use crate::tenant_plugins;
 
 /// What a run needs: the problem and the plugins that will see it.
+#[allow(missing_debug_implementations)] // a problem is large and plugins print nothing useful
 pub struct Prepared {
     pub problem: Problem,
     pub assigner: Configured<AssignerPlugin>,

@@ -119,7 +119,7 @@ async fn run_once(state: &AppState, caller: Caller, body: AutoAssign) -> Result<
         caller.tenant,
         caller.user,
         "auto-assign",
-        &request,
+        &request.clone(),
         move |handle| async move {
             handle.progress(10).await?;
             runs::execute(

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Load test of the planning API against a tenant with a year of data (about 5,000
+# missions, 300 technicians), on SQLite and on PostgreSQL.
+#
+# For each backend: a fresh database, `callsheet seed --preset year`, the release server,
+# then wrk on three scenarios, each reporting P50, P95 and P99:
+#   - week:     GET /planning/week for a random week of the year (the plan cache is on,
+#               as in production; the first request of each week is a miss);
+#   - missions: GET /missions for a random week, 50 per page;
+#   - assign:   POST /assignments of a random qualified technician to a random need
+#               (201, or 409 when already booked or refused by the rules plugin).
+#
+# Usage: bash scripts/load.sh            (both backends)
+#        BACKENDS=sqlite bash scripts/load.sh
+# Knobs: DURATION (default 20s), CONNECTIONS (32), THREADS (2), PG_ADMIN_URL.
+# Results: one `RESULT ...` line per scenario and backend, and a Markdown table at the end
+# (docs/benchmarks.md records the figures and this command).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callsheet/target}"
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
+PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PORT="${PORT:-18080}"
+YEAR="${YEAR:-2026}"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+command -v jq >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq jq >/dev/null || sudo apt-get install -y -qq jq >/dev/null; }
+
+echo "building the release server" >&2
+cargo build --release --quiet -p callsheet --manifest-path "$root/Cargo.toml"
+bin="$CARGO_TARGET_DIR/release/callsheet"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+results="$work/results.txt"
+: > "$results"
+
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) export DATABASE_URL="sqlite://$work/load.db" ;;
+    postgres)
+      db="callsheet_load_$(date +%s)"
+      psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $db" >/dev/null
+      export DATABASE_URL="${PG_ADMIN_URL%/*}/$db"
+      ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+  esac
+  export APP_ENV=dev APP_HOST=127.0.0.1 APP_PORT="$PORT" RUST_LOG=warn
+  export JWT_SECRET="load-test-secret-0123456789-abcdefghijklmnop"
+  # The load generator is one client address; do not let login throttling get in the way.
+  export LOGIN_MAX_FAILURES_PER_IP=1000000
+  echo "[$backend] seeding a year of data" >&2
+  "$bin" tenant create --slug load --name "Load test" --time-zone Europe/Paris \
+    --admin-email admin@load.test --admin-password load-test-password >/dev/null
+  /usr/bin/time -f "[$backend] seeded in %es" "$bin" seed --tenant load --preset year --from "$YEAR-01-01" >&2
+
+  "$bin" serve > "$work/server-$backend.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$PORT/api/v1/health/ready" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  export TOKEN
+  TOKEN="$(curl -fsS "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"tenant":"load","email":"admin@load.test","password":"load-test-password"}' | jq -r .access_token)"
+
+  # Pairs of a need and a technician who has its skill, for the assignment scenario.
+  python3 - "$PORT" "$TOKEN" "$YEAR" > "$work/pairs.lua" <<'PY'
+import json, random, sys, urllib.request
+port, token, year = sys.argv[1], sys.argv[2], sys.argv[3]
+def get(path):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
+    return json.load(urllib.request.urlopen(req))
+techs = []
+page = 1
+while True:
+    body = get(f"/api/v1/technicians?page={page}&size=200")
+    techs += body["items"]
+    if page * 200 >= body["total"]:
+        break
+    page += 1
+needs = []
+for month in range(1, 13):
+    body = get(f"/api/v1/missions?from={year}-{month:02d}-01&to={year}-{month:02d}-28&size=200")
+    for m in body["items"]:
+        needs += m["needs"]
+random.seed(7)
+by_skill = {}
+for t in techs:
+    for s in t["skills"]:
+        by_skill.setdefault(s, []).append(t["id"])
+pairs = []
+for n in random.sample(needs, min(4000, len(needs))):
+    if by_skill.get(n["skill"]):
+        pairs.append((n["id"], random.choice(by_skill[n["skill"]])))
+print("return {")
+for need, tech in pairs:
+    print(f'  {{"{need}", "{tech}"}},')
+print("}")
+PY
+  for scenario in week missions assign; do
+    SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" YEAR="$YEAR" \
+      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$here/load/$scenario.lua" \
+      "http://127.0.0.1:$PORT" | grep '^RESULT' | sed "s/^RESULT /RESULT backend=$backend /" | tee -a "$results"
+  done
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  [ "$backend" = postgres ] && psql "$PG_ADMIN_URL" -qc "DROP DATABASE $db" >/dev/null
+done
+
+echo
+echo "| backend | scenario | requests/s | P50 ms | P95 ms | P99 ms | statuses |"
+echo "| --- | --- | --: | --: | --: | --: | --- |"
+sed -E 's/RESULT backend=([^ ]+) scenario=([^ ]+) requests=[0-9]+ rps=([0-9]+) p50_ms=([0-9.]+) p95_ms=([0-9.]+) p99_ms=([0-9.]+) max_ms=[0-9.]+ errors=[0-9]+ statuses=(.*)/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/' "$results"
