@@ -7,6 +7,7 @@ mod auth;
 mod conventions;
 mod health;
 mod planning;
+mod planning_store;
 mod rbac;
 mod runs;
 mod storage_conformance;
