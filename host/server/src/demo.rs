@@ -41,7 +41,7 @@ impl Preset {
         match self {
             Preset::FestivalWeek => Spec {
                 name: "demo-festival-week".into(),
-                places: 190,
+                places: 280,
                 technicians: 40,
                 first_day: monday,
                 days: 7,
