@@ -185,6 +185,8 @@ fn cors(config: &Config) -> CorsLayer {
             middleware::REQUEST_ID_HEADER.clone(),
             header::RETRY_AFTER,
             header::LOCATION,
+            HeaderName::from_static("x-cache"),
+            HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(std::time::Duration::from_secs(600))
 }
