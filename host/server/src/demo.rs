@@ -51,7 +51,7 @@ impl Preset {
             },
             Preset::Year => Spec {
                 name: "year".into(),
-                places: 13_000,
+                places: 18_000,
                 technicians: 300,
                 first_day: monday,
                 days: 364,
