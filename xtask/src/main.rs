@@ -3,7 +3,8 @@
 //! Tasks:
 //! - `openapi`: regenerate `docs/openapi.json` from the routes;
 //! - `permissions`: regenerate the table in `docs/permissions.md` from the RBAC matrix;
-//! - `plugins [--check]`: build the default plugins into `plugins/dist` (or check them).
+//! - `plugins [--check]`: build the default plugins into `plugins/dist` (or check them);
+//! - `fixtures [--check]`: build the runtime's test fixtures (or check them).
 
 mod plugins;
 
@@ -15,9 +16,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("openapi") => regenerate("openapi"),
         Some("permissions") => regenerate("permissions"),
-        Some("plugins") => plugins::run(&root(), &args[1..]),
+        Some("plugins") => plugins::run(&root(), &plugins::PLUGINS, &args[1..]),
+        Some("fixtures") => plugins::run(&root(), &plugins::FIXTURES, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <openapi|permissions|plugins [--check]>");
+            eprintln!("usage: cargo xtask <openapi|permissions|plugins [--check]|fixtures [--check]>");
             return ExitCode::from(2);
         }
     };
