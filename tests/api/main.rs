@@ -5,6 +5,7 @@
 
 mod auth;
 mod conventions;
+mod crew;
 mod health;
 mod rbac;
 mod storage_conformance;
