@@ -5,6 +5,7 @@
 
 mod auth;
 mod conventions;
+mod crew;
 mod health;
 mod planning;
 mod planning_store;

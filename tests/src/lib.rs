@@ -37,6 +37,7 @@ pub struct TestApp {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     database: TestDatabase,
+    database_url: String,
 }
 
 enum TestDatabase {
@@ -105,7 +106,7 @@ impl TestApp {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        env.insert("DATABASE_URL".into(), database_url);
+        env.insert("DATABASE_URL".into(), database_url.clone());
         if with_redis {
             env.insert(
                 "REDIS_URL".into(),
@@ -136,7 +137,13 @@ impl TestApp {
             state,
             shutdown: Some(tx),
             database,
+            database_url,
         }
+    }
+
+    /// The URL of this app's own database, for tests that write rows no route writes yet.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     pub fn url(&self, path: &str) -> String {

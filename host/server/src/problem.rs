@@ -122,7 +122,7 @@ pub async fn build(
     let mut availability_of: BTreeMap<TechnicianId, Vec<Availability>> = BTreeMap::new();
     for a in &availabilities {
         availability_of.entry(a.technician_id).or_default().push(Availability {
-            window: window(a.start_at, a.end_at),
+            window: window(a.window.start, a.window.end),
             kind: match a.kind {
                 storage::AvailabilityKind::Available => wit::AvailabilityKind::Available,
                 storage::AvailabilityKind::Unavailable => wit::AvailabilityKind::Unavailable,
@@ -157,7 +157,7 @@ pub async fn build(
             WitTechnician {
                 id: t.id.to_string(),
                 name: t.name.clone(),
-                skills: t.skills.clone(),
+                skills: t.skills.iter().map(ToString::to_string).collect(),
                 contract: Contract {
                     kind: match t.contract.kind {
                         storage::ContractKind::Hourly => ContractKind::Hourly,

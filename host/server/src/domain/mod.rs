@@ -3,15 +3,20 @@
 //! Request bodies are parsed into these at the edge (see `http::`), so storage and
 //! business code never see an unchecked email, role or page size.
 
+mod attributes;
 mod email;
 mod ids;
 mod page;
 mod password;
+mod patch;
 mod planning;
 mod role;
+mod skill;
 mod tenant;
+pub mod text;
 pub mod time;
 
+pub use attributes::{AttributeValue, Attributes, Scalar};
 pub use email::Email;
 pub use ids::{
     AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PluginId, ProjectId,
@@ -19,9 +24,12 @@ pub use ids::{
 };
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;
+pub use patch::Patch;
 pub use planning::{AssignmentSource, AssignmentStatus, JobState, MissionStatus};
 pub use role::Role;
+pub use skill::Skill;
 pub use tenant::{TenantSlug, TimeZone};
+pub use text::Phone;
 
 /// Why a value was refused; `http::` turns it into a 422 naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -27,7 +27,8 @@ use super::idempotency::{self, IdempotencyKey};
 use crate::app::AppState;
 use crate::domain::time::{DateBound, Window, local};
 use crate::domain::{
-    MissionId, MissionStatus, NeedId, Page, PageRequest, ProjectId, RoomId, TimeZone, VenueId,
+    Attributes, MissionId, MissionStatus, NeedId, Page, PageRequest, ProjectId, RoomId, Skill,
+    TimeZone, VenueId,
 };
 use crate::rbac::{CreateMissions, DeleteMissions, ReadMissions, UpdateMissions};
 use crate::storage::planning::{
@@ -716,10 +717,17 @@ fn build_need(
             format!("{field}.{f}")
         }
     };
-    let skill = checked_code(&input.skill).map_err(|r| ApiError::validation(name("skill"), r))?;
+    let skill = Skill::parse(&input.skill)
+        .map_err(|e| ApiError::validation(name("skill"), e.reason))?
+        .to_string();
+    // Shift types ("load-in", "night") follow the same alphabet as skill codes.
     let shift_type = input
         .shift_type
-        .map(|s| checked_code(&s).map_err(|r| ApiError::validation(name("shift_type"), r)))
+        .map(|s| {
+            Skill::parse(&s)
+                .map(|code| code.to_string())
+                .map_err(|e| ApiError::validation(name("shift_type"), e.reason.replace("skill code", "shift type")))
+        })
         .transpose()?;
     if !(0..=100).contains(&input.min_crew) {
         return Err(ApiError::validation(name("min_crew"), "must be between 0 and 100"));
@@ -803,39 +811,15 @@ fn moved_needs(needs: Vec<Need>, old: Window, new: Window) -> Result<Vec<Need>, 
         .collect()
 }
 
-/// A skill or shift-type code: lowercase letters, digits, `.`, `-`, `_`; 1 to 40 characters.
-fn checked_code(raw: &str) -> Result<String, String> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 40
-        && raw.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(raw.to_owned())
-    } else {
-        Err(format!(
-            "`{raw}` is not a code: 1 to 40 lowercase letters, digits, `.`, `-` or `_`"
-        ))
-    }
-}
-
-/// Attributes: an object of scalars or flat lists of scalars (the plugin contract cannot
-/// nest), stored as JSON text.
+/// Attributes, checked by [`Attributes::parse`] (an object of scalars or flat lists of
+/// scalars, which is all the plugin contract can carry), stored as JSON text.
 fn checked_attributes(field: &str, attributes: Option<Map<String, Value>>) -> Result<String, ApiError> {
-    let attributes = attributes.unwrap_or_default();
-    for (name, value) in &attributes {
-        checked_code(name).map_err(|r| ApiError::validation(format!("{field}.{name}"), r))?;
-        let scalar = |v: &Value| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_));
-        let ok = scalar(value) || matches!(value, Value::Array(items) if items.iter().all(scalar));
-        if !ok {
-            return Err(ApiError::validation(
-                format!("{field}.{name}"),
-                "must be a number, a boolean, a string or a list of those",
-            ));
-        }
-    }
-    Ok(Value::Object(attributes).to_string())
+    let value = Value::Object(attributes.unwrap_or_default());
+    let parsed = Attributes::parse(&value).map_err(|(name, e)| {
+        let field = if name.is_empty() { field.to_owned() } else { format!("{field}.{name}") };
+        ApiError::validation(field, e.reason)
+    })?;
+    serde_json::to_string(&parsed).map_err(ApiError::internal)
 }
 
 #[cfg(test)]
@@ -885,10 +869,7 @@ mod tests {
     }
 
     #[test]
-    fn codes_and_attributes_are_checked() {
-        assert!(checked_code("rigging.caces-r486").is_ok());
-        assert!(checked_code("Sound").is_err());
-        assert!(checked_code("").is_err());
+    fn attributes_are_checked() {
         let mut attrs = Map::new();
         attrs.insert("licence".into(), serde_json::json!(["a", 1, true]));
         assert!(checked_attributes("attributes", Some(attrs.clone())).is_ok());

@@ -29,6 +29,13 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
 
+pub use crew::{
+    AttributeValue, Attributes, Availability, AvailabilityFilter, AvailabilityKind,
+    AvailabilityPatch, Contract, ContractKind, CrewStore, NewAvailability, NewProject, NewRoom,
+    NewTechnician, NewVenue, Preferences, Project, ProjectFilter, ProjectPatch, Relation,
+    RelationKind, RelationSeverity, Room, RoomPatch, Scalar, Technician, TechnicianFilter,
+    TechnicianPatch, Venue, VenuePatch,
+};
 pub use records::{
     NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
     UserFilter, UserPatch,
