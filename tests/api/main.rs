@@ -3,9 +3,11 @@
 //! Run on SQLite by default and on PostgreSQL with `CALLSHEET_TEST_POSTGRES_URL` set
 //! (`.ci/run` does both). One module per area; test names are sentences.
 
+mod audit;
 mod auth;
 mod conventions;
 mod health;
+mod plugins;
 mod rbac;
 mod storage_conformance;
 mod tenant;

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub storage: DynStorage,
     pub state: AppState,
+    /// The test database's URL, for tests that must reach below the API (raw SQL).
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     database: TestDatabase,
 }
@@ -105,7 +107,7 @@ impl TestApp {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        env.insert("DATABASE_URL".into(), database_url);
+        env.insert("DATABASE_URL".into(), database_url.clone());
         if with_redis {
             env.insert(
                 "REDIS_URL".into(),
@@ -134,6 +136,7 @@ impl TestApp {
                 .expect("client"),
             storage: state.storage.clone(),
             state,
+            database_url,
             shutdown: Some(tx),
             database,
         }

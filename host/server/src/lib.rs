@@ -19,6 +19,7 @@
 //! `docs/architecture.md` draws the whole.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -31,6 +32,7 @@ pub mod provision;
 pub mod rbac;
 pub mod storage;
 pub mod telemetry;
+pub mod tenant_plugins;
 
 #[cfg(test)]
 mod docs_check;

@@ -51,6 +51,15 @@ pub enum ApiError {
     /// 409 with a specific code, for a state that forbids the change.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// Any status and code with details for programs in `meta` (the violations behind a
+    /// refused assignment, the parameter errors of a plugin...).
+    #[error("{detail}")]
+    Detailed {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+        meta: Map<String, Value>,
+    },
     /// 429 `RATE_LIMITED`, with `Retry-After`.
     #[error("too many attempts; retry in {} seconds", .retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
@@ -96,6 +105,7 @@ impl ApiError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Duplicate { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Detailed { status, .. } => *status,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -114,7 +124,7 @@ impl ApiError {
             Self::Validation { .. } => "VALIDATION_ERR",
             Self::NotFound { .. } => "ENTITY_NOT_FOUND",
             Self::Duplicate { .. } => "CONFLICT_DUPLICATE",
-            Self::Conflict { code, .. } => code,
+            Self::Conflict { code, .. } | Self::Detailed { code, .. } => code,
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
@@ -126,7 +136,7 @@ impl ApiError {
         }
     }
 
-    fn meta(&self) -> Map<String, Value> {
+    pub(super) fn meta(&self) -> Map<String, Value> {
         let mut meta = Map::new();
         match self {
             Self::Validation { field, reason } => {
@@ -138,6 +148,9 @@ impl ApiError {
             }
             Self::Duplicate { field } => {
                 meta.insert("field".into(), json!(field));
+            }
+            Self::Detailed { meta: details, .. } => {
+                meta.extend(details.clone());
             }
             Self::RateLimited { retry_after } => {
                 meta.insert(

@@ -28,6 +28,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
 
+pub use audit::{AuditFilter, AuditInsert, AuditRow};
+pub use plugins::{ActivationRecord, NewActivation, NewPlugin, PluginRecord};
 pub use records::{
     NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
     UserFilter, UserPatch,
