@@ -4,7 +4,7 @@
 use callsheet::audit::{self, EntryKind, RecordedPlugin, RunRecord, RunRequest, RunWindow};
 use callsheet::domain::{Email, Role, TenantId, UserId};
 use callsheet::tenant_plugins;
-use callsheet_e2e::{TestApp, Tenant, assert_error, backend, body};
+use callsheet_e2e::{Tenant, TestApp, assert_error, backend, body};
 use chrono::{Duration, Utc};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -28,7 +28,12 @@ async fn admin_id(app: &TestApp, tenant: &Tenant) -> UserId {
 
 /// Plans a generated problem with the tenant's plugins, as an automatic run does, and
 /// appends the run to the chain.
-async fn record_run(app: &TestApp, tenant: TenantId, actor: UserId, seed: u64) -> audit::AuditEntry {
+async fn record_run(
+    app: &TestApp,
+    tenant: TenantId,
+    actor: UserId,
+    seed: u64,
+) -> audit::AuditEntry {
     let problem = callsheet_engine::generator::custom(16, 8, seed);
     let rules = tenant_plugins::rules(&app.state, tenant).await.unwrap();
     let assigner = tenant_plugins::assigner(&app.state, tenant).await.unwrap();
@@ -78,9 +83,17 @@ impl Db {
     async fn connect(app: &TestApp) -> Self {
         use sqlx::Connection as _;
         if app.database_url.starts_with("postgres") {
-            Db::Postgres(sqlx::PgConnection::connect(&app.database_url).await.unwrap())
+            Db::Postgres(
+                sqlx::PgConnection::connect(&app.database_url)
+                    .await
+                    .unwrap(),
+            )
         } else {
-            Db::Sqlite(sqlx::SqliteConnection::connect(&app.database_url).await.unwrap())
+            Db::Sqlite(
+                sqlx::SqliteConnection::connect(&app.database_url)
+                    .await
+                    .unwrap(),
+            )
         }
     }
 
@@ -88,18 +101,45 @@ impl Db {
     async fn read(&mut self, tenant: TenantId, seq: i64, column: &str) -> String {
         let sql = format!("SELECT {column} FROM audit_entries WHERE tenant_id = $1 AND seq = $2");
         match self {
-            Db::Sqlite(c) => sqlx::query_scalar(&sql).bind(tenant).bind(seq).fetch_one(c).await,
-            Db::Postgres(c) => sqlx::query_scalar(&sql).bind(tenant).bind(seq).fetch_one(c).await,
+            Db::Sqlite(c) => {
+                sqlx::query_scalar(&sql)
+                    .bind(tenant)
+                    .bind(seq)
+                    .fetch_one(c)
+                    .await
+            }
+            Db::Postgres(c) => {
+                sqlx::query_scalar(&sql)
+                    .bind(tenant)
+                    .bind(seq)
+                    .fetch_one(c)
+                    .await
+            }
         }
         .unwrap()
     }
 
     /// Overwrites a text column of the entry `seq`.
     async fn write(&mut self, tenant: TenantId, seq: i64, column: &str, value: &str) {
-        let sql = format!("UPDATE audit_entries SET {column} = $3 WHERE tenant_id = $1 AND seq = $2");
+        let sql =
+            format!("UPDATE audit_entries SET {column} = $3 WHERE tenant_id = $1 AND seq = $2");
         let done = match self {
-            Db::Sqlite(c) => sqlx::query(&sql).bind(tenant).bind(seq).bind(value).execute(c).await.unwrap().rows_affected(),
-            Db::Postgres(c) => sqlx::query(&sql).bind(tenant).bind(seq).bind(value).execute(c).await.unwrap().rows_affected(),
+            Db::Sqlite(c) => sqlx::query(&sql)
+                .bind(tenant)
+                .bind(seq)
+                .bind(value)
+                .execute(c)
+                .await
+                .unwrap()
+                .rows_affected(),
+            Db::Postgres(c) => sqlx::query(&sql)
+                .bind(tenant)
+                .bind(seq)
+                .bind(value)
+                .execute(c)
+                .await
+                .unwrap()
+                .rows_affected(),
         };
         assert_eq!(done, 1);
     }
@@ -108,8 +148,20 @@ impl Db {
     async fn clear_actor(&mut self, tenant: TenantId, seq: i64) {
         let sql = "UPDATE audit_entries SET actor = NULL WHERE tenant_id = $1 AND seq = $2";
         let done = match self {
-            Db::Sqlite(c) => sqlx::query(sql).bind(tenant).bind(seq).execute(c).await.unwrap().rows_affected(),
-            Db::Postgres(c) => sqlx::query(sql).bind(tenant).bind(seq).execute(c).await.unwrap().rows_affected(),
+            Db::Sqlite(c) => sqlx::query(sql)
+                .bind(tenant)
+                .bind(seq)
+                .execute(c)
+                .await
+                .unwrap()
+                .rows_affected(),
+            Db::Postgres(c) => sqlx::query(sql)
+                .bind(tenant)
+                .bind(seq)
+                .execute(c)
+                .await
+                .unwrap()
+                .rows_affected(),
         };
         assert_eq!(done, 1);
     }
@@ -135,7 +187,11 @@ async fn a_recorded_run_is_listed_detailed_and_replays_identically() {
     assert_eq!(item["seq"], 1);
     assert_eq!(item["actor"], actor.to_string());
     assert_eq!(item["hash"], entry.hash);
-    assert!(item["at"].as_str().unwrap().ends_with("+01:00") || item["at"].as_str().unwrap().ends_with("+02:00"), "{item}");
+    assert!(
+        item["at"].as_str().unwrap().ends_with("+01:00")
+            || item["at"].as_str().unwrap().ends_with("+02:00"),
+        "{item}"
+    );
     let run = &item["run"];
     assert_eq!(run["dry_run"], true);
     assert_eq!(run["committed"], false);
@@ -143,10 +199,16 @@ async fn a_recorded_run_is_listed_detailed_and_replays_identically() {
     assert!(run["fuel"]["assigner"].as_u64().unwrap() > 0);
     assert_eq!(run["plugins"]["rules"]["name"], "callsheet-rules-fr");
     let active = ok(app
-        .get("/api/v1/plugins/active", &app.login_ok("acme", &tenant.admin_email).await.access)
+        .get(
+            "/api/v1/plugins/active",
+            &app.login_ok("acme", &tenant.admin_email).await.access,
+        )
         .await)
     .await;
-    assert_eq!(run["plugins"]["rules"]["sha256"], active["rules"]["plugin"]["sha256"]);
+    assert_eq!(
+        run["plugins"]["rules"]["sha256"],
+        active["rules"]["plugin"]["sha256"]
+    );
     assert_eq!(run["inputs_sha256"].as_str().unwrap().len(), 64);
 
     let detail = ok(app
@@ -156,7 +218,12 @@ async fn a_recorded_run_is_listed_detailed_and_replays_identically() {
     assert_eq!(detail["run"], *run);
     let record = &detail["record"];
     assert_eq!(record["outcome_sha256"], run["outcome_sha256"]);
-    assert!(!record["problem"]["technicians"].as_array().unwrap().is_empty());
+    assert!(
+        !record["problem"]["technicians"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(record["assigner"]["budget"]["fuel"], 20_000_000_000u64);
     // Explanations: each assignment's score terms, each unfilled need's rejections.
     let outcome = &record["outcome"];
@@ -166,7 +233,11 @@ async fn a_recorded_run_is_listed_detailed_and_replays_identically() {
     }
 
     let replay = ok(app
-        .request(Method::POST, &format!("/api/v1/audit/runs/{}/replay", entry.id), Some(token))
+        .request(
+            Method::POST,
+            &format!("/api/v1/audit/runs/{}/replay", entry.id),
+            Some(token),
+        )
         .send()
         .await
         .unwrap())
@@ -178,7 +249,10 @@ async fn a_recorded_run_is_listed_detailed_and_replays_identically() {
 
     // The replay wrote nothing.
     let verify = ok(app.get("/api/v1/audit/verify", token).await).await;
-    assert_eq!(verify, json!({"ok": true, "entries_checked": 1, "first_broken": null}));
+    assert_eq!(
+        verify,
+        json!({"ok": true, "entries_checked": 1, "first_broken": null})
+    );
 
     // Date filters, in the tenant's time zone, inclusive of the `to` day.
     let paris = callsheet::domain::TimeZone::parse("Europe/Paris").unwrap();
@@ -210,15 +284,26 @@ async fn entries_list_every_kind_and_filter_by_kind() {
     let actor = admin_id(&app, &tenant).await;
     let admin = app.login_ok("acme", &tenant.admin_email).await;
     record_run(&app, tenant.id, actor, 3).await;
-    let payload = json!({"assignment_id": "a-1", "reason": "the client insisted", "violations": []});
-    let entry = audit::append(&app.storage, tenant.id, EntryKind::Override, Some(actor), &payload)
-        .await
-        .unwrap();
+    let payload =
+        json!({"assignment_id": "a-1", "reason": "the client insisted", "violations": []});
+    let entry = audit::append(
+        &app.storage,
+        tenant.id,
+        EntryKind::Override,
+        Some(actor),
+        &payload,
+    )
+    .await
+    .unwrap();
     assert_eq!(entry.seq, 2);
     let active = ok(app.get("/api/v1/plugins/active", &admin.access).await).await;
     let payroll = active["payroll"]["plugin"]["id"].as_str().unwrap();
     let response = app
-        .request(Method::POST, &format!("/api/v1/plugins/{payroll}/activate"), Some(&admin.access))
+        .request(
+            Method::POST,
+            &format!("/api/v1/plugins/{payroll}/activate"),
+            Some(&admin.access),
+        )
         .send()
         .await
         .unwrap();
@@ -241,20 +326,28 @@ async fn entries_list_every_kind_and_filter_by_kind() {
     assert_eq!(all["items"][0]["prev_hash"], all["items"][1]["hash"]);
     assert_eq!(all["items"][1]["prev_hash"], all["items"][2]["hash"]);
 
-    let overrides = ok(app.get("/api/v1/audit/entries?kind=override", &admin.access).await).await;
+    let overrides = ok(app
+        .get("/api/v1/audit/entries?kind=override", &admin.access)
+        .await)
+    .await;
     assert_eq!(overrides["total"], 1);
     assert_eq!(overrides["items"][0]["id"], entry.id.to_string());
     let b = assert_error(
-        app.get("/api/v1/audit/entries?kind=deletion", &admin.access).await,
+        app.get("/api/v1/audit/entries?kind=deletion", &admin.access)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "VALIDATION_ERR",
     )
     .await;
     assert_eq!(b["meta"]["field"], "kind");
     // Runs only in the runs listing; an override is not a run.
-    assert_eq!(ok(app.get("/api/v1/audit/runs", &admin.access).await).await["total"], 1);
+    assert_eq!(
+        ok(app.get("/api/v1/audit/runs", &admin.access).await).await["total"],
+        1
+    );
     assert_error(
-        app.get(&format!("/api/v1/audit/runs/{}", entry.id), &admin.access).await,
+        app.get(&format!("/api/v1/audit/runs/{}", entry.id), &admin.access)
+            .await,
         StatusCode::NOT_FOUND,
         "ENTITY_NOT_FOUND",
     )
@@ -269,12 +362,21 @@ async fn an_edited_entry_is_named_by_the_verification() {
     let token = app.login_ok("acme", &tenant.admin_email).await.access;
     record_run(&app, tenant.id, actor, 5).await;
     for i in 0..3 {
-        audit::append(&app.storage, tenant.id, EntryKind::Override, Some(actor), &json!({"n": i}))
-            .await
-            .unwrap();
+        audit::append(
+            &app.storage,
+            tenant.id,
+            EntryKind::Override,
+            Some(actor),
+            &json!({"n": i}),
+        )
+        .await
+        .unwrap();
     }
     let verify = ok(app.get("/api/v1/audit/verify", &token).await).await;
-    assert_eq!(verify, json!({"ok": true, "entries_checked": 4, "first_broken": null}));
+    assert_eq!(
+        verify,
+        json!({"ok": true, "entries_checked": 4, "first_broken": null})
+    );
 
     let mut db = Db::connect(&app).await;
     let other = "f".repeat(64);
@@ -294,7 +396,12 @@ async fn an_edited_entry_is_named_by_the_verification() {
         let verify = ok(app.get("/api/v1/audit/verify", &token).await).await;
         assert_eq!(verify["ok"], false, "{column}: {verify}");
         assert_eq!(verify["first_broken"]["seq"], seq, "{column}: {verify}");
-        assert!(!verify["first_broken"]["reason"].as_str().unwrap().is_empty());
+        assert!(
+            !verify["first_broken"]["reason"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(verify["entries_checked"], seq);
         db.write(tenant.id, seq, column, &original).await;
         let verify = ok(app.get("/api/v1/audit/verify", &token).await).await;
@@ -314,9 +421,7 @@ async fn a_replay_of_an_edited_run_reports_the_differences() {
     let token = app.login_ok("acme", &tenant.admin_email).await.access;
     let entry = record_run(&app, tenant.id, actor, 11).await;
     let replay_path = format!("/api/v1/audit/runs/{}/replay", entry.id);
-    let replay = |app: &TestApp| {
-        app.request(Method::POST, &replay_path, Some(&token)).send()
-    };
+    let replay = |app: &TestApp| app.request(Method::POST, &replay_path, Some(&token)).send();
 
     let mut db = Db::connect(&app).await;
     let original = db.read(tenant.id, 1, "payload").await;
@@ -325,7 +430,10 @@ async fn a_replay_of_an_edited_run_reports_the_differences() {
     // A better score than the plugins gave, and one assignment less.
     let soft = record["outcome"]["score"]["soft"].as_i64().unwrap();
     record["outcome"]["score"]["soft"] = json!(soft - 1);
-    let dropped = record["outcome"]["assignments"].as_array_mut().unwrap().remove(0);
+    let dropped = record["outcome"]["assignments"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
     db.write(tenant.id, 1, "payload", &record.to_string()).await;
 
     let result = ok(replay(&app).await.unwrap()).await;
@@ -345,8 +453,14 @@ async fn a_replay_of_an_edited_run_reports_the_differences() {
         .iter()
         .find(|d| d["field"] == "assignments.added")
         .unwrap();
-    assert_eq!(added["replayed"][0]["need_id"], dropped["assignment"]["need_id"]);
-    assert_eq!(added["replayed"][0]["technician_id"], dropped["assignment"]["technician_id"]);
+    assert_eq!(
+        added["replayed"][0]["need_id"],
+        dropped["assignment"]["need_id"]
+    );
+    assert_eq!(
+        added["replayed"][0]["technician_id"],
+        dropped["assignment"]["technician_id"]
+    );
     let score = result["differences"]
         .as_array()
         .unwrap()
@@ -387,7 +501,12 @@ async fn a_replay_of_an_edited_run_reports_the_differences() {
 
     // Not a run record any more.
     db.write(tenant.id, 1, "payload", "{\"oops\":1}").await;
-    assert_error(replay(&app).await.unwrap(), StatusCode::CONFLICT, "AUDIT_PAYLOAD_UNREADABLE").await;
+    assert_error(
+        replay(&app).await.unwrap(),
+        StatusCode::CONFLICT,
+        "AUDIT_PAYLOAD_UNREADABLE",
+    )
+    .await;
 
     // Restored: identical again.
     db.write(tenant.id, 1, "payload", &original).await;
@@ -417,7 +536,11 @@ async fn concurrent_appends_form_one_valid_chain() {
         seqs.push((entry.tenant, entry.seq));
     }
     for t in [tenant.id, other.id] {
-        let mut mine: Vec<u64> = seqs.iter().filter(|(x, _)| *x == t).map(|(_, s)| *s).collect();
+        let mut mine: Vec<u64> = seqs
+            .iter()
+            .filter(|(x, _)| *x == t)
+            .map(|(_, s)| *s)
+            .collect();
         mine.sort_unstable();
         assert_eq!(mine, (1..=20).collect::<Vec<u64>>());
         let verified = audit::verify(&app.storage, t).await.unwrap();
@@ -435,19 +558,30 @@ async fn audit_routes_are_for_admins_managers_and_viewers_of_the_tenant() {
     let routes = [
         (Method::GET, "/api/v1/audit/runs".to_owned()),
         (Method::GET, format!("/api/v1/audit/runs/{}", entry.id)),
-        (Method::POST, format!("/api/v1/audit/runs/{}/replay", entry.id)),
+        (
+            Method::POST,
+            format!("/api/v1/audit/runs/{}/replay", entry.id),
+        ),
         (Method::GET, "/api/v1/audit/entries".to_owned()),
         (Method::GET, "/api/v1/audit/verify".to_owned()),
     ];
     let tech = app.login_as(&tenant, Role::Tech).await;
     for (method, path) in &routes {
-        let response = app.request(method.clone(), path, Some(&tech.access)).send().await.unwrap();
+        let response = app
+            .request(method.clone(), path, Some(&tech.access))
+            .send()
+            .await
+            .unwrap();
         assert_error(response, StatusCode::FORBIDDEN, "AUTH_FORBIDDEN").await;
     }
     for role in [Role::Admin, Role::Manager, Role::Viewer] {
         let tokens = app.login_as(&tenant, role).await;
         for (method, path) in &routes {
-            let response = app.request(method.clone(), path, Some(&tokens.access)).send().await.unwrap();
+            let response = app
+                .request(method.clone(), path, Some(&tokens.access))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), StatusCode::OK, "{role:?} {path}");
         }
     }
@@ -456,10 +590,17 @@ async fn audit_routes_are_for_admins_managers_and_viewers_of_the_tenant() {
     let other = app.create_tenant("other").await;
     let theirs = app.login_ok("other", &other.admin_email).await;
     for (method, path) in &routes[1..3] {
-        let response = app.request(method.clone(), path, Some(&theirs.access)).send().await.unwrap();
+        let response = app
+            .request(method.clone(), path, Some(&theirs.access))
+            .send()
+            .await
+            .unwrap();
         assert_error(response, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
     }
-    assert_eq!(ok(app.get("/api/v1/audit/runs", &theirs.access).await).await["total"], 0);
+    assert_eq!(
+        ok(app.get("/api/v1/audit/runs", &theirs.access).await).await["total"],
+        0
+    );
     let verify = ok(app.get("/api/v1/audit/verify", &theirs.access).await).await;
     assert_eq!(verify["entries_checked"], 0);
 }

@@ -4,12 +4,15 @@
 use callsheet::domain::Role;
 use callsheet::http::error::ApiError;
 use callsheet::tenant_plugins;
-use callsheet_e2e::{TestApp, Tenant, Tokens, assert_error, backend, body};
+use callsheet_e2e::{Tenant, TestApp, Tokens, assert_error, backend, body};
 use callsheet_runtime::types::{Param, PayInput, Value as PluginValue};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../host/runtime/tests/fixtures");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../host/runtime/tests/fixtures"
+);
 const DIST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/dist");
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -122,6 +125,60 @@ async fn a_new_tenant_has_the_three_default_plugins_active() {
 }
 
 #[tokio::test]
+async fn a_tenant_without_plugins_gets_the_defaults_on_first_use_exactly_once() {
+    let app = TestApp::spawn().await;
+    // A tenant stored directly, as one created before plugins existed: no activation.
+    let tenant = app
+        .storage
+        .create_tenant(callsheet::storage::new_tenant(
+            callsheet::domain::TenantSlug::parse("legacy").unwrap(),
+            "Legacy".into(),
+            callsheet::domain::TimeZone::parse("Europe/Paris").unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert!(
+        app.storage
+            .active_plugins(tenant.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Many runs resolving at once provision each default once.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let state = app.state.clone();
+        tasks.push(tokio::spawn(async move {
+            let rules = tenant_plugins::rules(&state, tenant.id).await.unwrap();
+            let assigner = tenant_plugins::assigner(&state, tenant.id).await.unwrap();
+            let payroll = tenant_plugins::payroll(&state, tenant.id).await.unwrap();
+            (rules.identity, assigner.identity, payroll.identity)
+        }));
+    }
+    let mut identities = Vec::new();
+    for task in tasks {
+        identities.push(task.await.unwrap());
+    }
+    assert!(identities.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(identities[0].0.name, "callsheet-rules-fr");
+    let active = app.storage.active_plugins(tenant.id).await.unwrap();
+    assert_eq!(active.len(), 3);
+    assert!(active.iter().all(|a| a.seq == 1 && a.action == "default"));
+    let page = callsheet::domain::PageRequest::default();
+    let (plugins, total) = app
+        .storage
+        .list_plugins(tenant.id, None, page)
+        .await
+        .unwrap();
+    assert_eq!(total, 3, "{plugins:?}");
+    // Provisioning again changes nothing.
+    tenant_plugins::provision_defaults(&app.storage, tenant.id)
+        .await
+        .unwrap();
+    assert_eq!(app.storage.active_plugins(tenant.id).await.unwrap(), active);
+}
+
+#[tokio::test]
 async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     let app = TestApp::spawn().await;
     let (tenant, admin) = admin(&app, "acme").await;
@@ -164,7 +221,13 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     assert_eq!(revalidated["ok"], true);
     assert_eq!(revalidated["fuel_used"], report["fuel_used"]);
 
-    // Activated with parameters and a budget.
+    // Activated with parameters and a budget; the cached plans are dropped.
+    let generation = |app: &TestApp| {
+        let cache = app.state.plan_cache.clone();
+        let id = tenant.id;
+        async move { cache.get(id, "probe").await.generation }
+    };
+    let before = generation(&app).await;
     let activated = ok(post(
         &app,
         token,
@@ -175,6 +238,8 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     .await;
     assert_eq!(activated["seq"], 2);
     assert_eq!(activated["action"], "activate");
+    let after_activation = generation(&app).await;
+    assert!(after_activation > before);
     assert_eq!(activated["plugin"]["id"], plugin["id"]);
     assert_eq!(activated["params"], json!([int("max-shifts", 3)]));
     assert_eq!(activated["budget"]["fuel"], 500_000_000);
@@ -203,6 +268,7 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     .await;
     assert_eq!(params["seq"], 3);
     assert_eq!(params["action"], "params");
+    assert!(generation(&app).await > after_activation);
     assert_eq!(params["budget"]["fuel"], 500_000_000);
 
     // Refused parameters: every error listed, nothing changed.
@@ -247,7 +313,12 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
             &json!({"params": [{"name": "penalty", "value": 5}]}),
         )
         .await;
-    let b = assert_error(malformed, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+    let b = assert_error(
+        malformed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
     assert_eq!(b["meta"]["field"], "params[0]", "{b}");
     let active = ok(app.get("/api/v1/plugins/active", token).await).await;
     assert_eq!(active["rules"]["seq"], 3);
@@ -298,13 +369,16 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     let back = ok(post(&app, token, "/api/v1/plugins/active/rules/rollback", None).await).await;
     assert_eq!(back["seq"], 5);
     assert_eq!(back["action"], "rollback");
+    assert!(generation(&app).await > after_activation + 1);
     assert_eq!(back["restores_seq"], 3);
     assert_eq!(back["params"], params["params"]);
     assert_eq!(back["budget"]["fuel"], 500_000_000);
     for (seq, restores) in [(6, 2), (7, 1)] {
-        let back =
-            ok(post(&app, token, "/api/v1/plugins/active/rules/rollback", None).await).await;
-        assert_eq!((back["seq"].clone(), back["restores_seq"].clone()), (json!(seq), json!(restores)));
+        let back = ok(post(&app, token, "/api/v1/plugins/active/rules/rollback", None).await).await;
+        assert_eq!(
+            (back["seq"].clone(), back["restores_seq"].clone()),
+            (json!(seq), json!(restores))
+        );
     }
     let active = ok(app.get("/api/v1/plugins/active", token).await).await;
     assert_eq!(active["rules"]["action"], "rollback");
@@ -350,7 +424,9 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
         .collect();
     assert_eq!(
         actions,
-        ["rollback", "rollback", "rollback", "budget", "params", "activate"]
+        [
+            "rollback", "rollback", "rollback", "budget", "params", "activate"
+        ]
     );
     assert_eq!(
         entries["items"][5]["payload"]["plugin"]["sha256"],
@@ -369,7 +445,13 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     .await;
     assert_eq!(b["meta"]["field"], "slot");
     let b = assert_error(
-        post(&app, token, "/api/v1/plugins/active/scheduler/rollback", None).await,
+        post(
+            &app,
+            token,
+            "/api/v1/plugins/active/scheduler/rollback",
+            None,
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "VALIDATION_ERR",
     )
@@ -395,7 +477,11 @@ async fn non_admins_get_403_on_every_plugin_route() {
         (Method::GET, "/api/v1/plugins/active".into(), None),
         (Method::GET, format!("/api/v1/plugins/{id}"), None),
         (Method::POST, format!("/api/v1/plugins/{id}/validate"), None),
-        (Method::POST, format!("/api/v1/plugins/{id}/activate"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/api/v1/plugins/{id}/activate"),
+            Some(json!({})),
+        ),
         (
             Method::PUT,
             "/api/v1/plugins/active/payroll/params".into(),
@@ -406,8 +492,16 @@ async fn non_admins_get_403_on_every_plugin_route() {
             "/api/v1/plugins/active/payroll/budget".into(),
             Some(json!({"fuel": null})),
         ),
-        (Method::POST, "/api/v1/plugins/active/payroll/rollback".into(), None),
-        (Method::GET, "/api/v1/plugins/active/payroll/history".into(), None),
+        (
+            Method::POST,
+            "/api/v1/plugins/active/payroll/rollback".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/plugins/active/payroll/history".into(),
+            None,
+        ),
     ];
     for role in [Role::Manager, Role::Tech, Role::Viewer] {
         let tokens = app.login_as(&tenant, role).await;
@@ -440,14 +534,21 @@ async fn another_tenants_plugin_is_not_found() {
     let plugin = upload_ok(&app, &acme.access, "rules", "rules").await;
     let id = plugin["id"].as_str().unwrap();
     assert_error(
-        app.get(&format!("/api/v1/plugins/{id}"), &other.access).await,
+        app.get(&format!("/api/v1/plugins/{id}"), &other.access)
+            .await,
         StatusCode::NOT_FOUND,
         "ENTITY_NOT_FOUND",
     )
     .await;
     for action in ["validate", "activate"] {
         assert_error(
-            post(&app, &other.access, &format!("/api/v1/plugins/{id}/{action}"), None).await,
+            post(
+                &app,
+                &other.access,
+                &format!("/api/v1/plugins/{id}/{action}"),
+                None,
+            )
+            .await,
             StatusCode::NOT_FOUND,
             "ENTITY_NOT_FOUND",
         )
@@ -481,7 +582,10 @@ async fn malformed_uploads_are_refused_with_plugin_invalid_and_nothing_is_stored
         "PLUGIN_INVALID",
     )
     .await;
-    assert!(b["detail"].as_str().unwrap().contains("wasi:filesystem"), "{b}");
+    assert!(
+        b["detail"].as_str().unwrap().contains("wasi:filesystem"),
+        "{b}"
+    );
     assert_eq!(b["meta"]["stage"], "load");
     assert_eq!(b["meta"]["slot"], "payroll");
 
@@ -599,9 +703,19 @@ async fn hostile_configurations_are_refused_before_they_are_active() {
     for slot in ["rules", "assigner", "payroll"] {
         assert_eq!(active[slot]["action"], "default", "{slot}: {active}");
     }
-    ok(post(&app, token, &format!("/api/v1/plugins/{assigner_id}/activate"), None).await).await;
+    ok(post(
+        &app,
+        token,
+        &format!("/api/v1/plugins/{assigner_id}/activate"),
+        None,
+    )
+    .await)
+    .await;
     let entries = ok(app.get("/api/v1/audit/entries", token).await).await;
-    assert_eq!(entries["total"], 1, "refusals are not activations: {entries}");
+    assert_eq!(
+        entries["total"], 1,
+        "refusals are not activations: {entries}"
+    );
 }
 
 /// A pay input whose attribute `mode` picks the payroll fixture's behaviour.
@@ -646,7 +760,9 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
 
     // What the pay input asks for is only known at run time: each hostile behaviour is
     // contained with its code.
-    let resolved = tenant_plugins::payroll(&app.state, tenant.id).await.unwrap();
+    let resolved = tenant_plugins::payroll(&app.state, tenant.id)
+        .await
+        .unwrap();
     assert_eq!(resolved.identity.name, "fixture-payroll");
     let good = resolved
         .plugin
@@ -708,7 +824,9 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
         )
         .await)
     .await;
-    let resolved = tenant_plugins::payroll(&app.state, tenant.id).await.unwrap();
+    let resolved = tenant_plugins::payroll(&app.state, tenant.id)
+        .await
+        .unwrap();
     assert_eq!(resolved.plugin.budget().fuel, 5_000_000);
     let err = resolved
         .plugin

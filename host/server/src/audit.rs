@@ -70,9 +70,7 @@ const MAX_ATTEMPTS: u32 = 200;
 const VERIFY_BATCH: i64 = 500;
 
 /// What an entry records.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryKind {
     /// An automatic assignment run (payload: a [`RunRecord`]).
@@ -267,7 +265,16 @@ pub async fn append(
     payload: &Value,
 ) -> Result<AuditEntry, AuditError> {
     let text = serde_json::to_string(payload)?;
-    append_text(storage, tenant, AuditEntryId::new(), kind, actor, text, None).await
+    append_text(
+        storage,
+        tenant,
+        AuditEntryId::new(),
+        kind,
+        actor,
+        text,
+        None,
+    )
+    .await
 }
 
 /// Appends an automatic run.
@@ -402,9 +409,7 @@ pub async fn verify(storage: &DynStorage, tenant: TenantId) -> Result<Verificati
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0;
     loop {
-        let batch = storage
-            .audit_chain(tenant, prev_seq, VERIFY_BATCH)
-            .await?;
+        let batch = storage.audit_chain(tenant, prev_seq, VERIFY_BATCH).await?;
         if batch.is_empty() {
             return Ok(Verification {
                 ok: true,
@@ -437,7 +442,11 @@ fn check_entry(row: &AuditRow, prev_seq: i64, prev_hash: &str) -> Option<String>
         return Some(if row.seq - 1 == prev_seq + 1 {
             format!("entry {} is missing before it", prev_seq + 1)
         } else {
-            format!("entries {} to {} are missing before it", prev_seq + 1, row.seq - 1)
+            format!(
+                "entries {} to {} are missing before it",
+                prev_seq + 1,
+                row.seq - 1
+            )
         });
     }
     if row.prev_hash != prev_hash {
@@ -594,10 +603,9 @@ pub async fn replay(
         }
     };
     let problem = record.problem.clone();
-    let run = tokio::task::spawn_blocking(move || {
-        callsheet_engine::plan(&problem, &assigner, &rules)
-    })
-    .await;
+    let run =
+        tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
+            .await;
     let outcome = match run {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => return Ok(failed(e.code(), e.to_string())),
@@ -744,7 +752,10 @@ fn compare(record: &RunRecord, replayed: &PlanOutcome, replayed_sha256: &str) ->
     if !added.is_empty() {
         diff(
             "assignments.added",
-            format!("{} assignment(s) in the replay are not in the record", added.len()),
+            format!(
+                "{} assignment(s) in the replay are not in the record",
+                added.len()
+            ),
             Value::Null,
             Value::Array(added),
         );
@@ -752,7 +763,10 @@ fn compare(record: &RunRecord, replayed: &PlanOutcome, replayed_sha256: &str) ->
     if !removed.is_empty() {
         diff(
             "assignments.removed",
-            format!("{} recorded assignment(s) are not in the replay", removed.len()),
+            format!(
+                "{} recorded assignment(s) are not in the replay",
+                removed.len()
+            ),
             Value::Array(removed),
             Value::Null,
         );
@@ -890,17 +904,29 @@ mod tests {
 
         let mut edited = second.clone();
         edited.payload = Some("{\"b\":3}".into());
-        assert!(check_entry(&edited, 1, &first.hash).unwrap().contains("hash"));
+        assert!(
+            check_entry(&edited, 1, &first.hash)
+                .unwrap()
+                .contains("hash")
+        );
         let mut edited = second.clone();
         edited.prev_hash = GENESIS.into();
-        assert!(check_entry(&edited, 1, &first.hash).unwrap().contains("prev_hash"));
+        assert!(
+            check_entry(&edited, 1, &first.hash)
+                .unwrap()
+                .contains("prev_hash")
+        );
         let mut edited = second.clone();
         edited.at = "2026-11-24T15:00:01Z".into();
         assert!(check_entry(&edited, 1, &first.hash).is_some());
         let mut edited = second.clone();
         edited.actor = Some(UserId(uuid::Uuid::nil()));
         assert!(check_entry(&edited, 1, &first.hash).is_some());
-        assert!(check_entry(&second, 0, GENESIS).unwrap().contains("missing"));
+        assert!(
+            check_entry(&second, 0, GENESIS)
+                .unwrap()
+                .contains("missing")
+        );
     }
 
     #[test]

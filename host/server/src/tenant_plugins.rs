@@ -265,7 +265,10 @@ pub async fn rules(
     tenant: TenantId,
 ) -> Result<Configured<RulesPlugin>, TenantPluginError> {
     let r = resolve(state, tenant, Slot::Rules).await?;
-    let plugin = r.plugin.into_rules().ok_or_else(|| wrong_slot(Slot::Rules))?;
+    let plugin = r
+        .plugin
+        .into_rules()
+        .ok_or_else(|| wrong_slot(Slot::Rules))?;
     Ok(Configured {
         plugin: plugin.with_budget(r.budget),
         params: r.params,
@@ -363,7 +366,9 @@ async fn active_or_default(
     storage
         .active_plugin(tenant, slot.as_str())
         .await?
-        .ok_or_else(|| TenantPluginError::Corrupt(format!("no {slot} activation after provisioning")))
+        .ok_or_else(|| {
+            TenantPluginError::Corrupt(format!("no {slot} activation after provisioning"))
+        })
 }
 
 /// The loaded plugin of these bytes: from the runtime's cache, else from the blob.
@@ -373,13 +378,14 @@ async fn load(state: &AppState, slot: Slot, sha256: &str) -> Result<Plugin, Tena
     if let Some(plugin) = state.runtime.get(slot, &digest) {
         return Ok(plugin);
     }
-    let bytes = state
-        .storage
-        .plugin_blob(sha256)
-        .await?
-        .ok_or_else(|| TenantPluginError::BlobMissing {
-            sha256: sha256.to_owned(),
-        })?;
+    let bytes =
+        state
+            .storage
+            .plugin_blob(sha256)
+            .await?
+            .ok_or_else(|| TenantPluginError::BlobMissing {
+                sha256: sha256.to_owned(),
+            })?;
     Ok(state.runtime.load_async(slot, bytes.into()).await?)
 }
 
@@ -548,23 +554,23 @@ pub struct BudgetSetting {
 impl BudgetSetting {
     /// Checks the bounds.
     pub fn check(self) -> Result<Self, TenantPluginError> {
-        if let Some(fuel) = self.fuel {
-            if !(MIN_FUEL..=MAX_FUEL).contains(&fuel) {
-                return Err(TenantPluginError::Budget {
-                    field: "budget.fuel",
-                    reason: format!("must be between {MIN_FUEL} and {MAX_FUEL}, got {fuel}"),
-                });
-            }
+        if let Some(fuel) = self.fuel
+            && !(MIN_FUEL..=MAX_FUEL).contains(&fuel)
+        {
+            return Err(TenantPluginError::Budget {
+                field: "budget.fuel",
+                reason: format!("must be between {MIN_FUEL} and {MAX_FUEL}, got {fuel}"),
+            });
         }
-        if let Some(ms) = self.timeout_ms {
-            if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&ms) {
-                return Err(TenantPluginError::Budget {
-                    field: "budget.timeout_ms",
-                    reason: format!(
-                        "must be between {MIN_TIMEOUT_MS} and {MAX_TIMEOUT_MS} ms, got {ms}"
-                    ),
-                });
-            }
+        if let Some(ms) = self.timeout_ms
+            && !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&ms)
+        {
+            return Err(TenantPluginError::Budget {
+                field: "budget.timeout_ms",
+                reason: format!(
+                    "must be between {MIN_TIMEOUT_MS} and {MAX_TIMEOUT_MS} ms, got {ms}"
+                ),
+            });
         }
         Ok(self)
     }
@@ -658,13 +664,7 @@ const LOAD_CHECKS: [&str; 6] = [
 fn sample_problem() -> Arc<Problem> {
     static SAMPLE: OnceLock<Arc<Problem>> = OnceLock::new();
     SAMPLE
-        .get_or_init(|| {
-            Arc::new(generator::custom(
-                SAMPLE_SIZE.0,
-                SAMPLE_SIZE.1,
-                SAMPLE_SEED,
-            ))
-        })
+        .get_or_init(|| Arc::new(generator::custom(SAMPLE_SIZE.0, SAMPLE_SIZE.1, SAMPLE_SEED)))
         .clone()
 }
 
@@ -1174,21 +1174,15 @@ pub async fn activate(
     };
     let params = params.unwrap_or_default();
     configure(state, tenant, slot, &plugin, &params, budget).await?;
-    append_change(
-        state,
-        tenant,
-        actor,
-        slot,
-        |_| {
-            Ok(Change {
-                action: "activate",
-                plugin: plugin.clone(),
-                params: params.clone(),
-                budget,
-                restores_seq: None,
-            })
-        },
-    )
+    append_change(state, tenant, actor, slot, |_| {
+        Ok(Change {
+            action: "activate",
+            plugin: plugin.clone(),
+            params: params.clone(),
+            budget,
+            restores_seq: None,
+        })
+    })
     .await
 }
 
@@ -1495,10 +1489,12 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, TenantPluginError> {
 /// Lowercase hex.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A sha256 in lowercase (or uppercase) hex, as bytes.
@@ -1585,17 +1581,29 @@ mod tests {
     fn run_time_failures_are_502_with_the_runtime_code_and_refusals_422() {
         let fuel = callsheet_runtime::Error::FuelExhausted { budget: 1 };
         let api: ApiError = TenantPluginError::Plugin(fuel.clone()).into();
-        assert_eq!((api.status().as_u16(), api.code()), (502, "PLUGIN_FUEL_EXHAUSTED"));
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (502, "PLUGIN_FUEL_EXHAUSTED")
+        );
         let api: ApiError = TenantPluginError::Refused {
             slot: Slot::Rules,
             stage: "conformance",
             cause: Cause::Runtime(fuel),
         }
         .into();
-        assert_eq!((api.status().as_u16(), api.code()), (422, "PLUGIN_FUEL_EXHAUSTED"));
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (422, "PLUGIN_FUEL_EXHAUSTED")
+        );
         let api: ApiError = TenantPluginError::ParamsInvalid { errors: vec![] }.into();
-        assert_eq!((api.status().as_u16(), api.code()), (422, "PLUGIN_PARAMS_INVALID"));
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (422, "PLUGIN_PARAMS_INVALID")
+        );
         let api: ApiError = TenantPluginError::NothingToRollBack(Slot::Payroll).into();
-        assert_eq!((api.status().as_u16(), api.code()), (409, "NOTHING_TO_ROLL_BACK"));
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (409, "NOTHING_TO_ROLL_BACK")
+        );
     }
 }

@@ -222,12 +222,12 @@ async fn get_run(
         .await?
         .filter(|row| row.kind == EntryKind::AutoRun.as_str())
         .ok_or(ApiError::NotFound { entity: "run" })?;
-    let record = serde_json::from_str(row.payload.as_deref().unwrap_or_default()).map_err(
-        |e| ApiError::Conflict {
+    let record = serde_json::from_str(row.payload.as_deref().unwrap_or_default()).map_err(|e| {
+        ApiError::Conflict {
             code: "AUDIT_PAYLOAD_UNREADABLE",
             detail: format!("the run's stored record is not JSON: {e}"),
-        },
-    )?;
+        }
+    })?;
     Ok(Json(RunDetail {
         id: row.id,
         seq: row.seq,
@@ -333,23 +333,23 @@ async fn list_entries(
         .storage
         .list_audit_entries(caller.tenant, &filter, page)
         .await?;
-    let items = rows
-        .into_iter()
-        .map(|row| EntryView {
-            id: row.id,
-            seq: row.seq,
-            at: at_view(&row.at, tz),
-            actor: row.actor,
-            run: RunSummaryView::of(&row, tz),
-            // An edited payload that is no longer JSON is shown as the text it is.
-            payload: row.payload.as_deref().map(|p| {
-                serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_owned()))
-            }),
-            kind: row.kind,
-            prev_hash: row.prev_hash,
-            hash: row.hash,
-        })
-        .collect();
+    let items =
+        rows.into_iter()
+            .map(|row| EntryView {
+                id: row.id,
+                seq: row.seq,
+                at: at_view(&row.at, tz),
+                actor: row.actor,
+                run: RunSummaryView::of(&row, tz),
+                // An edited payload that is no longer JSON is shown as the text it is.
+                payload: row.payload.as_deref().map(|p| {
+                    serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_owned()))
+                }),
+                kind: row.kind,
+                prev_hash: row.prev_hash,
+                hash: row.hash,
+            })
+            .collect();
     Ok(Json(Page::new(items, total, page)))
 }
 

@@ -27,9 +27,7 @@ use crate::domain::time::local;
 use crate::domain::{Page, PageRequest, PluginId, TimeZone, UserId};
 use crate::rbac::{CreatePlugins, ReadPlugins, UpdatePlugins};
 use crate::storage::{ActivationRecord, PluginRecord};
-use crate::tenant_plugins::{
-    self, BudgetSetting, Conformance, ReportError, ValidationReport,
-};
+use crate::tenant_plugins::{self, BudgetSetting, Conformance, ReportError, ValidationReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     // An upload's body is a plugin binary: its limit is the runtime's binary limit, on
@@ -125,7 +123,9 @@ impl PluginView {
         let validation = record
             .validation
             .as_deref()
-            .map(|v| serde_json::from_str::<ValidationReport>(v).map(|r| ValidationView::new(r, tz)))
+            .map(|v| {
+                serde_json::from_str::<ValidationReport>(v).map(|r| ValidationView::new(r, tz))
+            })
             .transpose()
             .map_err(ApiError::internal)?;
         Ok(Self {
@@ -475,7 +475,11 @@ async fn activate_plugin(
     let activation =
         tenant_plugins::activate(&state, caller.tenant, caller.user, id, params, body.budget)
             .await?;
-    Ok(Json(ActivationView::new(&state, activation, caller.time_zone)?))
+    Ok(Json(ActivationView::new(
+        &state,
+        activation,
+        caller.time_zone,
+    )?))
 }
 
 /// The active plugin of each slot, with its parameters and budget.
@@ -544,7 +548,11 @@ async fn set_params(
     let params = params_from(body.params)?;
     let activation =
         tenant_plugins::set_params(&state, caller.tenant, caller.user, slot, params).await?;
-    Ok(Json(ActivationView::new(&state, activation, caller.time_zone)?))
+    Ok(Json(ActivationView::new(
+        &state,
+        activation,
+        caller.time_zone,
+    )?))
 }
 
 /// A new budget (fuel and wall-clock limit per call) for a slot, checked by a run of the
@@ -572,7 +580,11 @@ async fn set_budget(
     let slot = parse_slot(&slot)?;
     let activation =
         tenant_plugins::set_budget(&state, caller.tenant, caller.user, slot, body).await?;
-    Ok(Json(ActivationView::new(&state, activation, caller.time_zone)?))
+    Ok(Json(ActivationView::new(
+        &state,
+        activation,
+        caller.time_zone,
+    )?))
 }
 
 /// Goes back to the slot's previous configuration (plugin, parameters, budget), appended
@@ -597,7 +609,11 @@ async fn rollback(
     let caller = allowed.caller;
     let slot = parse_slot(&slot)?;
     let activation = tenant_plugins::rollback(&state, caller.tenant, caller.user, slot).await?;
-    Ok(Json(ActivationView::new(&state, activation, caller.time_zone)?))
+    Ok(Json(ActivationView::new(
+        &state,
+        activation,
+        caller.time_zone,
+    )?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -683,4 +699,3 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
             .map(|ValidJson(value)| Self(value))
     }
 }
-

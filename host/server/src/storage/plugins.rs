@@ -99,7 +99,8 @@ pub struct NewActivation {
 }
 
 /// Columns of [`PluginRecord`], `p` being `plugins` and `b` its blob.
-pub(super) const PLUGIN_COLUMNS: &str = "p.id, p.tenant_id, p.slot, p.name, p.version, p.sha256, b.size, p.info,
+pub(super) const PLUGIN_COLUMNS: &str =
+    "p.id, p.tenant_id, p.slot, p.name, p.version, p.sha256, b.size, p.info,
     p.validation, p.uploaded_by, p.uploaded_at,
     EXISTS (SELECT 1 FROM plugin_activations a
             WHERE a.tenant_id = p.tenant_id AND a.slot = p.slot AND a.plugin_id = p.id
@@ -107,7 +108,8 @@ pub(super) const PLUGIN_COLUMNS: &str = "p.id, p.tenant_id, p.slot, p.name, p.ve
                            WHERE l.tenant_id = p.tenant_id AND l.slot = p.slot)) AS active";
 
 /// Columns of [`ActivationRecord`], `a` being `plugin_activations` and `p` its plugin.
-pub(super) const ACTIVATION_COLUMNS: &str = "a.id, a.tenant_id, a.slot, a.seq, a.plugin_id, a.params, a.action,
+pub(super) const ACTIVATION_COLUMNS: &str =
+    "a.id, a.tenant_id, a.slot, a.seq, a.plugin_id, a.params, a.action,
     a.fuel, a.timeout_ms, a.restores_seq, a.activated_by, a.activated_at,
     p.name AS plugin_name, p.version AS plugin_version, p.sha256 AS plugin_sha256";
 
