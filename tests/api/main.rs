@@ -3,12 +3,14 @@
 //! Run on SQLite by default and on PostgreSQL with `CALLSHEET_TEST_POSTGRES_URL` set
 //! (`.ci/run` does both). One module per area; test names are sentences.
 
+mod audit;
 mod auth;
 mod conventions;
 mod crew;
 mod health;
 mod planning;
 mod planning_store;
+mod plugins;
 mod rbac;
 mod runs;
 mod storage_conformance;

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub storage: DynStorage,
     pub state: AppState,
+    /// The test database's URL, for tests that must reach below the API (raw SQL).
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     database: TestDatabase,
     database_url: String,
@@ -135,6 +137,7 @@ impl TestApp {
                 .expect("client"),
             storage: state.storage.clone(),
             state,
+            database_url,
             shutdown: Some(tx),
             database,
             database_url,

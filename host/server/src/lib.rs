@@ -20,6 +20,7 @@
 
 pub mod admission;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod rbac;
 pub mod runs;
 pub mod storage;
 pub mod telemetry;
+pub mod tenant_plugins;
 
 #[cfg(test)]
 mod docs_check;

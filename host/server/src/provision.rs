@@ -22,6 +22,8 @@ pub enum ProvisionError {
     Storage(#[from] storage::StorageError),
     #[error(transparent)]
     Hash(#[from] password::HashError),
+    #[error("cannot give the tenant its default plugins: {0}")]
+    Plugins(#[from] crate::tenant_plugins::TenantPluginError),
 }
 
 /// What was provisioned, and whether it was already there.
@@ -73,7 +75,8 @@ impl TenantSpec {
     }
 }
 
-/// Creates the tenant and its admin; refuses an existing slug.
+/// Creates the tenant, its admin and its default plugins (active in every slot); refuses
+/// an existing slug.
 pub async fn create_tenant(
     storage: &DynStorage,
     spec: TenantSpec,
@@ -91,6 +94,7 @@ pub async fn create_tenant(
             storage::new_user(spec.admin_email, hash, Role::Admin, true),
         )
         .await?;
+    crate::tenant_plugins::provision_defaults(storage, tenant.id).await?;
     Ok(Provisioned {
         tenant,
         admin,
@@ -98,7 +102,8 @@ pub async fn create_tenant(
     })
 }
 
-/// Makes sure the demo tenant and its admin exist; running it again changes nothing.
+/// Makes sure the demo tenant, its admin and its default plugins exist; running it again
+/// changes nothing.
 pub async fn ensure_demo(storage: &DynStorage) -> Result<Provisioned, ProvisionError> {
     let spec = TenantSpec::parse(
         DEMO_TENANT,
@@ -122,6 +127,7 @@ pub async fn ensure_demo(storage: &DynStorage) -> Result<Provisioned, ProvisionE
                 .await?
         }
     };
+    crate::tenant_plugins::provision_defaults(storage, tenant.id).await?;
     Ok(Provisioned {
         tenant,
         admin,

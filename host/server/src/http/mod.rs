@@ -125,11 +125,16 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_routes().split_for_parts();
     let config = state.config.clone();
+    // Plugin uploads carry a binary up to the runtime's limit; their route raises its own
+    // extractor limit (`DefaultBodyLimit`) to that, the others keep BODY_LIMIT_BYTES.
+    let largest_body = config
+        .body_limit_bytes
+        .max(state.runtime.config().max_binary_bytes);
     let app = api.merge(docs::router(openapi)).with_state(state);
-    with_layers(app, &config)
+    with_layers(app, &config, largest_body)
 }
 
-fn with_layers(app: Router, config: &Config) -> Router {
+fn with_layers(app: Router, config: &Config, largest_body: usize) -> Router {
     let security_headers = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -142,7 +147,7 @@ fn with_layers(app: Router, config: &Config) -> Router {
     ];
     let mut app = app
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(largest_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,

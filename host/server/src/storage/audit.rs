@@ -2,15 +2,201 @@
 //!
 //! The trait is a part of [`super::Storage`]; the macro implements it over a backend's
 //! pool with the same SQL on both (see [`super::sql`]).
+//!
+//! The store only keeps rows: the hashing, the retry of concurrent appends and the
+//! verification live in the `audit` service, so both backends chain exactly alike.
+//! Appends are optimistic: read the head, insert at `seq + 1`; a concurrent append that
+//! took that `seq` makes the insert a no-op ([`AuditInsert::SeqTaken`]) and the caller
+//! rechains on the new head.
+
+use super::StorageResult;
+use crate::domain::{AuditEntryId, PageRequest, TenantId, UserId};
+
+/// One entry of the chain, as stored. `at` and `payload` are the exact text that was
+/// hashed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    pub tenant_id: TenantId,
+    pub seq: i64,
+    pub id: AuditEntryId,
+    pub kind: String,
+    pub actor: Option<UserId>,
+    /// RFC 3339, UTC, to the second, with `Z`: text order is time order.
+    pub at: String,
+    /// Canonical JSON; `None` in listings that leave run payloads out.
+    pub payload: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+    /// For an automatic run: its figures, JSON (see the migration).
+    pub summary: Option<String>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditInsert {
+    Inserted,
+    /// Another entry holds this `seq` of the tenant's chain: read the head and retry.
+    SeqTaken,
+}
+
+/// Filters of a listing; `None` switches one off. Bounds compare with `at`'s text.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub kind: Option<String>,
+    /// `at >= from`.
+    pub from: Option<String>,
+    /// `at < to`.
+    pub to: Option<String>,
+}
 
 /// The audit hash chain: append, read, verify.
 #[async_trait::async_trait]
-pub trait AuditStore: Send + Sync {}
+pub trait AuditStore: Send + Sync {
+    /// The last entry's `seq` and `hash`, `None` for an empty chain.
+    async fn audit_head(&self, tenant: TenantId) -> StorageResult<Option<(i64, String)>>;
+
+    /// Inserts an entry at `row.seq` unless that position is taken.
+    async fn insert_audit_entry(&self, row: &AuditRow) -> StorageResult<AuditInsert>;
+
+    /// Entries with `seq > after`, in order, at most `limit`, payloads included: the
+    /// verification walks the chain with it.
+    async fn audit_chain(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: i64,
+    ) -> StorageResult<Vec<AuditRow>>;
+
+    /// Entries newest first; run payloads (kind `auto-run`) are left out (`payload`
+    /// `None`), their `summary` tells what they were.
+    async fn list_audit_entries(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<AuditRow>, u64)>;
+
+    /// One entry with its payload.
+    async fn audit_entry(
+        &self,
+        tenant: TenantId,
+        id: AuditEntryId,
+    ) -> StorageResult<Option<AuditRow>>;
+}
 
 macro_rules! impl_audit_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
-        impl $crate::storage::audit::AuditStore for $storage {}
+        impl $crate::storage::audit::AuditStore for $storage {
+            async fn audit_head(
+                &self,
+                tenant: $crate::domain::TenantId,
+            ) -> $crate::storage::StorageResult<Option<(i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, hash FROM audit_entries WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(tenant)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            #[tracing::instrument(skip(self, row), fields(seq = row.seq, kind = %row.kind))]
+            async fn insert_audit_entry(
+                &self,
+                row: &$crate::storage::audit::AuditRow,
+            ) -> $crate::storage::StorageResult<$crate::storage::audit::AuditInsert> {
+                let done = sqlx::query(
+                    "INSERT INTO audit_entries (tenant_id, seq, id, kind, actor, at, payload, prev_hash, hash, summary)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     ON CONFLICT (tenant_id, seq) DO NOTHING",
+                )
+                .bind(row.tenant_id)
+                .bind(row.seq)
+                .bind(row.id)
+                .bind(&row.kind)
+                .bind(row.actor)
+                .bind(&row.at)
+                .bind(row.payload.as_deref().unwrap_or("null"))
+                .bind(&row.prev_hash)
+                .bind(&row.hash)
+                .bind(row.summary.as_deref())
+                .execute(&self.pool)
+                .await
+                .map_err(|e| duplicate_or(e, "audit entry id"))?;
+                Ok(if done.rows_affected() > 0 {
+                    $crate::storage::audit::AuditInsert::Inserted
+                } else {
+                    $crate::storage::audit::AuditInsert::SeqTaken
+                })
+            }
+
+            async fn audit_chain(
+                &self,
+                tenant: $crate::domain::TenantId,
+                after: i64,
+                limit: i64,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::audit::AuditRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT tenant_id, seq, id, kind, actor, at, payload, prev_hash, hash, summary
+                     FROM audit_entries WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(tenant)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn list_audit_entries(
+                &self,
+                tenant: $crate::domain::TenantId,
+                filter: &$crate::storage::audit::AuditFilter,
+                page: $crate::domain::PageRequest,
+            ) -> $crate::storage::StorageResult<(Vec<$crate::storage::audit::AuditRow>, u64)> {
+                const WHERE: &str = "WHERE tenant_id = $1
+                    AND ($2 IS NULL OR kind = $2)
+                    AND ($3 IS NULL OR at >= $3)
+                    AND ($4 IS NULL OR at < $4)";
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_entries {WHERE}"))
+                    .bind(tenant)
+                    .bind(filter.kind.as_deref())
+                    .bind(filter.from.as_deref())
+                    .bind(filter.to.as_deref())
+                    .fetch_one(&self.pool)
+                    .await?;
+                let sql = format!(
+                    "SELECT tenant_id, seq, id, kind, actor, at,
+                            CASE WHEN kind = 'auto-run' THEN NULL ELSE payload END AS payload,
+                            prev_hash, hash, summary
+                     FROM audit_entries {WHERE} ORDER BY seq DESC LIMIT $5 OFFSET $6"
+                );
+                let items = sqlx::query_as(&sql)
+                    .bind(tenant)
+                    .bind(filter.kind.as_deref())
+                    .bind(filter.from.as_deref())
+                    .bind(filter.to.as_deref())
+                    .bind(page.limit())
+                    .bind(page.offset())
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok((items, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn audit_entry(
+                &self,
+                tenant: $crate::domain::TenantId,
+                id: $crate::domain::AuditEntryId,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::audit::AuditRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT tenant_id, seq, id, kind, actor, at, payload, prev_hash, hash, summary
+                     FROM audit_entries WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+        }
     };
 }
 

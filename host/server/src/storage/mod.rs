@@ -36,6 +36,8 @@ pub use crew::{
     RelationKind, RelationSeverity, Room, RoomPatch, Scalar, Technician, TechnicianFilter,
     TechnicianPatch, Venue, VenuePatch,
 };
+pub use audit::{AuditFilter, AuditInsert, AuditRow};
+pub use plugins::{ActivationRecord, NewActivation, NewPlugin, PluginRecord};
 pub use records::{
     NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
     UserFilter, UserPatch,
