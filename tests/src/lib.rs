@@ -39,7 +39,6 @@ pub struct TestApp {
     pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     database: TestDatabase,
-    database_url: String,
 }
 
 enum TestDatabase {
@@ -140,7 +139,6 @@ impl TestApp {
             database_url,
             shutdown: Some(tx),
             database,
-            database_url,
         }
     }
 
