@@ -327,9 +327,9 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     let b = assert_error(
         app.send_json(
             Method::PUT,
-            "/api/v1/plugins/active/rules/budget",
+            "/api/v1/plugins/active/rules/params",
             Some(token),
-            &json!({"fuel": 10}),
+            &json!({"params": [], "budget": {"fuel": 10}}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -353,14 +353,14 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     let budget = ok(app
         .send_json(
             Method::PUT,
-            "/api/v1/plugins/active/rules/budget",
+            "/api/v1/plugins/active/rules/params",
             Some(token),
-            &json!({"fuel": null, "timeout_ms": 30_000}),
+            &json!({"params": params["params"], "budget": {"fuel": null, "timeout_ms": 30_000}}),
         )
         .await)
     .await;
     assert_eq!(budget["seq"], 4);
-    assert_eq!(budget["action"], "budget");
+    assert_eq!(budget["action"], "params");
     assert_eq!(budget["budget"]["effective"]["fuel"], 20_000_000_000u64);
     assert_eq!(budget["budget"]["timeout_ms"], 30_000);
     assert_eq!(budget["params"], params["params"]);
@@ -425,7 +425,7 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     assert_eq!(
         actions,
         [
-            "rollback", "rollback", "rollback", "budget", "params", "activate"
+            "rollback", "rollback", "rollback", "params", "params", "activate"
         ]
     );
     assert_eq!(
@@ -486,11 +486,6 @@ async fn non_admins_get_403_on_every_plugin_route() {
             Method::PUT,
             "/api/v1/plugins/active/payroll/params".into(),
             Some(json!({"params": []})),
-        ),
-        (
-            Method::PUT,
-            "/api/v1/plugins/active/payroll/budget".into(),
-            Some(json!({"fuel": null})),
         ),
         (
             Method::POST,
@@ -818,9 +813,9 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
     ok(app
         .send_json(
             Method::PUT,
-            "/api/v1/plugins/active/payroll/budget",
+            "/api/v1/plugins/active/payroll/params",
             Some(token),
-            &json!({"fuel": 5_000_000}),
+            &json!({"params": [], "budget": {"fuel": 5_000_000}}),
         )
         .await)
     .await;

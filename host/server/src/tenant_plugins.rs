@@ -17,8 +17,9 @@
 //! ## Budgets
 //! Fuel and a wall-clock limit per tenant and slot, kept on each activation (so a rollback
 //! restores them too); unset means the runtime's default budget. An admin may set them
-//! within [`MIN_FUEL`]..=[`MAX_FUEL`] and [`MIN_TIMEOUT_MS`]..=[`MAX_TIMEOUT_MS`]. The
-//! engine records the effective budget with every run.
+//! within [`MIN_FUEL`]..=[`MAX_FUEL`] and [`MIN_TIMEOUT_MS`]..=[`MAX_TIMEOUT_MS`], when
+//! activating a plugin or with new parameters. The engine records the effective budget
+//! with every run.
 //!
 //! ## Validation
 //! An upload is checked as the runtime's `validate` does (size, a component, compiles, the
@@ -37,7 +38,7 @@
 //! | --- | --- | --- |
 //! | an upload, validation or configuration refused | 422 | the runtime's (`PLUGIN_INVALID`, `PLUGIN_TRAP`, `PLUGIN_FUEL_EXHAUSTED`, `PLUGIN_TIMEOUT`, `PLUGIN_MEMORY_LIMIT`, `PLUGIN_OUTPUT_INVALID`, `PLUGIN_ERROR`...) or the engine's (`ENGINE_SCORE_MISMATCH`, `ENGINE_CONTRACT_BROKEN`); `meta.stage` says which step |
 //! | parameters refused by the plugin | 422 | `PLUGIN_PARAMS_INVALID`, `meta.errors` lists each |
-//! | a budget out of bounds | 422 | `VALIDATION_ERR` |
+//! | a budget out of bounds | 422 | `VALIDATION_ERR` (`meta.field`: `budget.fuel`, `budget.timeout_ms`) |
 //! | the active plugin fails at run time | 502 | the runtime's code: the tenant's plugin is an upstream component that failed; the server itself is fine |
 //! | an input too large for the sandbox at run time | 422 | `PLUGIN_INPUT_TOO_LARGE` |
 //! | the host's runtime failed | 500 | `PLUGIN_RUNTIME_ERROR` |
@@ -344,7 +345,7 @@ async fn resolve(
     Ok(Resolved {
         plugin,
         params: parse_params(&active.params)?,
-        budget: budget_of(&state.runtime, &active),
+        budget: BudgetSetting::of(&active).effective(&state.runtime),
         identity: PluginIdentity {
             name: active.plugin_name,
             version: active.plugin_version,
@@ -387,21 +388,6 @@ async fn load(state: &AppState, slot: Slot, sha256: &str) -> Result<Plugin, Tena
                 sha256: sha256.to_owned(),
             })?;
     Ok(state.runtime.load_async(slot, bytes.into()).await?)
-}
-
-/// The budget an activation gives, unset parts from the runtime's default.
-fn budget_of(runtime: &Runtime, activation: &ActivationRecord) -> Budget {
-    let default = runtime.config().default_budget;
-    Budget {
-        fuel: activation
-            .fuel
-            .and_then(|f| u64::try_from(f).ok())
-            .unwrap_or(default.fuel),
-        timeout: activation
-            .timeout_ms
-            .and_then(|t| u64::try_from(t).ok())
-            .map_or(default.timeout, std::time::Duration::from_millis),
-    }
 }
 
 fn parse_params(json: &str) -> Result<Params, TenantPluginError> {
@@ -1186,63 +1172,35 @@ pub async fn activate(
     .await
 }
 
-/// New parameters for the slot's active plugin (checked as an activation is).
+/// New parameters for the slot's active plugin, and optionally a new budget for the slot
+/// (omitted: the current one stays), checked as an activation is.
 pub async fn set_params(
     state: &AppState,
     tenant: TenantId,
     actor: UserId,
     slot: Slot,
     params: Params,
+    budget: Option<BudgetSetting>,
 ) -> Result<ActivationRecord, TenantPluginError> {
+    let budget = budget.map(BudgetSetting::check).transpose()?;
     let active = active_or_default(&state.storage, tenant, slot).await?;
     let plugin = get(&state.storage, tenant, active.plugin_id).await?;
-    let budget = BudgetSetting::of(&active);
-    configure(state, tenant, slot, &plugin, &params, budget).await?;
-    let expected = active.plugin_id;
+    let checked_budget = budget.unwrap_or_else(|| BudgetSetting::of(&active));
+    configure(state, tenant, slot, &plugin, &params, checked_budget).await?;
+    let expected = (active.plugin_id, checked_budget);
     append_change(state, tenant, actor, slot, |current| {
-        // If someone activated another plugin meanwhile, these parameters were checked
-        // against the wrong plugin: refuse rather than apply them to it.
-        if current.map(|c| c.plugin_id) != Some(expected) {
+        // If someone activated another plugin (or changed the budget) meanwhile, these
+        // parameters were checked against another configuration: refuse rather than
+        // apply them to it.
+        let now = current.map(|c| (c.plugin_id, budget.unwrap_or_else(|| BudgetSetting::of(c))));
+        if now != Some(expected) {
             return Err(TenantPluginError::Busy(slot));
         }
         Ok(Change {
             action: "params",
             plugin: plugin.clone(),
             params: params.clone(),
-            budget: current.map(BudgetSetting::of).unwrap_or(budget),
-            restores_seq: None,
-        })
-    })
-    .await
-}
-
-/// A new budget for the slot (checked: bounds, then a conformance run under it).
-pub async fn set_budget(
-    state: &AppState,
-    tenant: TenantId,
-    actor: UserId,
-    slot: Slot,
-    budget: BudgetSetting,
-) -> Result<ActivationRecord, TenantPluginError> {
-    let budget = budget.check()?;
-    let active = active_or_default(&state.storage, tenant, slot).await?;
-    let plugin = get(&state.storage, tenant, active.plugin_id).await?;
-    let params = parse_params(&active.params)?;
-    configure(state, tenant, slot, &plugin, &params, budget).await?;
-    let expected = active.plugin_id;
-    append_change(state, tenant, actor, slot, |current| {
-        if current.map(|c| c.plugin_id) != Some(expected) {
-            return Err(TenantPluginError::Busy(slot));
-        }
-        let params = match current {
-            Some(c) => parse_params(&c.params)?,
-            None => params.clone(),
-        };
-        Ok(Change {
-            action: "budget",
-            plugin: plugin.clone(),
-            params,
-            budget,
+            budget: checked_budget,
             restores_seq: None,
         })
     })

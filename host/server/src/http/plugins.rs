@@ -44,7 +44,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(validate_plugin))
         .routes(routes!(activate_plugin))
         .routes(routes!(set_params))
-        .routes(routes!(set_budget))
         .routes(routes!(rollback))
         .routes(routes!(history))
 }
@@ -207,7 +206,8 @@ pub struct ActivationView {
     pub slot: SlotName,
     /// Position in the slot's history, from 1.
     pub seq: i64,
-    /// `default` (given at tenant creation), `activate`, `params`, `budget`, `rollback`.
+    /// `default` (given at tenant creation), `activate`, `params` (new parameters and/or
+    /// budget), `rollback`.
     pub action: String,
     pub plugin: PluginRef,
     /// The parameters (`[]`: the plugin's defaults), in the contract's JSON form:
@@ -520,9 +520,13 @@ struct SetParams {
     /// The new parameters (`[]`: the plugin's defaults).
     #[schema(value_type = Vec<Object>)]
     params: Vec<Value>,
+    /// A new budget for the slot (`null` fields: the runtime's default); omitted: the
+    /// current budget stays.
+    budget: Option<BudgetSetting>,
 }
 
-/// New parameters for the active plugin of a slot, checked like an activation.
+/// New parameters for the active plugin of a slot, and optionally a new budget (fuel and
+/// wall-clock limit per call), checked like an activation.
 #[utoipa::path(
     put,
     path = "/plugins/active/{slot}/params",
@@ -533,7 +537,7 @@ struct SetParams {
     responses(
         (status = 200, body = ActivationView),
         (status = 409, description = "Another plugin was activated meanwhile (`CONFLICT_CONCURRENT_CHANGE`)", body = ErrorBody),
-        (status = 422, description = "Parameters refused (`PLUGIN_PARAMS_INVALID`) or the run with them failed (`PLUGIN_*`)", body = ErrorBody),
+        (status = 422, description = "Parameters refused (`PLUGIN_PARAMS_INVALID`), a budget out of bounds (`VALIDATION_ERR`, `meta.field` is `budget.fuel` or `budget.timeout_ms`) or the run with them failed (`PLUGIN_*`)", body = ErrorBody),
         ErrorResponses,
     )
 )]
@@ -546,40 +550,15 @@ async fn set_params(
     let caller = allowed.caller;
     let slot = parse_slot(&slot)?;
     let params = params_from(body.params)?;
-    let activation =
-        tenant_plugins::set_params(&state, caller.tenant, caller.user, slot, params).await?;
-    Ok(Json(ActivationView::new(
+    let activation = tenant_plugins::set_params(
         &state,
-        activation,
-        caller.time_zone,
-    )?))
-}
-
-/// A new budget (fuel and wall-clock limit per call) for a slot, checked by a run of the
-/// active plugin under it. `null` fields take the runtime's default.
-#[utoipa::path(
-    put,
-    path = "/plugins/active/{slot}/budget",
-    tag = "plugins",
-    params(("slot" = SlotName, Path, description = "The slot")),
-    request_body = BudgetSetting,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = ActivationView),
-        (status = 422, description = "Out of bounds (`VALIDATION_ERR`, `meta.field` is `budget.fuel` or `budget.timeout_ms`) or the run under it failed (`PLUGIN_*`)", body = ErrorBody),
-        ErrorResponses,
+        caller.tenant,
+        caller.user,
+        slot,
+        params,
+        body.budget,
     )
-)]
-async fn set_budget(
-    State(state): State<AppState>,
-    allowed: Allowed<UpdatePlugins>,
-    ValidPath(slot): ValidPath<String>,
-    ValidJson(body): ValidJson<BudgetSetting>,
-) -> Result<Json<ActivationView>, ApiError> {
-    let caller = allowed.caller;
-    let slot = parse_slot(&slot)?;
-    let activation =
-        tenant_plugins::set_budget(&state, caller.tenant, caller.user, slot, body).await?;
+    .await?;
     Ok(Json(ActivationView::new(
         &state,
         activation,

@@ -67,7 +67,7 @@ pub struct ActivationRecord {
     pub plugin_id: PluginId,
     /// JSON array of the runtime's `param` values.
     pub params: String,
-    /// `default`, `activate`, `params`, `budget` or `rollback`.
+    /// `default`, `activate`, `params` (new parameters and/or budget) or `rollback`.
     pub action: String,
     /// Fuel per call; `None`: the runtime's default.
     pub fuel: Option<i64>,
