@@ -106,9 +106,9 @@ fn routes() -> Vec<Route> {
         route(M::POST, "/api/v1/plugins/{plugin}/validate", None, &[Admin]),
         route(M::POST, "/api/v1/plugins/{plugin}/activate", Some(json!({})), &[Admin]),
         route(M::GET, "/api/v1/plugins/active", None, &[Admin]),
-        route(M::PUT, "/api/v1/plugins/active/rules/params", Some(json!({"params": []})), &[Admin]),
-        route(M::POST, "/api/v1/plugins/active/payroll/rollback", None, &[Admin]),
-        route(M::GET, "/api/v1/plugins/active/rules/history", None, &[Admin]),
+        route(M::PUT, "/api/v1/plugins/active/{slot}/params", Some(json!({"params": []})), &[Admin]),
+        route(M::POST, "/api/v1/plugins/active/{slot}/rollback", None, &[Admin]),
+        route(M::GET, "/api/v1/plugins/active/{slot}/history", None, &[Admin]),
         // The audit chain: auditors have the viewer role.
         route(M::GET, "/api/v1/audit/runs", None, &[Admin, Manager, Viewer]),
         route(M::GET, "/api/v1/audit/runs/{run}", None, &[Admin, Manager, Viewer]),
@@ -218,6 +218,7 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
         ("job", job),
         ("plugin", plugin),
         ("availability", availability_id),
+        ("slot", "rules".to_owned()),
         ("avail_start", "2026-08-20T08:00:00Z".to_owned()),
         ("avail_end", "2026-08-20T18:00:00Z".to_owned()),
     ];
@@ -275,7 +276,8 @@ async fn every_role_against_every_protected_route() {
             }
             let response = request.send().await.unwrap();
             let status = response.status();
-            let b = body(response).await;
+            let text = response.text().await.unwrap_or_default();
+            let b: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let expected_allowed = route.allowed.contains(&role);
             let ok = if expected_allowed {
                 status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !status.is_server_error()

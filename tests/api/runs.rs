@@ -35,8 +35,9 @@ async fn a_run_on_the_demo_week_leaves_no_hard_conflict_and_explains_every_unfil
     let mut dry = week.clone();
     dry["dry_run"] = json!(true);
     let response = auto(&app, &admin, dry).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    let status = response.status();
     let preview = body(response).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["committed"], false);
     assert_eq!(preview["created"], 0);
     assert!(!preview["assignments"].as_array().unwrap().is_empty());

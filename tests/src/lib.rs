@@ -55,6 +55,22 @@ impl Drop for TempDir {
     }
 }
 
+/// One plugin runtime for every test server of the process: the default plugins are
+/// compiled once (and kept on disk across test processes), not once per test.
+pub fn shared_runtime() -> callsheet::Runtime {
+    static RUNTIME: std::sync::OnceLock<callsheet::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let dir = std::env::temp_dir().join("callsheet-test-plugin-cache");
+            callsheet::Runtime::new(callsheet::RuntimeConfig {
+                cache_dir: Some(dir),
+                ..callsheet::RuntimeConfig::default()
+            })
+            .expect("the plugin runtime starts")
+        })
+        .clone()
+}
+
 /// Which backend this run uses, for test names in failure messages.
 pub fn backend() -> &'static str {
     if std::env::var("CALLSHEET_TEST_POSTGRES_URL").is_ok() {
@@ -121,7 +137,9 @@ impl TestApp {
         let config =
             Config::from_lookup(|name| env.get(name).cloned()).expect("valid test configuration");
         callsheet::telemetry::init(config.env);
-        let app = Application::build(config).await.expect("the server starts");
+        let app = Application::build_with_runtime(config, shared_runtime())
+            .await
+            .expect("the server starts");
         let address = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel();

@@ -40,6 +40,10 @@ pub(crate) struct Inner {
     /// Loaded plugins (pre-linked, described), so loading the same bytes again, or getting
     /// a plugin by its sha256, costs a map lookup.
     loaded: Mutex<Lru<(Slot, Sha256Digest), Loaded>>,
+    /// Held while a plugin missing from `loaded` is compiled and linked: concurrent first
+    /// uses of one plugin (a hundred requests after a start) compile it once, not a
+    /// hundred times, and compilations (CPU-bound, seconds) queue instead of thrashing.
+    linking: Mutex<()>,
     // Last field: dropped last, after everything that may still call into the engine.
     _ticker: EpochTicker,
 }
@@ -83,6 +87,7 @@ impl Runtime {
                 gate: Gate::new(config.max_instances),
                 stats: Stats::default(),
                 loaded: Mutex::new(Lru::new(config.max_cached_components.saturating_mul(3))),
+                linking: Mutex::new(()),
                 cache,
                 guest_linker,
                 assigner_linker,
@@ -116,11 +121,25 @@ impl Runtime {
                 loaded
             }
             None => {
-                let loaded = self.link(slot, &sha, bytes)?;
-                if let Ok(mut cache) = self.inner.loaded.lock() {
-                    cache.insert((slot, sha), loaded.clone());
+                let _linking = self
+                    .inner
+                    .linking
+                    .lock()
+                    .map_err(|_| Error::runtime("plugin loading poisoned by a panic"))?;
+                // Someone may have linked it while we waited.
+                match self.cached(slot, &sha) {
+                    Some(loaded) => {
+                        self.inner.stats.bump(|s| s.memory_hits += 1);
+                        loaded
+                    }
+                    None => {
+                        let loaded = self.link(slot, &sha, bytes)?;
+                        if let Ok(mut cache) = self.inner.loaded.lock() {
+                            cache.insert((slot, sha), loaded.clone());
+                        }
+                        loaded
+                    }
                 }
-                loaded
             }
         };
         Ok(self.handle(loaded))

@@ -66,21 +66,33 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Connects to the configured backends.
+    /// Connects to the configured backends and starts the plugin runtime.
     pub async fn connect(config: Config) -> Result<Self, StartError> {
+        let runtime = callsheet_runtime::Runtime::new(runtime_config(&config))?;
+        Self::connect_with_runtime(config, runtime).await
+    }
+
+    /// [`AppState::connect`] with a runtime started beforehand: one runtime serves every
+    /// tenant of a process, and tests share one across their servers so each plugin is
+    /// compiled once per process.
+    pub async fn connect_with_runtime(
+        config: Config,
+        runtime: callsheet_runtime::Runtime,
+    ) -> Result<Self, StartError> {
         let storage = storage::connect(config.database_url.as_deref()).await?;
         let redis = match config.redis_url() {
             Some(url) => Some(ConnectionManager::new(redis::Client::open(url)?).await?),
             None => None,
         };
-        Self::new(config, storage, redis)
+        Ok(Self::new(config, storage, redis, runtime))
     }
 
     pub fn new(
         config: Config,
         storage: DynStorage,
         redis: Option<ConnectionManager>,
-    ) -> Result<Self, StartError> {
+        runtime: callsheet_runtime::Runtime,
+    ) -> Self {
         let counter: Arc<dyn FailureCounter> = match &redis {
             Some(conn) => Arc::new(RedisCounter::new(conn.clone(), &config.redis_prefix)),
             None => Arc::new(MemoryCounter::default()),
@@ -89,15 +101,15 @@ impl AppState {
             Some(conn) => crate::plan_cache::PlanCache::redis(conn.clone(), &config.redis_prefix),
             None => crate::plan_cache::PlanCache::memory(),
         };
-        Ok(Self {
+        Self {
             plan_cache,
             storage,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.jwt_expire)),
             throttle: LoginThrottle::new(counter, config.login_throttle),
             redis,
-            runtime: callsheet_runtime::Runtime::new(callsheet_runtime::RuntimeConfig::default())?,
+            runtime,
             config: Arc::new(config),
-        })
+        }
     }
 }
 
@@ -113,6 +125,16 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let addr = SocketAddr::new(config.host, config.port);
         let state = AppState::connect(config).await?;
+        Self::with_state(state, addr).await
+    }
+
+    /// [`Application::build`] on a runtime started beforehand.
+    pub async fn build_with_runtime(
+        config: Config,
+        runtime: callsheet_runtime::Runtime,
+    ) -> Result<Self, StartError> {
+        let addr = SocketAddr::new(config.host, config.port);
+        let state = AppState::connect_with_runtime(config, runtime).await?;
         Self::with_state(state, addr).await
     }
 
@@ -165,6 +187,16 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await
+    }
+}
+
+/// The sandbox's settings from the configuration: the defaults (see
+/// `callsheet_runtime::RuntimeConfig`), with compiled plugins kept in `PLUGIN_CACHE_DIR`
+/// when set, so a restart does not compile them again.
+pub fn runtime_config(config: &Config) -> callsheet_runtime::RuntimeConfig {
+    callsheet_runtime::RuntimeConfig {
+        cache_dir: config.plugin_cache_dir.clone(),
+        ..callsheet_runtime::RuntimeConfig::default()
     }
 }
 

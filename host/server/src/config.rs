@@ -47,6 +47,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Automatic runs with more places than this answer 202 and run as a background job.
     pub auto_assign_sync_places: u32,
+    /// Where compiled plugins are kept across restarts; `None`: in memory only.
+    pub plugin_cache_dir: Option<std::path::PathBuf>,
     pub login_throttle: LoginThrottleConfig,
     pub smtp: SmtpConfig,
     pub telegram: TelegramConfig,
@@ -164,6 +166,9 @@ impl Config {
             trust_proxy: parse_or("TRUST_PROXY_HEADERS", &get, false)?,
             body_limit_bytes: parse_or("BODY_LIMIT_BYTES", &get, 1024 * 1024)?,
             auto_assign_sync_places: parse_or("AUTO_ASSIGN_SYNC_PLACES", &get, 300)?,
+            plugin_cache_dir: get("PLUGIN_CACHE_DIR")
+                .filter(|d| !d.trim().is_empty())
+                .map(std::path::PathBuf::from),
             request_timeout: Duration::from_secs(parse_or("REQUEST_TIMEOUT_SECONDS", &get, 30)?),
             login_throttle: LoginThrottleConfig {
                 max_failures_per_account: parse_or("LOGIN_MAX_FAILURES_PER_ACCOUNT", &get, 5)?,

@@ -41,3 +41,6 @@ pub mod tenant_plugins;
 
 #[cfg(test)]
 mod docs_check;
+
+/// The plugin runtime, re-exported for embedders and tests.
+pub use callsheet_runtime::{Runtime, RuntimeConfig};

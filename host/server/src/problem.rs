@@ -52,8 +52,10 @@ pub async fn build(
     scope: &Scope,
 ) -> StorageResult<Problem> {
     let horizon = scope.horizon;
+    // A week of margin on each side: missions overlapping the window may reach a day
+    // beyond it, and the horizon grows to cover them (below).
     let first_day = crate::domain::time::local_date(horizon.start, tz)
-        - Duration::days(i64::from(scope.lookback_days));
+        - Duration::days(i64::from(scope.lookback_days) + 7);
     let first_day = monday_of(first_day);
     let last_day = monday_of(crate::domain::time::local_date(horizon.end, tz)) + Duration::days(13);
     let outer = Window {
@@ -88,6 +90,12 @@ pub async fn build(
         .filter(|n| mission_ids.contains(&n.mission_id))
         .collect();
     let need_ids: BTreeSet<_> = needs.iter().map(|n| n.id).collect();
+    // Missions overlapping the window may start before it or end after it (a load-out
+    // past Sunday midnight): the contract's horizon covers every need it plans.
+    let horizon = Window {
+        start: needs.iter().map(|n| n.start_at).chain([horizon.start]).min().unwrap_or(horizon.start),
+        end: needs.iter().map(|n| n.end_at).chain([horizon.end]).max().unwrap_or(horizon.end),
+    };
     let shift_type: BTreeMap<_, _> = rows
         .needs
         .iter()
