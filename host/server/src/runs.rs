@@ -284,19 +284,21 @@ fn cancelled() -> ApiError {
     }
 }
 
-/// A run that the tenant's plugins could not complete: the plugin's code, 422 (the same
-/// request would fail the same way; change the plugin, its parameters or its budget).
+/// A run that the tenant's plugins could not complete. Like every run-time failure of a
+/// tenant plugin (see `tenant_plugins`), 502 with the plugin's code (`PLUGIN_FUEL_EXHAUSTED`,
+/// `PLUGIN_TRAP`...), or the engine's when the assigner broke the planning contract
+/// (`ENGINE_SCORE_MISMATCH`, `ENGINE_CONTRACT_BROKEN`): the request was fine, the plugin
+/// was not. A problem the host built wrong is a 500.
 pub fn engine_error(error: callsheet_engine::EngineError) -> ApiError {
-    let mut meta = serde_json::Map::new();
-    if let callsheet_engine::EngineError::Plugin(e) = &error {
-        if let Some(p) = e.plugin_error() {
-            meta.insert("plugin_error".into(), serde_json::json!({"code": p.code, "message": p.message}));
-        }
-    }
-    ApiError::Detailed {
-        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        code: error.code(),
-        detail: format!("the automatic run failed: {error}"),
-        meta,
+    use callsheet_engine::EngineError;
+    match error {
+        EngineError::Plugin(e) => tenant_plugins::TenantPluginError::Plugin(e).into(),
+        EngineError::ScoreMismatch { .. } | EngineError::Contract(_) => ApiError::Detailed {
+            status: axum::http::StatusCode::BAD_GATEWAY,
+            code: error.code(),
+            detail: format!("the tenant's assigner failed: {error}"),
+            meta: serde_json::Map::new(),
+        },
+        other => ApiError::internal(other),
     }
 }
