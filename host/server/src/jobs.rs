@@ -14,7 +14,6 @@
 
 use std::future::Future;
 
-use chrono::Utc;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -45,7 +44,7 @@ impl JobHandle {
                     result: None,
                     error: None,
                 },
-                Utc::now(),
+                crate::domain::time::now(),
             )
             .await?;
         Ok(moved.is_some())
@@ -75,7 +74,7 @@ where
     Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
-    let now = Utc::now();
+    let now = crate::domain::time::now();
     let job = state
         .storage
         .create_job(Job {
@@ -120,7 +119,7 @@ where
                 }
             }
         };
-        match storage.update_job(id, update, Utc::now()).await {
+        match storage.update_job(id, update, crate::domain::time::now()).await {
             Ok(Some(job)) => tracing::info!(job = %id, state = %job.state, "job finished"),
             // Cancelled meanwhile: the cancellation stands, the result is dropped.
             Ok(None) => tracing::info!(job = %id, "job was cancelled; result dropped"),

@@ -232,7 +232,7 @@ async fn commit(
         .iter()
         .map(|n| (n.id.as_str(), n.mission_id.as_str()))
         .collect();
-    let now = Utc::now();
+    let now = crate::domain::time::now();
     let mut create = Vec::new();
     for planned in outcome.assignments.iter().filter(|p| p.assignment.id.is_none()) {
         let a = &planned.assignment;

@@ -10,6 +10,12 @@ use serde::{Deserialize, Deserializer};
 
 use super::{InvalidValue, TimeZone};
 
+/// The current instant to the microsecond, the finest PostgreSQL stores: a row read back
+/// equals the one written, on both backends (record timestamps, optimistic checks).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
 /// `t` without its fraction of a second.
 pub fn to_second(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(0)

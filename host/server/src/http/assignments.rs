@@ -252,7 +252,7 @@ async fn create_once(
             detail: format!("mission {} is cancelled", mission.id),
         });
     }
-    let now = Utc::now();
+    let now = crate::domain::time::now();
     let assignment = Assignment {
         id: AssignmentId::new(),
         tenant_id: caller.tenant,
@@ -491,7 +491,7 @@ async fn patch_assignment(
 ) -> Result<Json<AssignmentView>, ApiError> {
     let updated = state
         .storage
-        .update_assignment(caller.tenant, id, patch, Utc::now())
+        .update_assignment(caller.tenant, id, patch, crate::domain::time::now())
         .await?
         .ok_or(ApiError::NotFound {
             entity: "assignment",

@@ -122,7 +122,7 @@ async fn cancel_job(
                 result: None,
                 error: None,
             },
-            Utc::now(),
+            crate::domain::time::now(),
         )
         .await?
         .ok_or_else(|| ApiError::Conflict {

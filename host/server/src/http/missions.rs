@@ -292,7 +292,7 @@ async fn create_mission_once(
             format!("a mission needs between 1 and {MAX_NEEDS} needs"),
         ));
     }
-    let now = Utc::now();
+    let now = crate::domain::time::now();
     let mission = Mission {
         id: MissionId::new(),
         tenant_id: caller.tenant,
@@ -440,7 +440,7 @@ async fn update_mission(
     if body.attributes.is_some() {
         next.attributes = checked_attributes("attributes", body.attributes)?;
     }
-    next.updated_at = Utc::now();
+    next.updated_at = crate::domain::time::now();
     let needs = moved_needs(current.needs, old, window)?;
     let updated = state
         .storage
