@@ -104,9 +104,11 @@ async fn plans_cost_at_most_five_queries_on_a_miss_and_only_the_session_check_on
         assert_eq!(response.headers()["x-cache"], "miss", "{path}");
         let plan = body(response).await;
         assert!(plan["totals"]["missions"].as_u64().unwrap() > 0, "{path}: {plan}");
-        assert!(miss <= 5, "{path}: {miss} queries on a miss");
+        // The session check and the three plan queries; fewer would mean the counter is
+        // blind, more that the route grew an N+1.
+        assert!((4..=5).contains(&miss), "{path}: {miss} queries on a miss");
         let (hit, response) = count(app.get(&path, &viewer)).await;
         assert_eq!(response.headers()["x-cache"], "hit", "{path}");
-        assert!(hit <= 1, "{path}: {hit} queries on a hit");
+        assert_eq!(hit, 1, "{path}: {hit} queries on a hit (the session check only)");
     }
 }
