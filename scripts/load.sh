@@ -59,7 +59,7 @@ for backend in $BACKENDS; do
       ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
   esac
-  export APP_ENV=dev APP_HOST=127.0.0.1 APP_PORT="$PORT" RUST_LOG=warn
+  export APP_ENV=dev APP_HOST=127.0.0.1 APP_PORT="$PORT" RUST_LOG=warn PLUGIN_CACHE_DIR="$work/plugin-cache"
   export JWT_SECRET="load-test-secret-0123456789-abcdefghijklmnop"
   # The load generator is one client address; do not let login throttling get in the way.
   export LOGIN_MAX_FAILURES_PER_IP=1000000
@@ -112,6 +112,11 @@ for need, tech in pairs:
     print(f'  {{"{need}", "{tech}"}},')
 print("}")
 PY
+  # Warm-up: the first assignment compiles the tenant's rules plugin (kept on disk after).
+  first_pair=$(sed -n '2p' "$work/pairs.lua" | tr -d '{} ,' | tr '"' ' ')
+  read -r need tech <<<"$first_pair"
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/assignments" -H "authorization: Bearer $TOKEN" \
+    -H 'content-type: application/json' -d "{\"need_id\":\"$need\",\"technician_id\":\"$tech\"}"
   for scenario in week missions assign; do
     SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" YEAR="$YEAR" \
       wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$here/load/$scenario.lua" \

@@ -2,7 +2,7 @@
 //! conflicts, end to end.
 
 use callsheet::domain::Role;
-use callsheet_e2e::{TestApp, Tenant, assert_error, body};
+use callsheet_e2e::{Tenant, TestApp, assert_error, body};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,7 +15,9 @@ struct Crew {
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, payload: Value) -> Value {
-    let response = app.send_json(Method::POST, path, Some(token), &payload).await;
+    let response = app
+        .send_json(Method::POST, path, Some(token), &payload)
+        .await;
     let status = response.status();
     let b = body(response).await;
     assert!(status.is_success(), "POST {path}: {status} {b}");
@@ -111,9 +113,23 @@ async fn bad_missions_are_refused_naming_the_field() {
     let tenant = app.create_tenant("acme").await;
     let c = crew(&app, &tenant, 0).await;
     let cases = [
-        (mission(&c.venue, "2026-07-01T20:00:00Z", "2026-07-01T18:00:00Z", 1), "end"),
-        (mission(&c.venue, "2026-07-01T18:00:00Z", "2026-09-01T18:00:00Z", 1), "end"),
-        (mission(&uuid::Uuid::now_v7().to_string(), "2026-07-01T18:00:00Z", "2026-07-01T20:00:00Z", 1), "venue_id"),
+        (
+            mission(&c.venue, "2026-07-01T20:00:00Z", "2026-07-01T18:00:00Z", 1),
+            "end",
+        ),
+        (
+            mission(&c.venue, "2026-07-01T18:00:00Z", "2026-09-01T18:00:00Z", 1),
+            "end",
+        ),
+        (
+            mission(
+                &uuid::Uuid::now_v7().to_string(),
+                "2026-07-01T18:00:00Z",
+                "2026-07-01T20:00:00Z",
+                1,
+            ),
+            "venue_id",
+        ),
         (
             json!({"title": "x", "venue_id": c.venue, "start": "2026-07-01T18:00:00Z", "end": "2026-07-01T20:00:00Z",
                    "needs": [{"skill": "sound", "min_crew": 1, "start": "2026-07-01T17:00:00Z"}]}),
@@ -192,7 +208,10 @@ async fn moving_a_mission_moves_its_needs_and_their_assignments() {
             .await,
     )
     .await;
-    assert_eq!(assignments["items"][0]["start"], "2026-07-02T20:00:00+02:00");
+    assert_eq!(
+        assignments["items"][0]["start"],
+        "2026-07-02T20:00:00+02:00"
+    );
 
     // Cancelling releases the crew.
     let response = app
@@ -238,14 +257,34 @@ async fn another_tenants_missions_and_assignments_are_404() {
     let intruder = app.login_as(&other, Role::Admin).await.access;
     for (method, path, payload) in [
         (Method::GET, format!("/api/v1/missions/{id}"), None),
-        (Method::PATCH, format!("/api/v1/missions/{id}"), Some(json!({"title": "mine"}))),
+        (
+            Method::PATCH,
+            format!("/api/v1/missions/{id}"),
+            Some(json!({"title": "mine"})),
+        ),
         (Method::DELETE, format!("/api/v1/missions/{id}"), None),
-        (Method::PATCH, format!("/api/v1/missions/{id}/needs/{need}"), Some(json!({"min_crew": 5}))),
-        (Method::DELETE, format!("/api/v1/missions/{id}/needs/{need}"), None),
-        (Method::POST, format!("/api/v1/missions/{id}/needs"), Some(json!({"skill": "sound", "min_crew": 1}))),
+        (
+            Method::PATCH,
+            format!("/api/v1/missions/{id}/needs/{need}"),
+            Some(json!({"min_crew": 5})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/missions/{id}/needs/{need}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/missions/{id}/needs"),
+            Some(json!({"skill": "sound", "min_crew": 1})),
+        ),
         (Method::GET, format!("/api/v1/assignments/{a}"), None),
         (Method::DELETE, format!("/api/v1/assignments/{a}"), None),
-        (Method::POST, format!("/api/v1/assignments/{a}/confirm"), None),
+        (
+            Method::POST,
+            format!("/api/v1/assignments/{a}/confirm"),
+            None,
+        ),
         (Method::POST, format!("/api/v1/assignments/{a}/pin"), None),
     ] {
         let mut request = app.request(method.clone(), &path, Some(&intruder));
@@ -269,11 +308,18 @@ async fn another_tenants_missions_and_assignments_are_404() {
         assert_eq!(body(app.get(path, &intruder).await).await["total"], 0);
     }
     assert_eq!(
-        body(app.get("/api/v1/planning/week?week=2026-W27", &intruder).await).await["totals"]["missions"],
+        body(
+            app.get("/api/v1/planning/week?week=2026-W27", &intruder)
+                .await
+        )
+        .await["totals"]["missions"],
         0
     );
     // And acme's data is intact.
-    assert_eq!(body(app.get(&format!("/api/v1/missions/{id}"), &c.admin).await).await["title"], "Show");
+    assert_eq!(
+        body(app.get(&format!("/api/v1/missions/{id}"), &c.admin).await).await["title"],
+        "Show"
+    );
 }
 
 #[tokio::test]
@@ -297,12 +343,20 @@ async fn the_same_idempotency_key_replays_and_another_body_is_refused() {
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.headers()["location"], location);
     assert_eq!(body(again).await, first);
-    assert_eq!(body(app.get("/api/v1/missions", &c.admin).await).await["total"], 1);
+    assert_eq!(
+        body(app.get("/api/v1/missions", &c.admin).await).await["total"],
+        1
+    );
 
     let mut other = payload.clone();
     other["title"] = json!("Another show");
     let refused = send(other, "k-1").await.unwrap();
-    assert_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED").await;
+    assert_error(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "IDEMPOTENCY_KEY_REUSED",
+    )
+    .await;
     // A refusal is replayed as such, too.
     let mut bad = payload.clone();
     bad["needs"] = json!([]);
@@ -318,7 +372,10 @@ async fn the_same_idempotency_key_replays_and_another_body_is_refused() {
         .await
         .unwrap();
     assert_error(bad_key, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
-    assert_eq!(body(app.get("/api/v1/missions", &c.admin).await).await["total"], 1);
+    assert_eq!(
+        body(app.get("/api/v1/missions", &c.admin).await).await["total"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -358,7 +415,10 @@ async fn plans_group_missions_by_local_day_and_come_from_the_cache_until_a_write
     assert_eq!(after.headers()["x-cache"], "miss");
     let after = body(after).await;
     assert_eq!(after["totals"]["open"], 1);
-    assert_eq!(after["days"][0]["missions"][0]["needs"][0]["crew"][0]["name"], "Tech 00");
+    assert_eq!(
+        after["days"][0]["missions"][0]["needs"][0]["crew"][0]["name"],
+        "Tech 00"
+    );
 
     let week = body(app.get("/api/v1/planning/week?week=2026-W27", &tech).await).await;
     assert_eq!(week["days"].as_array().unwrap().len(), 7);
@@ -366,7 +426,10 @@ async fn plans_group_missions_by_local_day_and_come_from_the_cache_until_a_write
     assert_eq!(week["days"][2]["missions"][0]["id"], m["id"]);
     let filtered = body(
         app.get(
-            &format!("/api/v1/planning/week?week=2026-W27&technician_id={}", c.technicians[0]),
+            &format!(
+                "/api/v1/planning/week?week=2026-W27&technician_id={}",
+                c.technicians[0]
+            ),
             &tech,
         )
         .await,
@@ -375,16 +438,30 @@ async fn plans_group_missions_by_local_day_and_come_from_the_cache_until_a_write
     assert_eq!(filtered["totals"]["missions"], 1);
     let elsewhere = body(
         app.get(
-            &format!("/api/v1/planning/week?week=2026-W27&venue_id={}", uuid::Uuid::now_v7()),
+            &format!(
+                "/api/v1/planning/week?week=2026-W27&venue_id={}",
+                uuid::Uuid::now_v7()
+            ),
             &tech,
         )
         .await,
     )
     .await;
     assert_eq!(elsewhere["totals"]["missions"], 0);
-    for bad in ["week=2026-27", "week=2027-W53", "date=2026-13-01", "date=2026-07-01&x=1"] {
-        let path = if bad.starts_with("week") { "week" } else { "day" };
-        let response = app.get(&format!("/api/v1/planning/{path}?{bad}"), &tech).await;
+    for bad in [
+        "week=2026-27",
+        "week=2027-W53",
+        "date=2026-13-01",
+        "date=2026-07-01&x=1",
+    ] {
+        let path = if bad.starts_with("week") {
+            "week"
+        } else {
+            "day"
+        };
+        let response = app
+            .get(&format!("/api/v1/planning/{path}?{bad}"), &tech)
+            .await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
     }
 }
@@ -451,7 +528,11 @@ async fn a_technician_already_booked_is_a_409_and_responds_to_their_own_assignme
     assert_eq!(response.status(), StatusCode::OK);
     let tech = app.login_ok("acme", "t0@acme.test").await.access;
     let confirmed = app
-        .request(Method::POST, &format!("/api/v1/assignments/{a_id}/confirm"), Some(&tech))
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{a_id}/confirm"),
+            Some(&tech),
+        )
         .send()
         .await
         .unwrap();
@@ -467,13 +548,21 @@ async fn a_technician_already_booked_is_a_409_and_responds_to_their_own_assignme
     .await;
     let other_id = other["assignment"]["id"].as_str().unwrap();
     let response = app
-        .request(Method::POST, &format!("/api/v1/assignments/{other_id}/decline"), Some(&tech))
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{other_id}/decline"),
+            Some(&tech),
+        )
         .send()
         .await
         .unwrap();
     assert_error(response, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
     let response = app
-        .request(Method::POST, &format!("/api/v1/assignments/{a_id}/pin"), Some(&tech))
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{a_id}/pin"),
+            Some(&tech),
+        )
         .send()
         .await
         .unwrap();
@@ -481,7 +570,11 @@ async fn a_technician_already_booked_is_a_409_and_responds_to_their_own_assignme
 
     // Declining frees the slot: the second mission can now have technician 0.
     let declined = app
-        .request(Method::POST, &format!("/api/v1/assignments/{a_id}/decline"), Some(&tech))
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{a_id}/decline"),
+            Some(&tech),
+        )
         .send()
         .await
         .unwrap();
@@ -497,7 +590,11 @@ async fn a_technician_already_booked_is_a_409_and_responds_to_their_own_assignme
     assert_eq!(response.status(), StatusCode::CREATED);
     // ...and confirming the declined one again would double-book: the database says no.
     let response = app
-        .request(Method::POST, &format!("/api/v1/assignments/{a_id}/confirm"), Some(&c.admin))
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{a_id}/confirm"),
+            Some(&c.admin),
+        )
         .send()
         .await
         .unwrap();
@@ -513,7 +610,13 @@ async fn a_hundred_concurrent_assignments_of_one_technician_book_exactly_one() {
     for i in 0..100 {
         // Every mission overlaps every other (all cover 20:00-21:00 UTC).
         let start = format!("2026-07-01T{:02}:{:02}:00Z", 18 + i / 60 % 2, i % 60);
-        let m = post(&app, &c.admin, "/api/v1/missions", mission(&c.venue, &start, "2026-07-01T21:00:00Z", 1)).await;
+        let m = post(
+            &app,
+            &c.admin,
+            "/api/v1/missions",
+            mission(&c.venue, &start, "2026-07-01T21:00:00Z", 1),
+        )
+        .await;
         needs.push(m["needs"][0]["id"].as_str().unwrap().to_owned());
     }
     let technician = c.technicians[0].clone();
@@ -537,8 +640,11 @@ async fn a_hundred_concurrent_assignments_of_one_technician_book_exactly_one() {
     }
     assert_eq!(created, 1);
     let list = body(
-        app.get(&format!("/api/v1/assignments?technician_id={technician}"), &c.admin)
-            .await,
+        app.get(
+            &format!("/api/v1/assignments?technician_id={technician}"),
+            &c.admin,
+        )
+        .await,
     )
     .await;
     assert_eq!(list["total"], 1);
@@ -561,7 +667,12 @@ async fn hard_rule_violations_refuse_unless_an_admin_overrides_with_a_reason() {
     let payload = json!({"need_id": m["needs"][0]["id"], "technician_id": c.technicians[0]});
     let manager = app.login_as(&tenant, Role::Manager).await.access;
     let refused = app
-        .send_json(Method::POST, "/api/v1/assignments", Some(&manager), &payload)
+        .send_json(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(&manager),
+            &payload,
+        )
         .await;
     let b = assert_error(refused, StatusCode::CONFLICT, "RULES_VIOLATION").await;
     let violations = b["meta"]["violations"].as_array().unwrap();
@@ -570,9 +681,15 @@ async fn hard_rule_violations_refuse_unless_an_admin_overrides_with_a_reason() {
         "{b}"
     );
     let mut with_reason = payload.clone();
-    with_reason["override_reason"] = json!("rigging licence pending, supervised by the head rigger");
+    with_reason["override_reason"] =
+        json!("rigging licence pending, supervised by the head rigger");
     let response = app
-        .send_json(Method::POST, "/api/v1/assignments", Some(&manager), &with_reason)
+        .send_json(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(&manager),
+            &with_reason,
+        )
         .await;
     assert_error(response, StatusCode::FORBIDDEN, "AUTH_FORBIDDEN").await;
     let mut short = payload.clone();
@@ -582,7 +699,12 @@ async fn hard_rule_violations_refuse_unless_an_admin_overrides_with_a_reason() {
         .await;
     assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
     let response = app
-        .send_json(Method::POST, "/api/v1/assignments", Some(&c.admin), &with_reason)
+        .send_json(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(&c.admin),
+            &with_reason,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created = body(response).await;
@@ -591,7 +713,11 @@ async fn hard_rule_violations_refuse_unless_an_admin_overrides_with_a_reason() {
         "rigging licence pending, supervised by the head rigger"
     );
     assert!(!created["overridden"].as_array().unwrap().is_empty());
-    let entries = body(app.get("/api/v1/audit/entries?kind=override", &c.admin).await).await;
+    let entries = body(
+        app.get("/api/v1/audit/entries?kind=override", &c.admin)
+            .await,
+    )
+    .await;
     assert_eq!(entries["total"], 1, "{entries}");
     let verify = body(app.get("/api/v1/audit/verify", &c.admin).await).await;
     assert_eq!(verify["ok"], true);

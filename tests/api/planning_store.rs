@@ -7,7 +7,7 @@ use callsheet::domain::{
     MissionStatus, NeedId, TechnicianId, TenantId, TenantSlug, TimeZone, VenueId,
 };
 use callsheet::storage::planning::{
-    Assignment, IdempotencyBegin, Job, JobUpdate, Mission, NewMission, Need, RunCommit,
+    Assignment, IdempotencyBegin, Job, JobUpdate, Mission, Need, NewMission, RunCommit,
 };
 use callsheet::storage::seed::{Seed, SeedTechnician};
 use callsheet::storage::{self, DynStorage, StorageError};
@@ -53,13 +53,17 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
             contract_kind: "hourly",
             hourly_rate_cents: 2000,
             cachet_rate_cents: 0,
-            preferences: r#"{"preferred_venues":[],"avoided_venues":[],"max_weekly_hours":null}"#.into(),
+            preferences: r#"{"preferred_venues":[],"avoided_venues":[],"max_weekly_hours":null}"#
+                .into(),
             relations: "[]".into(),
         });
     }
     let mut needs = Vec::new();
     for (start, end) in hours {
-        let window = Window { start: at(*start), end: at(*end) };
+        let window = Window {
+            start: at(*start),
+            end: at(*end),
+        };
         let mission = Mission {
             id: MissionId::new(),
             tenant_id: tenant,
@@ -91,10 +95,17 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
             attributes: "{}".into(),
         };
         needs.push((need.id, mission.id, window));
-        seed.missions.push(NewMission { mission, needs: vec![need] });
+        seed.missions.push(NewMission {
+            mission,
+            needs: vec![need],
+        });
     }
     s.import(tenant, seed, now).await.unwrap();
-    Fixture { tenant, technicians, needs }
+    Fixture {
+        tenant,
+        technicians,
+        needs,
+    }
 }
 
 fn assignment(f: &Fixture, need: usize, technician: usize) -> Assignment {
@@ -124,16 +135,22 @@ async fn the_database_refuses_an_overlapping_assignment_but_not_a_declined_one()
     let app = TestApp::spawn().await;
     let s = &app.storage;
     let f = fixture(s, &[(0, 4), (3, 6), (4, 8)]).await;
-    s.create_assignment(f.tenant, assignment(&f, 0, 0)).await.unwrap();
+    s.create_assignment(f.tenant, assignment(&f, 0, 0))
+        .await
+        .unwrap();
     let clash = s.create_assignment(f.tenant, assignment(&f, 1, 0)).await;
     assert!(matches!(clash, Err(StorageError::TimeOverlap)), "{clash:?}");
     // Back to back is not an overlap: windows are half-open.
-    s.create_assignment(f.tenant, assignment(&f, 2, 0)).await.unwrap();
+    s.create_assignment(f.tenant, assignment(&f, 2, 0))
+        .await
+        .unwrap();
     // A declined assignment frees the slot, and cannot come back over another one.
     let mut declined = assignment(&f, 1, 1);
     declined.status = AssignmentStatus::Declined;
     let declined = s.create_assignment(f.tenant, declined).await.unwrap();
-    s.create_assignment(f.tenant, assignment(&f, 0, 1)).await.unwrap();
+    s.create_assignment(f.tenant, assignment(&f, 0, 1))
+        .await
+        .unwrap();
     let back = s
         .update_assignment(
             f.tenant,
@@ -147,7 +164,10 @@ async fn the_database_refuses_an_overlapping_assignment_but_not_a_declined_one()
         .await;
     assert!(matches!(back, Err(StorageError::TimeOverlap)), "{back:?}");
     let twice = s.create_assignment(f.tenant, assignment(&f, 0, 0)).await;
-    assert!(matches!(twice, Err(StorageError::Duplicate { .. } | StorageError::TimeOverlap)));
+    assert!(matches!(
+        twice,
+        Err(StorageError::Duplicate { .. } | StorageError::TimeOverlap)
+    ));
 }
 
 #[tokio::test]
@@ -155,7 +175,10 @@ async fn a_run_commit_is_all_or_nothing_and_spares_what_was_confirmed_meanwhile(
     let app = TestApp::spawn().await;
     let s = &app.storage;
     let f = fixture(s, &[(0, 4), (10, 14), (12, 16)]).await;
-    let dropped = s.create_assignment(f.tenant, assignment(&f, 0, 0)).await.unwrap();
+    let dropped = s
+        .create_assignment(f.tenant, assignment(&f, 0, 0))
+        .await
+        .unwrap();
     let mut confirmed = assignment(&f, 1, 1);
     confirmed.status = AssignmentStatus::Confirmed;
     let confirmed = s.create_assignment(f.tenant, confirmed).await.unwrap();
@@ -167,20 +190,48 @@ async fn a_run_commit_is_all_or_nothing_and_spares_what_was_confirmed_meanwhile(
     let mut b = assignment(&f, 2, 0);
     b.source = AssignmentSource::Auto;
     let failed = s
-        .commit_run(f.tenant, RunCommit { delete: vec![dropped.id], create: vec![a.clone(), b] }, Utc::now())
+        .commit_run(
+            f.tenant,
+            RunCommit {
+                delete: vec![dropped.id],
+                create: vec![a.clone(), b],
+            },
+            Utc::now(),
+        )
         .await;
-    assert!(matches!(failed, Err(StorageError::TimeOverlap)), "{failed:?}");
-    assert!(s.assignment(f.tenant, dropped.id).await.unwrap().is_some(), "rolled back");
+    assert!(
+        matches!(failed, Err(StorageError::TimeOverlap)),
+        "{failed:?}"
+    );
+    assert!(
+        s.assignment(f.tenant, dropped.id).await.unwrap().is_some(),
+        "rolled back"
+    );
 
     // A valid one deletes the dropped proposal but never a confirmed assignment.
     let created = s
-        .commit_run(f.tenant, RunCommit { delete: vec![dropped.id, confirmed.id], create: vec![a.clone()] }, Utc::now())
+        .commit_run(
+            f.tenant,
+            RunCommit {
+                delete: vec![dropped.id, confirmed.id],
+                create: vec![a.clone()],
+            },
+            Utc::now(),
+        )
         .await
         .unwrap();
     assert_eq!(created.len(), 1);
     assert!(s.assignment(f.tenant, dropped.id).await.unwrap().is_none());
-    assert!(s.assignment(f.tenant, confirmed.id).await.unwrap().is_some());
-    assert_eq!(s.assignment(f.tenant, a.id).await.unwrap().unwrap().run_id, a.run_id);
+    assert!(
+        s.assignment(f.tenant, confirmed.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        s.assignment(f.tenant, a.id).await.unwrap().unwrap().run_id,
+        a.run_id
+    );
 }
 
 #[tokio::test]
@@ -189,23 +240,37 @@ async fn idempotency_keys_claim_once_replay_and_detect_another_body() {
     let s = &app.storage;
     let t = tenant(s).await;
     let now = Utc::now();
-    let begin = |key: &'static str, sha: &'static str| s.idempotency_begin(t, "POST /x", key, sha, now);
+    let begin =
+        |key: &'static str, sha: &'static str| s.idempotency_begin(t, "POST /x", key, sha, now);
     assert_eq!(begin("k", "a").await.unwrap(), IdempotencyBegin::Started);
     assert_eq!(begin("k", "a").await.unwrap(), IdempotencyBegin::InFlight);
     assert_eq!(begin("k", "b").await.unwrap(), IdempotencyBegin::Mismatch);
-    s.idempotency_finish(t, "POST /x", "k", 201, "{}").await.unwrap();
+    s.idempotency_finish(t, "POST /x", "k", 201, "{}")
+        .await
+        .unwrap();
     assert_eq!(
         begin("k", "a").await.unwrap(),
-        IdempotencyBegin::Replay { status: 201, body: "{}".into() }
+        IdempotencyBegin::Replay {
+            status: 201,
+            body: "{}".into()
+        }
     );
     // Releasing a finished key does nothing; releasing a pending one frees it.
     s.idempotency_release(t, "POST /x", "k").await.unwrap();
-    assert!(matches!(begin("k", "a").await.unwrap(), IdempotencyBegin::Replay { .. }));
+    assert!(matches!(
+        begin("k", "a").await.unwrap(),
+        IdempotencyBegin::Replay { .. }
+    ));
     assert_eq!(begin("j", "a").await.unwrap(), IdempotencyBegin::Started);
     s.idempotency_release(t, "POST /x", "j").await.unwrap();
     assert_eq!(begin("j", "b").await.unwrap(), IdempotencyBegin::Started);
     // Keys are per route.
-    assert_eq!(s.idempotency_begin(t, "POST /y", "k", "z", now).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        s.idempotency_begin(t, "POST /y", "k", "z", now)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
 }
 
 #[tokio::test]
@@ -229,13 +294,35 @@ async fn a_finished_job_never_changes_and_only_stale_jobs_are_failed_at_start_up
     };
     let old = s.create_job(job(now - Duration::hours(1))).await.unwrap();
     let fresh = s.create_job(job(now)).await.unwrap();
-    let update = |state| JobUpdate { state, progress: 100, result: Some("{\"ok\":true}".into()), error: None };
-    let done = s.update_job(fresh.id, update(JobState::Succeeded), now).await.unwrap().unwrap();
+    let update = |state| JobUpdate {
+        state,
+        progress: 100,
+        result: Some("{\"ok\":true}".into()),
+        error: None,
+    };
+    let done = s
+        .update_job(fresh.id, update(JobState::Succeeded), now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(done.state, JobState::Succeeded);
-    assert!(s.update_job(fresh.id, update(JobState::Cancelled), now).await.unwrap().is_none());
-    assert_eq!(s.fail_interrupted_jobs(now, now - Duration::minutes(10)).await.unwrap(), 1);
+    assert!(
+        s.update_job(fresh.id, update(JobState::Cancelled), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.fail_interrupted_jobs(now, now - Duration::minutes(10))
+            .await
+            .unwrap(),
+        1
+    );
     let old = s.job(t, old.id).await.unwrap().unwrap();
     assert_eq!(old.state, JobState::Failed);
     assert!(old.error.unwrap().contains("JOB_INTERRUPTED"));
-    assert!(s.job(TenantId::new(), fresh.id).await.unwrap().is_none(), "tenant-scoped");
+    assert!(
+        s.job(TenantId::new(), fresh.id).await.unwrap().is_none(),
+        "tenant-scoped"
+    );
 }

@@ -26,7 +26,12 @@ struct Route {
     allowed: &'static [Role],
 }
 
-fn route(method: Method, path: &'static str, body: Option<Value>, allowed: &'static [Role]) -> Route {
+fn route(
+    method: Method,
+    path: &'static str,
+    body: Option<Value>,
+    allowed: &'static [Role],
+) -> Route {
     Route {
         method,
         path,
@@ -42,79 +47,278 @@ fn routes() -> Vec<Route> {
     vec![
         route(M::GET, "/api/v1/auth/me", None, ALL),
         route(M::GET, "/api/v1/tenant", None, ALL),
-        route(M::PATCH, "/api/v1/tenant", Some(json!({"name": "Renamed"})), &[Admin]),
+        route(
+            M::PATCH,
+            "/api/v1/tenant",
+            Some(json!({"name": "Renamed"})),
+            &[Admin],
+        ),
         route(M::GET, "/api/v1/users", None, PLANNERS),
-        route(M::POST, "/api/v1/users", Some(json!({"email": "{unique}", "password": PASSWORD, "role": "viewer"})), &[Admin]),
+        route(
+            M::POST,
+            "/api/v1/users",
+            Some(json!({"email": "{unique}", "password": PASSWORD, "role": "viewer"})),
+            &[Admin],
+        ),
         route(M::GET, "/api/v1/users/{target}", None, PLANNERS),
-        route(M::PATCH, "/api/v1/users/{target}", Some(json!({"role": "tech"})), &[Admin]),
+        route(
+            M::PATCH,
+            "/api/v1/users/{target}",
+            Some(json!({"role": "tech"})),
+            &[Admin],
+        ),
         // Crew and places.
         route(M::GET, "/api/v1/technicians", None, ALL),
-        route(M::POST, "/api/v1/technicians", Some(json!({"name": "New", "skills": ["sound"], "contract": {"kind": "hourly", "hourly_rate_cents": 2000, "cachet_rate_cents": 0}})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/technicians",
+            Some(
+                json!({"name": "New", "skills": ["sound"], "contract": {"kind": "hourly", "hourly_rate_cents": 2000, "cachet_rate_cents": 0}}),
+            ),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/technicians/{technician}", None, ALL),
-        route(M::PATCH, "/api/v1/technicians/{technician}", Some(json!({"phone": "+33 6 00 00 00 00"})), PLANNERS),
-        route(M::DELETE, "/api/v1/technicians/{spare_technician}", None, PLANNERS),
+        route(
+            M::PATCH,
+            "/api/v1/technicians/{technician}",
+            Some(json!({"phone": "+33 6 00 00 00 00"})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/technicians/{spare_technician}",
+            None,
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/projects", None, ALL),
-        route(M::POST, "/api/v1/projects", Some(json!({"name": "{unique}"})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/projects",
+            Some(json!({"name": "{unique}"})),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/projects/{project}", None, ALL),
-        route(M::PATCH, "/api/v1/projects/{project}", Some(json!({"client": "Client"})), PLANNERS),
-        route(M::DELETE, "/api/v1/projects/{spare_project}", None, PLANNERS),
+        route(
+            M::PATCH,
+            "/api/v1/projects/{project}",
+            Some(json!({"client": "Client"})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/projects/{spare_project}",
+            None,
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/venues", None, ALL),
-        route(M::POST, "/api/v1/venues", Some(json!({"name": "{unique}"})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/venues",
+            Some(json!({"name": "{unique}"})),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/venues/{venue}", None, ALL),
-        route(M::PATCH, "/api/v1/venues/{venue}", Some(json!({"address": "1 rue de la Scène"})), PLANNERS),
+        route(
+            M::PATCH,
+            "/api/v1/venues/{venue}",
+            Some(json!({"address": "1 rue de la Scène"})),
+            PLANNERS,
+        ),
         route(M::DELETE, "/api/v1/venues/{spare_venue}", None, PLANNERS),
         route(M::GET, "/api/v1/venues/{venue}/rooms", None, ALL),
-        route(M::POST, "/api/v1/venues/{venue}/rooms", Some(json!({"name": "{unique}"})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/venues/{venue}/rooms",
+            Some(json!({"name": "{unique}"})),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/venues/{venue}/rooms/{room}", None, ALL),
-        route(M::PATCH, "/api/v1/venues/{venue}/rooms/{room}", Some(json!({"capacity": 500})), PLANNERS),
-        route(M::DELETE, "/api/v1/venues/{venue}/rooms/{spare_room}", None, PLANNERS),
+        route(
+            M::PATCH,
+            "/api/v1/venues/{venue}/rooms/{room}",
+            Some(json!({"capacity": 500})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/venues/{venue}/rooms/{spare_room}",
+            None,
+            PLANNERS,
+        ),
         // A technician manages their own availabilities (the tech user is linked to
         // `{technician}`); planners manage everyone's.
         route(M::GET, "/api/v1/availabilities", None, ALL),
-        route(M::POST, "/api/v1/availabilities", Some(json!({"technician_id": "{technician}", "start": "{avail_start}", "end": "{avail_end}", "kind": "unavailable"})), &[Admin, Manager, Tech]),
+        route(
+            M::POST,
+            "/api/v1/availabilities",
+            Some(
+                json!({"technician_id": "{technician}", "start": "{avail_start}", "end": "{avail_end}", "kind": "unavailable"}),
+            ),
+            &[Admin, Manager, Tech],
+        ),
         route(M::GET, "/api/v1/availabilities/{availability}", None, ALL),
-        route(M::PATCH, "/api/v1/availabilities/{availability}", Some(json!({"note": "dentist"})), &[Admin, Manager, Tech]),
-        route(M::DELETE, "/api/v1/availabilities/{spare_availability}", None, &[Admin, Manager, Tech]),
+        route(
+            M::PATCH,
+            "/api/v1/availabilities/{availability}",
+            Some(json!({"note": "dentist"})),
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/availabilities/{spare_availability}",
+            None,
+            &[Admin, Manager, Tech],
+        ),
         // Missions.
         route(M::GET, "/api/v1/missions", None, ALL),
         route(M::POST, "/api/v1/missions", Some(mission), PLANNERS),
         route(M::GET, "/api/v1/missions/{mission}", None, ALL),
-        route(M::PATCH, "/api/v1/missions/{mission}", Some(json!({"notes": "doors at 19:00"})), PLANNERS),
-        route(M::DELETE, "/api/v1/missions/{spare_mission}", None, PLANNERS),
-        route(M::POST, "/api/v1/missions/{mission}/needs", Some(json!({"skill": "light", "min_crew": 1})), PLANNERS),
-        route(M::PATCH, "/api/v1/missions/{mission}/needs/{need}", Some(json!({"unfilled_penalty": 500})), PLANNERS),
-        route(M::DELETE, "/api/v1/missions/{spare_mission2}/needs/{spare_need}", None, PLANNERS),
+        route(
+            M::PATCH,
+            "/api/v1/missions/{mission}",
+            Some(json!({"notes": "doors at 19:00"})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/missions/{spare_mission}",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/missions/{mission}/needs",
+            Some(json!({"skill": "light", "min_crew": 1})),
+            PLANNERS,
+        ),
+        route(
+            M::PATCH,
+            "/api/v1/missions/{mission}/needs/{need}",
+            Some(json!({"unfilled_penalty": 500})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/missions/{spare_mission2}/needs/{spare_need}",
+            None,
+            PLANNERS,
+        ),
         // Plans and assignments.
         route(M::GET, "/api/v1/planning/day?date=2026-07-01", None, ALL),
         route(M::GET, "/api/v1/planning/week?week=2026-W27", None, ALL),
         route(M::GET, "/api/v1/assignments", None, ALL),
-        route(M::POST, "/api/v1/assignments", Some(json!({"need_id": "{need}", "technician_id": "{other_technician}"})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/assignments",
+            Some(json!({"need_id": "{need}", "technician_id": "{other_technician}"})),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/assignments/{assignment}", None, ALL),
-        route(M::POST, "/api/v1/assignments/{assignment}/confirm", None, &[Admin, Manager, Tech]),
-        route(M::POST, "/api/v1/assignments/{assignment}/decline", None, &[Admin, Manager, Tech]),
-        route(M::POST, "/api/v1/assignments/{assignment}/pin", None, PLANNERS),
-        route(M::POST, "/api/v1/assignments/{assignment}/unpin", None, PLANNERS),
-        route(M::DELETE, "/api/v1/assignments/{spare_assignment}", None, PLANNERS),
-        route(M::POST, "/api/v1/assignments/auto", Some(json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true})), PLANNERS),
+        route(
+            M::POST,
+            "/api/v1/assignments/{assignment}/confirm",
+            None,
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::POST,
+            "/api/v1/assignments/{assignment}/decline",
+            None,
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::POST,
+            "/api/v1/assignments/{assignment}/pin",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/assignments/{assignment}/unpin",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/assignments/{spare_assignment}",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/assignments/auto",
+            Some(json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true})),
+            PLANNERS,
+        ),
         route(M::GET, "/api/v1/jobs/{job}", None, PLANNERS),
         route(M::POST, "/api/v1/jobs/{job}/cancel", None, PLANNERS),
-        route(M::GET, "/api/v1/conflicts?from=2026-07-01&to=2026-07-01", None, &[Admin, Manager, Viewer]),
+        route(
+            M::GET,
+            "/api/v1/conflicts?from=2026-07-01&to=2026-07-01",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
         // Plugins: admins only.
         route(M::GET, "/api/v1/plugins", None, &[Admin]),
         route(M::POST, "/api/v1/plugins?slot=rules", None, &[Admin]),
         route(M::GET, "/api/v1/plugins/{plugin}", None, &[Admin]),
         route(M::POST, "/api/v1/plugins/{plugin}/validate", None, &[Admin]),
-        route(M::POST, "/api/v1/plugins/{plugin}/activate", Some(json!({})), &[Admin]),
+        route(
+            M::POST,
+            "/api/v1/plugins/{plugin}/activate",
+            Some(json!({})),
+            &[Admin],
+        ),
         route(M::GET, "/api/v1/plugins/active", None, &[Admin]),
-        route(M::PUT, "/api/v1/plugins/active/{slot}/params", Some(json!({"params": []})), &[Admin]),
-        route(M::POST, "/api/v1/plugins/active/{slot}/rollback", None, &[Admin]),
-        route(M::GET, "/api/v1/plugins/active/{slot}/history", None, &[Admin]),
+        route(
+            M::PUT,
+            "/api/v1/plugins/active/{slot}/params",
+            Some(json!({"params": []})),
+            &[Admin],
+        ),
+        route(
+            M::POST,
+            "/api/v1/plugins/active/{slot}/rollback",
+            None,
+            &[Admin],
+        ),
+        route(
+            M::GET,
+            "/api/v1/plugins/active/{slot}/history",
+            None,
+            &[Admin],
+        ),
         // The audit chain: auditors have the viewer role.
-        route(M::GET, "/api/v1/audit/runs", None, &[Admin, Manager, Viewer]),
-        route(M::GET, "/api/v1/audit/runs/{run}", None, &[Admin, Manager, Viewer]),
-        route(M::POST, "/api/v1/audit/runs/{run}/replay", None, &[Admin, Manager, Viewer]),
-        route(M::GET, "/api/v1/audit/entries", None, &[Admin, Manager, Viewer]),
-        route(M::GET, "/api/v1/audit/verify", None, &[Admin, Manager, Viewer]),
+        route(
+            M::GET,
+            "/api/v1/audit/runs",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::GET,
+            "/api/v1/audit/runs/{run}",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::POST,
+            "/api/v1/audit/runs/{run}/replay",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::GET,
+            "/api/v1/audit/entries",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::GET,
+            "/api/v1/audit/verify",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
     ]
 }
 
@@ -136,7 +340,9 @@ impl Fixtures {
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, payload: Value) -> Value {
-    let response = app.send_json(Method::POST, path, Some(token), &payload).await;
+    let response = app
+        .send_json(Method::POST, path, Some(token), &payload)
+        .await;
     let status = response.status();
     let b = body(response).await;
     assert!(status.is_success(), "fixture POST {path}: {status} {b}");
@@ -164,16 +370,38 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
     let technician_id = id(&post(app, &admin, "/api/v1/technicians", mine).await);
     let other_technician = id(&post(app, &admin, "/api/v1/technicians", technician("Otto")).await);
     let venue = id(&post(app, &admin, "/api/v1/venues", json!({"name": "Olympia"})).await);
-    let room = id(&post(app, &admin, &format!("/api/v1/venues/{venue}/rooms"), json!({"name": "Hall"})).await);
+    let room = id(&post(
+        app,
+        &admin,
+        &format!("/api/v1/venues/{venue}/rooms"),
+        json!({"name": "Hall"}),
+    )
+    .await);
     let project = id(&post(app, &admin, "/api/v1/projects", json!({"name": "Tour"})).await);
     let mission = post(app, &admin, "/api/v1/missions", json!({"title": "Show", "venue_id": venue,
         "start": "2026-07-01T18:00:00Z", "end": "2026-07-01T22:00:00Z", "needs": [{"skill": "sound", "min_crew": 2}]})).await;
     let need = mission["needs"][0]["id"].as_str().unwrap().to_owned();
-    let assignment = post(app, &admin, "/api/v1/assignments", json!({"need_id": need, "technician_id": technician_id})).await;
-    let run = post(app, &admin, "/api/v1/assignments/auto", json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true})).await;
+    let assignment = post(
+        app,
+        &admin,
+        "/api/v1/assignments",
+        json!({"need_id": need, "technician_id": technician_id}),
+    )
+    .await;
+    let run = post(
+        app,
+        &admin,
+        "/api/v1/assignments/auto",
+        json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true}),
+    )
+    .await;
     let job = app
-        .send_json(Method::POST, "/api/v1/assignments/auto", Some(&admin),
-            &json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true, "background": true}))
+        .send_json(
+            Method::POST,
+            "/api/v1/assignments/auto",
+            Some(&admin),
+            &json!({"from": "2026-07-01", "to": "2026-07-01", "dry_run": true, "background": true}),
+        )
         .await;
     assert_eq!(job.status(), StatusCode::ACCEPTED);
     let job = id(&body(job).await);
@@ -201,8 +429,13 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
                 "start": "2026-09-02T08:00:00Z", "end": "2026-09-02T10:00:00Z", "needs": [{"skill": "sound", "min_crew": 1}]})).await),
         ]));
     }
-    let spare_assignment = id(&post(app, &admin, "/api/v1/assignments",
-        json!({"need_id": spares[0].1[6], "technician_id": other_technician})).await["assignment"]);
+    let spare_assignment = id(&post(
+        app,
+        &admin,
+        "/api/v1/assignments",
+        json!({"need_id": spares[0].1[6], "technician_id": other_technician}),
+    )
+    .await["assignment"]);
     let mut values = vec![
         ("target", target),
         ("technician", technician_id),
@@ -224,7 +457,9 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
     ];
     // Per-role spares are substituted by the caller; keep them as a flat list here.
     for (role, [t, p, v, r, a, m, n, m2]) in spares {
-        let key = |k: &'static str| -> &'static str { Box::leak(format!("{k}@{}", role.as_str()).into_boxed_str()) };
+        let key = |k: &'static str| -> &'static str {
+            Box::leak(format!("{k}@{}", role.as_str()).into_boxed_str())
+        };
         values.extend([
             (key("spare_technician"), t),
             (key("spare_project"), p),
@@ -242,7 +477,16 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
 /// The path for `role`: per-role spares (for deletions) first, then shared fixtures.
 fn path_for(fixtures: &Fixtures, template: &str, role: Role) -> String {
     let mut path = template.to_owned();
-    for name in ["spare_technician", "spare_project", "spare_venue", "spare_room", "spare_availability", "spare_mission2", "spare_mission", "spare_need"] {
+    for name in [
+        "spare_technician",
+        "spare_project",
+        "spare_venue",
+        "spare_room",
+        "spare_availability",
+        "spare_mission2",
+        "spare_mission",
+        "spare_need",
+    ] {
         let key = format!("{name}@{}", role.as_str());
         if let Some((_, value)) = fixtures.0.iter().find(|(k, _)| *k == key) {
             path = path.replace(&format!("{{{name}}}"), value);
@@ -272,7 +516,9 @@ async fn every_role_against_every_protected_route() {
                 }
                 request = request.json(&payload);
             } else if route.path.starts_with("/api/v1/plugins?") {
-                request = request.header("content-type", "application/wasm").body(b"\0asm-junk".to_vec());
+                request = request
+                    .header("content-type", "application/wasm")
+                    .body(b"\0asm-junk".to_vec());
             }
             let response = request.send().await.unwrap();
             let status = response.status();
@@ -280,7 +526,9 @@ async fn every_role_against_every_protected_route() {
             let b: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let expected_allowed = route.allowed.contains(&role);
             let ok = if expected_allowed {
-                status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !status.is_server_error()
+                status != StatusCode::FORBIDDEN
+                    && status != StatusCode::UNAUTHORIZED
+                    && !status.is_server_error()
             } else {
                 status == StatusCode::FORBIDDEN && b["code"] == "AUTH_FORBIDDEN"
             };
@@ -288,12 +536,20 @@ async fn every_role_against_every_protected_route() {
                 failures.push(format!(
                     "{role} {} {path}: got {status} {b}, expected {}",
                     route.method,
-                    if expected_allowed { "to be let in" } else { "403" }
+                    if expected_allowed {
+                        "to be let in"
+                    } else {
+                        "403"
+                    }
                 ));
             }
         }
     }
-    assert!(failures.is_empty(), "RBAC mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "RBAC mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -310,8 +566,18 @@ async fn every_protected_route_refuses_anonymous_callers() {
             request = request.json(&payload);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{} {path}", route.method);
-        assert_eq!(body(response).await["code"], "AUTH_INVALID", "{} {path}", route.method);
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{} {path}",
+            route.method
+        );
+        assert_eq!(
+            body(response).await["code"],
+            "AUTH_INVALID",
+            "{} {path}",
+            route.method
+        );
     }
 }
 
@@ -319,7 +585,13 @@ async fn every_protected_route_refuses_anonymous_callers() {
 #[tokio::test]
 async fn the_table_covers_every_protected_route_of_the_openapi_document() {
     let app = TestApp::spawn().await;
-    let openapi = body(app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap()).await;
+    let openapi = body(
+        app.request(Method::GET, "/api/v1/openapi.json", None)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let public: BTreeSet<&str> = [
         "/api/v1/health",
         "/api/v1/health/ready",
@@ -350,5 +622,9 @@ async fn the_table_covers_every_protected_route_of_the_openapi_document() {
             }
         }
     }
-    assert!(missing.is_empty(), "routes missing from the RBAC table:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "routes missing from the RBAC table:\n{}",
+        missing.join("\n")
+    );
 }

@@ -2,7 +2,7 @@
 
 use callsheet::demo::Preset;
 use callsheet::domain::Role;
-use callsheet_e2e::{TestApp, Tenant, assert_error, body};
+use callsheet_e2e::{Tenant, TestApp, assert_error, body};
 use chrono::NaiveDate;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -21,8 +21,13 @@ async fn festival(app: &TestApp, slug: &str) -> (Tenant, String) {
 }
 
 async fn auto(app: &TestApp, token: &str, payload: Value) -> reqwest::Response {
-    app.send_json(Method::POST, "/api/v1/assignments/auto", Some(token), &payload)
-        .await
+    app.send_json(
+        Method::POST,
+        "/api/v1/assignments/auto",
+        Some(token),
+        &payload,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -53,32 +58,55 @@ async fn a_run_on_the_demo_week_leaves_no_hard_conflict_and_explains_every_unfil
     let created = run["created"].as_u64().unwrap();
     assert!(created > 0);
     let after = body(app.get("/api/v1/assignments?size=200", &admin).await).await["total"].clone();
-    assert_eq!(after.as_u64().unwrap(), before.as_u64().unwrap() + created - run["removed"].as_u64().unwrap());
+    assert_eq!(
+        after.as_u64().unwrap(),
+        before.as_u64().unwrap() + created - run["removed"].as_u64().unwrap()
+    );
     for planned in run["assignments"].as_array().unwrap() {
         assert!(planned["terms"].is_array(), "{planned}");
     }
     for unfilled in run["unfilled"].as_array().unwrap() {
-        let explained = !unfilled["rejections"].as_array().unwrap().is_empty() || !unfilled["scarcity"].is_null();
+        let explained = !unfilled["rejections"].as_array().unwrap().is_empty()
+            || !unfilled["scarcity"].is_null();
         assert!(explained, "unexplained: {unfilled}");
     }
 
     let conflicts = body(
-        app.get("/api/v1/conflicts?from=2026-11-23&to=2026-11-29&severity=hard", &admin)
-            .await,
+        app.get(
+            "/api/v1/conflicts?from=2026-11-23&to=2026-11-29&severity=hard",
+            &admin,
+        )
+        .await,
     )
     .await;
     assert_eq!(conflicts["hard"], 0, "{conflicts}");
-    let all = body(app.get("/api/v1/conflicts?from=2026-11-23&to=2026-11-29", &admin).await).await;
+    let all = body(
+        app.get("/api/v1/conflicts?from=2026-11-23&to=2026-11-29", &admin)
+            .await,
+    )
+    .await;
     for c in all["conflicts"].as_array().unwrap() {
         assert!(c["provenance"]["rule_id"].is_string(), "{c}");
     }
 
     // The run is in the audit chain and replays identically.
     let run_id = run["run_id"].as_str().unwrap();
-    let detail = body(app.get(&format!("/api/v1/audit/runs/{run_id}"), &admin).await).await;
-    assert!(detail.to_string().contains(run["outcome_sha256"].as_str().unwrap()));
+    let detail = body(
+        app.get(&format!("/api/v1/audit/runs/{run_id}"), &admin)
+            .await,
+    )
+    .await;
+    assert!(
+        detail
+            .to_string()
+            .contains(run["outcome_sha256"].as_str().unwrap())
+    );
     let replay = app
-        .request(Method::POST, &format!("/api/v1/audit/runs/{run_id}/replay"), Some(&admin))
+        .request(
+            Method::POST,
+            &format!("/api/v1/audit/runs/{run_id}/replay"),
+            Some(&admin),
+        )
         .send()
         .await
         .unwrap();
@@ -94,9 +122,17 @@ async fn a_run_on_the_demo_week_leaves_no_hard_conflict_and_explains_every_unfil
 async fn a_run_keeps_confirmed_and_pinned_assignments() {
     let app = TestApp::spawn().await;
     let (_tenant, admin) = festival(&app, "fest").await;
-    let run = body(auto(&app, &admin, json!({"from": "2026-11-23", "to": "2026-11-29"})).await).await;
+    let run = body(
+        auto(
+            &app,
+            &admin,
+            json!({"from": "2026-11-23", "to": "2026-11-29"}),
+        )
+        .await,
+    )
+    .await;
     let created: Vec<Value> = body(
-        app.get(&format!("/api/v1/assignments?size=200&status=proposed"), &admin)
+        app.get("/api/v1/assignments?size=200&status=proposed", &admin)
             .await,
     )
     .await["items"]
@@ -108,13 +144,22 @@ async fn a_run_keeps_confirmed_and_pinned_assignments() {
     let pin = created[1]["id"].as_str().unwrap();
     for (action, id) in [("confirm", confirm), ("pin", pin)] {
         let r = app
-            .request(Method::POST, &format!("/api/v1/assignments/{id}/{action}"), Some(&admin))
+            .request(
+                Method::POST,
+                &format!("/api/v1/assignments/{id}/{action}"),
+                Some(&admin),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
     }
-    let rerun = auto(&app, &admin, json!({"from": "2026-11-23", "to": "2026-11-29"})).await;
+    let rerun = auto(
+        &app,
+        &admin,
+        json!({"from": "2026-11-23", "to": "2026-11-29"}),
+    )
+    .await;
     assert_eq!(rerun.status(), StatusCode::OK);
     for id in [confirm, pin] {
         let a = body(app.get(&format!("/api/v1/assignments/{id}"), &admin).await).await;
@@ -129,7 +174,9 @@ async fn a_background_run_is_a_job_that_can_be_polled_and_not_cancelled_once_fin
     let response = app
         .request(Method::POST, "/api/v1/assignments/auto", Some(&admin))
         .header("Idempotency-Key", "run-1")
-        .json(&json!({"from": "2026-11-23", "to": "2026-11-29", "dry_run": true, "background": true}))
+        .json(
+            &json!({"from": "2026-11-23", "to": "2026-11-29", "dry_run": true, "background": true}),
+        )
         .send()
         .await
         .unwrap();
@@ -141,7 +188,9 @@ async fn a_background_run_is_a_job_that_can_be_polled_and_not_cancelled_once_fin
     let replayed = app
         .request(Method::POST, "/api/v1/assignments/auto", Some(&admin))
         .header("Idempotency-Key", "run-1")
-        .json(&json!({"from": "2026-11-23", "to": "2026-11-29", "dry_run": true, "background": true}))
+        .json(
+            &json!({"from": "2026-11-23", "to": "2026-11-29", "dry_run": true, "background": true}),
+        )
         .send()
         .await
         .unwrap();
@@ -169,10 +218,20 @@ async fn a_background_run_is_a_job_that_can_be_polled_and_not_cancelled_once_fin
 
     // Jobs are the tenant's and the planners'.
     let viewer = app.login_as(&tenant, Role::Viewer).await.access;
-    assert_error(app.get(&location, &viewer).await, StatusCode::FORBIDDEN, "AUTH_FORBIDDEN").await;
+    assert_error(
+        app.get(&location, &viewer).await,
+        StatusCode::FORBIDDEN,
+        "AUTH_FORBIDDEN",
+    )
+    .await;
     let other = app.create_tenant("other").await;
     let intruder = app.login_as(&other, Role::Admin).await.access;
-    assert_error(app.get(&location, &intruder).await, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
+    assert_error(
+        app.get(&location, &intruder).await,
+        StatusCode::NOT_FOUND,
+        "ENTITY_NOT_FOUND",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -183,7 +242,10 @@ async fn bad_run_requests_are_refused_naming_the_field() {
         (json!({"from": "2026-11-29", "to": "2026-11-23"}), "to"),
         (json!({"from": "2026-01-01", "to": "2026-12-31"}), "to"),
         (json!({"from": "tomorrow", "to": "2026-11-29"}), "from"),
-        (json!({"from": "2026-11-23", "to": "2026-11-29", "mission_ids": []}), "mission_ids"),
+        (
+            json!({"from": "2026-11-23", "to": "2026-11-29", "mission_ids": []}),
+            "mission_ids",
+        ),
         (json!({"from": "2026-11-23"}), "to"),
     ] {
         let response = auto(&app, &admin, payload.clone()).await;
@@ -191,7 +253,12 @@ async fn bad_run_requests_are_refused_naming_the_field() {
         assert_eq!(b["meta"]["field"], field, "{payload}");
     }
     let tech = app.login_as(&tenant, Role::Tech).await.access;
-    let response = auto(&app, &tech, json!({"from": "2026-11-23", "to": "2026-11-29"})).await;
+    let response = auto(
+        &app,
+        &tech,
+        json!({"from": "2026-11-23", "to": "2026-11-29"}),
+    )
+    .await;
     assert_error(response, StatusCode::FORBIDDEN, "AUTH_FORBIDDEN").await;
     let response = app.get("/api/v1/conflicts?from=2026-11-23", &admin).await;
     assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;

@@ -10,17 +10,21 @@ use callsheet::domain::Role;
 use callsheet_e2e::{TestApp, body};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::Layer;
 
 static QUERIES: AtomicUsize = AtomicUsize::new(0);
 
 struct CountQueries;
 
 impl<S: tracing::Subscriber> Layer<S> for CountQueries {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
         if event.metadata().target() == "sqlx::query" {
             QUERIES.fetch_add(1, Ordering::SeqCst);
         }
@@ -28,7 +32,9 @@ impl<S: tracing::Subscriber> Layer<S> for CountQueries {
 }
 
 /// The queries `request` makes.
-async fn count<F: std::future::Future<Output = reqwest::Response>>(request: F) -> (usize, reqwest::Response) {
+async fn count<F: std::future::Future<Output = reqwest::Response>>(
+    request: F,
+) -> (usize, reqwest::Response) {
     QUERIES.store(0, Ordering::SeqCst);
     let response = request.await;
     (QUERIES.load(Ordering::SeqCst), response)
@@ -37,14 +43,22 @@ async fn count<F: std::future::Future<Output = reqwest::Response>>(request: F) -
 #[tokio::test]
 async fn plans_cost_at_most_five_queries_on_a_miss_and_only_the_session_check_on_a_hit() {
     tracing_subscriber::registry()
-        .with(CountQueries.with_filter(Targets::new().with_target("sqlx::query", tracing::Level::TRACE)))
+        .with(
+            CountQueries
+                .with_filter(Targets::new().with_target("sqlx::query", tracing::Level::TRACE)),
+        )
         .init();
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.login_as(&tenant, Role::Admin).await.access;
     let venue = body(
-        app.send_json(Method::POST, "/api/v1/venues", Some(&admin), &json!({"name": "Olympia"}))
-            .await,
+        app.send_json(
+            Method::POST,
+            "/api/v1/venues",
+            Some(&admin),
+            &json!({"name": "Olympia"}),
+        )
+        .await,
     )
     .await["id"]
         .clone();
@@ -64,9 +78,15 @@ async fn plans_cost_at_most_five_queries_on_a_miss_and_only_the_session_check_on
         technicians.push(t["id"].clone());
     }
     // Twenty missions over the week, each with two needs, some staffed.
-    for (day, date) in ["2026-06-29", "2026-06-30", "2026-07-01", "2026-07-02", "2026-07-03"]
-        .into_iter()
-        .enumerate()
+    for (day, date) in [
+        "2026-06-29",
+        "2026-06-30",
+        "2026-07-01",
+        "2026-07-02",
+        "2026-07-03",
+    ]
+    .into_iter()
+    .enumerate()
     {
         for slot in 0..4 {
             let start = format!("{date}T{:02}:00:00Z", 8 + slot * 3);
@@ -97,18 +117,30 @@ async fn plans_cost_at_most_five_queries_on_a_miss_and_only_the_session_check_on
     for path in [
         "/api/v1/planning/week?week=2026-W27".to_owned(),
         "/api/v1/planning/day?date=2026-07-01".to_owned(),
-        format!("/api/v1/planning/week?week=2026-W27&technician_id={}", technicians[0].as_str().unwrap()),
-        format!("/api/v1/planning/week?week=2026-W27&venue_id={}", venue.as_str().unwrap()),
+        format!(
+            "/api/v1/planning/week?week=2026-W27&technician_id={}",
+            technicians[0].as_str().unwrap()
+        ),
+        format!(
+            "/api/v1/planning/week?week=2026-W27&venue_id={}",
+            venue.as_str().unwrap()
+        ),
     ] {
         let (miss, response) = count(app.get(&path, &viewer)).await;
         assert_eq!(response.headers()["x-cache"], "miss", "{path}");
         let plan = body(response).await;
-        assert!(plan["totals"]["missions"].as_u64().unwrap() > 0, "{path}: {plan}");
+        assert!(
+            plan["totals"]["missions"].as_u64().unwrap() > 0,
+            "{path}: {plan}"
+        );
         // The session check and the three plan queries; fewer would mean the counter is
         // blind, more that the route grew an N+1.
         assert!((4..=5).contains(&miss), "{path}: {miss} queries on a miss");
         let (hit, response) = count(app.get(&path, &viewer)).await;
         assert_eq!(response.headers()["x-cache"], "hit", "{path}");
-        assert_eq!(hit, 1, "{path}: {hit} queries on a hit (the session check only)");
+        assert_eq!(
+            hit, 1,
+            "{path}: {hit} queries on a hit (the session check only)"
+        );
     }
 }

@@ -19,7 +19,9 @@ fn main() -> ExitCode {
         Some("plugins") => plugins::run(&root(), &plugins::PLUGINS, &args[1..]),
         Some("fixtures") => plugins::run(&root(), &plugins::FIXTURES, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <openapi|permissions|plugins [--check]|fixtures [--check]>");
+            eprintln!(
+                "usage: cargo xtask <openapi|permissions|plugins [--check]|fixtures [--check]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::audit::{self, EntryKind};
-use crate::domain::time::{Window, local_date, local_midnight};
 use crate::domain::AssignmentStatus;
+use crate::domain::time::{Window, local_date, local_midnight};
 use crate::http::error::ApiError;
 use crate::http::extract::Caller;
 use crate::problem::{self, Scope};
@@ -36,13 +36,19 @@ pub struct Admission {
 
 /// Checks `candidate` (not stored yet) against the technician's state and the tenant's
 /// rules.
-pub async fn check(state: &AppState, caller: &Caller, candidate: &Assignment) -> Result<Admission, ApiError> {
+pub async fn check(
+    state: &AppState,
+    caller: &Caller,
+    candidate: &Assignment,
+) -> Result<Admission, ApiError> {
     let tenant = caller.tenant;
     let technician = state
         .storage
         .technician(tenant, candidate.technician_id)
         .await?
-        .ok_or_else(|| ApiError::validation("technician_id", "no such technician in this tenant"))?;
+        .ok_or_else(|| {
+            ApiError::validation("technician_id", "no such technician in this tenant")
+        })?;
     if !technician.active {
         return Err(ApiError::validation(
             "technician_id",
@@ -169,11 +175,11 @@ fn added(before: &[Violation], after: &[Violation]) -> Admission {
     }
     let mut admission = Admission::default();
     for v in after {
-        if let Some(count) = seen.get_mut(&(v.rule_id.as_str(), v.message.as_str())) {
-            if *count > 0 {
-                *count -= 1;
-                continue;
-            }
+        if let Some(count) = seen.get_mut(&(v.rule_id.as_str(), v.message.as_str()))
+            && *count > 0
+        {
+            *count -= 1;
+            continue;
         }
         if v.rule_id == OVERLAP_RULE {
             continue;
@@ -203,9 +209,15 @@ pub async fn record_override(
         "reason": assignment.override_reason,
         "violations": violations,
     });
-    audit::append(&state.storage, caller.tenant, EntryKind::Override, Some(caller.user), &payload)
-        .await
-        .map_err(ApiError::internal)?;
+    audit::append(
+        &state.storage,
+        caller.tenant,
+        EntryKind::Override,
+        Some(caller.user),
+        &payload,
+    )
+    .await
+    .map_err(ApiError::internal)?;
     Ok(())
 }
 

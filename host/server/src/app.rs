@@ -148,7 +148,10 @@ impl Application {
             .fail_interrupted_jobs(now, now - chrono::Duration::minutes(10))
             .await?;
         if interrupted > 0 {
-            tracing::warn!(jobs = interrupted, "jobs interrupted by the last stop marked failed");
+            tracing::warn!(
+                jobs = interrupted,
+                "jobs interrupted by the last stop marked failed"
+            );
         }
         let listener = TcpListener::bind(addr)
             .await

@@ -159,17 +159,21 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let storage = storage::connect(config.database_url.as_deref()).await?;
             let slug = crate::domain::TenantSlug::parse(&tenant)?;
-            let tenant = storage
-                .tenant_by_slug(&slug)
-                .await?
-                .ok_or_else(|| format!("no tenant `{slug}`; create it with `callsheet tenant create`"))?;
+            let tenant = storage.tenant_by_slug(&slug).await?.ok_or_else(|| {
+                format!("no tenant `{slug}`; create it with `callsheet tenant create`")
+            })?;
             let day = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
             let spec = preset.spec(preset.first_monday(day), seed);
             #[allow(clippy::print_stdout)] // the command's output
             match demo::import(&storage, tenant.id, &spec).await? {
                 Some(done) => println!(
                     "Imported into `{slug}` from {}: {} venues, {} technicians, {} missions, {} needs, {} assignments.",
-                    spec.first_day, done.venues, done.technicians, done.missions, done.needs, done.assignments
+                    spec.first_day,
+                    done.venues,
+                    done.technicians,
+                    done.missions,
+                    done.needs,
+                    done.assignments
                 ),
                 None => println!("`{slug}` already has missions; nothing imported."),
             }

@@ -21,7 +21,7 @@ use crate::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AvailabilityId, MissionId, MissionStatus,
     NeedId, ProjectId, RoomId, TechnicianId, TenantId, VenueId,
 };
-use crate::storage::planning::{Assignment, Mission, NewMission, Need};
+use crate::storage::planning::{Assignment, Mission, Need, NewMission};
 use crate::storage::seed::{Seed, SeedAvailability, SeedTechnician};
 use crate::storage::{DynStorage, StorageResult};
 
@@ -129,14 +129,20 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
             let room_id = RoomId::new();
             ids.rooms.insert(room.clone(), room_id);
             let name = if venue.name == "Festival site" {
-                ["Main stage", "Second stage", "Club tent"].get(i).map_or_else(|| format!("Stage {}", i + 1), |s| (*s).to_owned())
+                ["Main stage", "Second stage", "Club tent"]
+                    .get(i)
+                    .map_or_else(|| format!("Stage {}", i + 1), |s| (*s).to_owned())
             } else {
                 format!("Room {}", i + 1)
             };
             seed.rooms.push((room_id, id, name));
         }
     }
-    let projects: BTreeSet<&String> = problem.missions.iter().filter_map(|m| m.project_id.as_ref()).collect();
+    let projects: BTreeSet<&String> = problem
+        .missions
+        .iter()
+        .filter_map(|m| m.project_id.as_ref())
+        .collect();
     for p in projects {
         let id = ProjectId::new();
         ids.projects.insert(p.clone(), id);
@@ -153,7 +159,9 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
     for t in &problem.technicians {
         let id = ids.technicians[&t.id];
         let venue_ids = |list: &[String]| -> Vec<VenueId> {
-            list.iter().filter_map(|v| ids.venues.get(v).copied()).collect()
+            list.iter()
+                .filter_map(|v| ids.venues.get(v).copied())
+                .collect()
         };
         let relations: Vec<serde_json::Value> = t
             .relations
@@ -201,11 +209,19 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
     }
 
     // One mission per (generated mission, shift): its needs share the shift's window.
-    let by_id: BTreeMap<&str, &wit::Mission> = problem.missions.iter().map(|m| (m.id.as_str(), m)).collect();
+    let by_id: BTreeMap<&str, &wit::Mission> = problem
+        .missions
+        .iter()
+        .map(|m| (m.id.as_str(), m))
+        .collect();
     let mut groups: BTreeMap<(&str, i64, Option<&str>), Vec<&wit::Need>> = BTreeMap::new();
     for need in &problem.needs {
         groups
-            .entry((need.mission_id.as_str(), need.window.start, need.shift_type.as_deref()))
+            .entry((
+                need.mission_id.as_str(),
+                need.window.start,
+                need.shift_type.as_deref(),
+            ))
             .or_default()
             .push(need);
     }
@@ -213,8 +229,20 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
     for ((mission_id, _, shift), needs) in groups {
         let source = by_id[mission_id];
         let window = Window {
-            start: instant(needs.iter().map(|n| n.window.start).min().unwrap_or(source.window.start)),
-            end: instant(needs.iter().map(|n| n.window.end).max().unwrap_or(source.window.end)),
+            start: instant(
+                needs
+                    .iter()
+                    .map(|n| n.window.start)
+                    .min()
+                    .unwrap_or(source.window.start),
+            ),
+            end: instant(
+                needs
+                    .iter()
+                    .map(|n| n.window.end)
+                    .max()
+                    .unwrap_or(source.window.end),
+            ),
         };
         let id = MissionId::new();
         let mission = Mission {
@@ -224,9 +252,15 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
                 Some(s) => format!("{} - {s}", source.title),
                 None => source.title.clone(),
             },
-            project_id: source.project_id.as_ref().and_then(|p| ids.projects.get(p).copied()),
+            project_id: source
+                .project_id
+                .as_ref()
+                .and_then(|p| ids.projects.get(p).copied()),
             venue_id: ids.venues[&source.venue_id],
-            room_id: source.room_id.as_ref().and_then(|r| ids.rooms.get(r).copied()),
+            room_id: source
+                .room_id
+                .as_ref()
+                .and_then(|r| ids.rooms.get(r).copied()),
             start_at: window.start,
             end_at: window.end,
             paid: source.paid,
@@ -245,7 +279,10 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
             .enumerate()
             .map(|(i, n)| {
                 let need_id = NeedId::new();
-                let need_window = Window { start: instant(n.window.start), end: instant(n.window.end) };
+                let need_window = Window {
+                    start: instant(n.window.start),
+                    end: instant(n.window.end),
+                };
                 need_ids.insert(n.id.as_str(), (need_id, id, need_window));
                 Need {
                     id: need_id,
@@ -270,9 +307,10 @@ fn convert(problem: &Problem, venues: &[generator::Venue], now: DateTime<Utc>) -
     // database would refuse the whole import).
     let mut booked: BTreeMap<TechnicianId, Vec<Window>> = BTreeMap::new();
     for a in &problem.assignments {
-        let (Some(&(need_id, mission_id, window)), Some(&technician_id)) =
-            (need_ids.get(a.need_id.as_str()), ids.technicians.get(&a.technician_id))
-        else {
+        let (Some(&(need_id, mission_id, window)), Some(&technician_id)) = (
+            need_ids.get(a.need_id.as_str()),
+            ids.technicians.get(&a.technician_id),
+        ) else {
             continue;
         };
         let status = match a.status {
@@ -320,10 +358,18 @@ mod tests {
     fn the_festival_week_is_the_size_the_readme_promises() {
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let spec = Preset::FestivalWeek.spec(monday, 2026);
-        let seed = convert(&generator::generate(&spec), &generator::venues(&spec), Utc::now());
+        let seed = convert(
+            &generator::generate(&spec),
+            &generator::venues(&spec),
+            Utc::now(),
+        );
         assert_eq!(seed.venues.len(), 3);
         assert_eq!(seed.technicians.len(), 40);
-        assert!((45..=80).contains(&seed.missions.len()), "{} missions", seed.missions.len());
+        assert!(
+            (45..=80).contains(&seed.missions.len()),
+            "{} missions",
+            seed.missions.len()
+        );
         for m in &seed.missions {
             let window = m.mission.window();
             assert!(m.needs.iter().all(|n| window.contains(&n.window())));
@@ -334,7 +380,13 @@ mod tests {
     #[test]
     fn the_year_starts_on_the_first_monday_of_the_year() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        assert_eq!(Preset::Year.first_monday(today), NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
-        assert_eq!(Preset::FestivalWeek.first_monday(today), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(
+            Preset::Year.first_monday(today),
+            NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()
+        );
+        assert_eq!(
+            Preset::FestivalWeek.first_monday(today),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
     }
 }

@@ -115,11 +115,16 @@ where
                     state: JobState::Failed,
                     progress: 100,
                     result: None,
-                    error: Some(json!({"code": error.code(), "detail": error.to_string()}).to_string()),
+                    error: Some(
+                        json!({"code": error.code(), "detail": error.to_string()}).to_string(),
+                    ),
                 }
             }
         };
-        match storage.update_job(id, update, crate::domain::time::now()).await {
+        match storage
+            .update_job(id, update, crate::domain::time::now())
+            .await
+        {
             Ok(Some(job)) => tracing::info!(job = %id, state = %job.state, "job finished"),
             // Cancelled meanwhile: the cancellation stands, the result is dropped.
             Ok(None) => tracing::info!(job = %id, "job was cancelled; result dropped"),

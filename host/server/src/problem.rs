@@ -69,12 +69,17 @@ pub async fn build(
         technicians.retain(|t| only.contains(&t.id));
     }
     let known: BTreeSet<TechnicianId> = technicians.iter().map(|t| t.id).collect();
-    let availabilities = storage.availabilities_overlapping(tenant, outer, None).await?;
+    let availabilities = storage
+        .availabilities_overlapping(tenant, outer, None)
+        .await?;
     let around = storage.assignments_overlapping(tenant, outer).await?;
 
     let in_scope = |m: &Mission| {
         m.status != MissionStatus::Cancelled
-            && scope.missions.as_ref().is_none_or(|only| only.contains(&m.id))
+            && scope
+                .missions
+                .as_ref()
+                .is_none_or(|only| only.contains(&m.id))
     };
     let missions: Vec<&Mission> = rows
         .missions
@@ -93,8 +98,18 @@ pub async fn build(
     // Missions overlapping the window may start before it or end after it (a load-out
     // past Sunday midnight): the contract's horizon covers every need it plans.
     let horizon = Window {
-        start: needs.iter().map(|n| n.start_at).chain([horizon.start]).min().unwrap_or(horizon.start),
-        end: needs.iter().map(|n| n.end_at).chain([horizon.end]).max().unwrap_or(horizon.end),
+        start: needs
+            .iter()
+            .map(|n| n.start_at)
+            .chain([horizon.start])
+            .min()
+            .unwrap_or(horizon.start),
+        end: needs
+            .iter()
+            .map(|n| n.end_at)
+            .chain([horizon.end])
+            .max()
+            .unwrap_or(horizon.end),
     };
     let shift_type: BTreeMap<_, _> = rows
         .needs
@@ -124,19 +139,26 @@ pub async fn build(
         })
         .collect();
     history.sort_by(|a, b| {
-        (&a.technician_id, a.window.start, &a.mission_id).cmp(&(&b.technician_id, b.window.start, &b.mission_id))
+        (&a.technician_id, a.window.start, &a.mission_id).cmp(&(
+            &b.technician_id,
+            b.window.start,
+            &b.mission_id,
+        ))
     });
 
     let mut availability_of: BTreeMap<TechnicianId, Vec<Availability>> = BTreeMap::new();
     for a in &availabilities {
-        availability_of.entry(a.technician_id).or_default().push(Availability {
-            window: window(a.window.start, a.window.end),
-            kind: match a.kind {
-                storage::AvailabilityKind::Available => wit::AvailabilityKind::Available,
-                storage::AvailabilityKind::Unavailable => wit::AvailabilityKind::Unavailable,
-                storage::AvailabilityKind::Preferred => wit::AvailabilityKind::Preferred,
-            },
-        });
+        availability_of
+            .entry(a.technician_id)
+            .or_default()
+            .push(Availability {
+                window: window(a.window.start, a.window.end),
+                kind: match a.kind {
+                    storage::AvailabilityKind::Available => wit::AvailabilityKind::Available,
+                    storage::AvailabilityKind::Unavailable => wit::AvailabilityKind::Unavailable,
+                    storage::AvailabilityKind::Preferred => wit::AvailabilityKind::Preferred,
+                },
+            });
     }
 
     let mut wit_technicians: Vec<WitTechnician> = technicians
@@ -175,8 +197,15 @@ pub async fn build(
                     cachet_rate: t.contract.cachet_rate_cents,
                 },
                 preferences: Preferences {
-                    preferred_venues: sorted(t.preferences.preferred_venues.iter().map(ToString::to_string)),
-                    avoided_venues: sorted(t.preferences.avoided_venues.iter().map(ToString::to_string)),
+                    preferred_venues: sorted(
+                        t.preferences
+                            .preferred_venues
+                            .iter()
+                            .map(ToString::to_string),
+                    ),
+                    avoided_venues: sorted(
+                        t.preferences.avoided_venues.iter().map(ToString::to_string),
+                    ),
                     max_weekly: t.preferences.max_weekly_hours.map(|h| i64::from(h) * 3600),
                 },
                 relations,
@@ -232,7 +261,8 @@ pub async fn build(
     wit_needs.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut wit_assignments: Vec<wit::Assignment> = assignments.iter().map(|a| to_wit(a)).collect();
-    wit_assignments.sort_by(|a, b| (&a.need_id, &a.technician_id).cmp(&(&b.need_id, &b.technician_id)));
+    wit_assignments
+        .sort_by(|a, b| (&a.need_id, &a.technician_id).cmp(&(&b.need_id, &b.technician_id)));
 
     Ok(Problem {
         tenant_id: tenant.to_string(),
@@ -361,10 +391,16 @@ mod tests {
     fn the_seed_depends_on_tenant_and_horizon_only() {
         let tenant = TenantId::new();
         let start = DateTime::<Utc>::from_timestamp(1_782_900_000, 0).unwrap();
-        let w = Window { start, end: start + Duration::days(7) };
+        let w = Window {
+            start,
+            end: start + Duration::days(7),
+        };
         assert_eq!(seed(tenant, w), seed(tenant, w));
         assert_ne!(seed(tenant, w), seed(TenantId::new(), w));
-        let later = Window { start, end: start + Duration::days(8) };
+        let later = Window {
+            start,
+            end: start + Duration::days(8),
+        };
         assert_ne!(seed(tenant, w), seed(tenant, later));
     }
 }

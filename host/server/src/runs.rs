@@ -142,20 +142,20 @@ pub async fn execute(
             .map_err(ApiError::internal)?
             .map_err(engine_error)?
     };
-    if let Some(job) = job {
-        if !job.progress(80).await? {
-            return Err(cancelled());
-        }
+    if let Some(job) = job
+        && !job.progress(80).await?
+    {
+        return Err(cancelled());
     }
     let outcome_sha256 = outcome.sha256().map_err(ApiError::internal)?;
     let run_id = AuditEntryId::new();
     let (created, removed) = if request.dry_run {
         (0, 0)
     } else {
-        if let Some(job) = job {
-            if job.cancelled().await? {
-                return Err(cancelled());
-            }
+        if let Some(job) = job
+            && job.cancelled().await?
+        {
+            return Err(cancelled());
         }
         commit(state, tenant, actor, run_id, &problem, &outcome).await?
     };
@@ -220,9 +220,7 @@ async fn commit(
     let delete: Vec<AssignmentId> = problem
         .assignments
         .iter()
-        .filter(|a| {
-            !a.pinned && a.status == callsheet_runtime::types::AssignmentStatus::Proposed
-        })
+        .filter(|a| !a.pinned && a.status == callsheet_runtime::types::AssignmentStatus::Proposed)
         .filter_map(|a| a.id.as_deref())
         .filter(|id| !kept.contains(id))
         .filter_map(|id| id.parse().ok().map(AssignmentId))
@@ -234,7 +232,11 @@ async fn commit(
         .collect();
     let now = crate::domain::time::now();
     let mut create = Vec::new();
-    for planned in outcome.assignments.iter().filter(|p| p.assignment.id.is_none()) {
+    for planned in outcome
+        .assignments
+        .iter()
+        .filter(|p| p.assignment.id.is_none())
+    {
         let a = &planned.assignment;
         let parse = |s: &str| s.parse::<uuid::Uuid>().map_err(ApiError::internal);
         let mission = mission_of

@@ -123,7 +123,10 @@ mod tests {
             );
         }
         let err = "maybe".parse::<AssignmentStatus>().unwrap_err();
-        assert_eq!(err.reason, "`maybe` is not one of proposed, confirmed, declined");
+        assert_eq!(
+            err.reason,
+            "`maybe` is not one of proposed, confirmed, declined"
+        );
         assert!(JobState::Cancelled.is_final() && !JobState::Running.is_final());
     }
 }

@@ -227,7 +227,11 @@ async fn create_once(
     let override_reason = match body.override_reason {
         None => None,
         Some(reason) => {
-            if !rbac::allows(caller.role, rbac::Resource::Assignments, rbac::Action::Override) {
+            if !rbac::allows(
+                caller.role,
+                rbac::Resource::Assignments,
+                rbac::Action::Override,
+            ) {
                 return Err(ApiError::Forbidden);
             }
             let reason = reason.trim().to_owned();

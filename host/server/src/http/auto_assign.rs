@@ -72,9 +72,14 @@ async fn auto_assign(
     ValidJson(body): ValidJson<AutoAssign>,
 ) -> Response {
     let caller = allowed.caller;
-    idempotency::run(&state, &caller, "POST /assignments/auto", key, body, |body| {
-        run_once(&state, caller, body)
-    })
+    idempotency::run(
+        &state,
+        &caller,
+        "POST /assignments/auto",
+        key,
+        body,
+        |body| run_once(&state, caller, body),
+    )
     .await
 }
 
@@ -90,13 +95,13 @@ async fn run_once(state: &AppState, caller: Caller, body: AutoAssign) -> Result<
             format!("a run plans at most {MAX_DAYS} days; plan longer periods month by month"),
         ));
     }
-    if let Some(missions) = &body.mission_ids {
-        if missions.is_empty() || missions.len() > 1000 {
-            return Err(ApiError::validation(
-                "mission_ids",
-                "give 1 to 1000 missions, or leave it out for the whole window",
-            ));
-        }
+    if let Some(missions) = &body.mission_ids
+        && (missions.is_empty() || missions.len() > 1000)
+    {
+        return Err(ApiError::validation(
+            "mission_ids",
+            "give 1 to 1000 missions, or leave it out for the whole window",
+        ));
     }
     let request = RunRequest {
         window: crate::audit::RunWindow {
@@ -106,12 +111,27 @@ async fn run_once(state: &AppState, caller: Caller, body: AutoAssign) -> Result<
         missions: body.mission_ids.clone(),
         dry_run: body.dry_run.unwrap_or(false),
     };
-    let prepared =
-        runs::prepare(state, caller.tenant, tz, window, body.mission_ids.as_deref()).await?;
+    let prepared = runs::prepare(
+        state,
+        caller.tenant,
+        tz,
+        window,
+        body.mission_ids.as_deref(),
+    )
+    .await?;
     let background = body.background.unwrap_or(false)
         || prepared.places() > state.config.auto_assign_sync_places;
     if !background {
-        let view = runs::execute(state, caller.tenant, caller.user, tz, request, prepared, None).await?;
+        let view = runs::execute(
+            state,
+            caller.tenant,
+            caller.user,
+            tz,
+            request,
+            prepared,
+            None,
+        )
+        .await?;
         return Reply::ok(&view);
     }
     let task_state = state.clone();

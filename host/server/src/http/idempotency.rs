@@ -147,7 +147,11 @@ where
         Ok(IdempotencyBegin::Started) => {
             let outcome = handler(body).await;
             let stored = match &outcome {
-                Ok(reply) => Some(envelope(reply.status, reply.location.as_deref(), &reply.body)),
+                Ok(reply) => Some(envelope(
+                    reply.status,
+                    reply.location.as_deref(),
+                    &reply.body,
+                )),
                 Err(error) if error.status().is_server_error() => None,
                 Err(error) => Some(envelope(error.status(), None, &error_body(error))),
             };
@@ -162,7 +166,12 @@ where
                         .idempotency_finish(caller.tenant, route, &key, status, &text)
                         .await
                 }
-                None => state.storage.idempotency_release(caller.tenant, route, &key).await,
+                None => {
+                    state
+                        .storage
+                        .idempotency_release(caller.tenant, route, &key)
+                        .await
+                }
             };
             if let Err(error) = saved {
                 // The work is done; only its replay is lost. Say so, and answer anyway.

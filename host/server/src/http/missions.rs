@@ -421,7 +421,14 @@ async fn update_mission(
         next.project_id = project;
     }
     if body.venue_id.is_some() || body.room_id.is_some() || body.project_id.is_some() {
-        check_refs(&state, &caller, next.venue_id, next.room_id, next.project_id).await?;
+        check_refs(
+            &state,
+            &caller,
+            next.venue_id,
+            next.room_id,
+            next.project_id,
+        )
+        .await?;
     }
     let start = body.start.unwrap_or_else(|| old.start.fixed_offset());
     let end = body.end.unwrap_or_else(|| old.end.fixed_offset());
@@ -450,7 +457,7 @@ async fn update_mission(
         MissionUpdate::Updated(mission) => {
             state.plan_cache.invalidate(caller.tenant).await;
             tracing::info!(mission = %id, by = %caller.user, "mission updated");
-            Ok(Json(MissionView::new(mission, caller.time_zone)))
+            Ok(Json(MissionView::new(*mission, caller.time_zone)))
         }
         MissionUpdate::NotFound => Err(ApiError::NotFound { entity: "mission" }),
         MissionUpdate::Stale => Err(ApiError::Conflict {
@@ -596,7 +603,10 @@ async fn update_need(
         },
     };
     let next = build_need("", input, id, need.position, mission.window())?;
-    let next = Need { id: need.id, ..next };
+    let next = Need {
+        id: need.id,
+        ..next
+    };
     let updated = state
         .storage
         .update_need(caller.tenant, next)
@@ -640,7 +650,11 @@ async fn delete_need(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn load(state: &AppState, caller: &Caller, id: MissionId) -> Result<MissionWithNeeds, ApiError> {
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: MissionId,
+) -> Result<MissionWithNeeds, ApiError> {
     state
         .storage
         .mission(caller.tenant, id)
@@ -660,13 +674,22 @@ async fn check_refs(
         .mission_refs(caller.tenant, venue, room, project)
         .await?;
     if !refs.venue {
-        return Err(ApiError::validation("venue_id", "no such venue in this tenant"));
+        return Err(ApiError::validation(
+            "venue_id",
+            "no such venue in this tenant",
+        ));
     }
     if !refs.room {
-        return Err(ApiError::validation("room_id", "no such room in this venue"));
+        return Err(ApiError::validation(
+            "room_id",
+            "no such room in this venue",
+        ));
     }
     if !refs.project {
-        return Err(ApiError::validation("project_id", "no such project in this tenant"));
+        return Err(ApiError::validation(
+            "project_id",
+            "no such project in this tenant",
+        ));
     }
     Ok(())
 }
@@ -690,7 +713,10 @@ fn checked_notes(notes: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn mission_window(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Result<Window, ApiError> {
+fn mission_window(
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+) -> Result<Window, ApiError> {
     let window = Window::new(start.with_timezone(&Utc), end.with_timezone(&Utc))
         .map_err(|e| ApiError::validation("end", e.reason))?;
     if window.seconds() > MAX_MISSION_DAYS * 86_400 {
@@ -724,13 +750,19 @@ fn build_need(
     let shift_type = input
         .shift_type
         .map(|s| {
-            Skill::parse(&s)
-                .map(|code| code.to_string())
-                .map_err(|e| ApiError::validation(name("shift_type"), e.reason.replace("skill code", "shift type")))
+            Skill::parse(&s).map(|code| code.to_string()).map_err(|e| {
+                ApiError::validation(
+                    name("shift_type"),
+                    e.reason.replace("skill code", "shift type"),
+                )
+            })
         })
         .transpose()?;
     if !(0..=100).contains(&input.min_crew) {
-        return Err(ApiError::validation(name("min_crew"), "must be between 0 and 100"));
+        return Err(ApiError::validation(
+            name("min_crew"),
+            "must be between 0 and 100",
+        ));
     }
     match input.max_crew {
         Some(max) if max < input.min_crew.max(1) || max > 100 => {
@@ -747,9 +779,14 @@ fn build_need(
         }
         _ => {}
     }
-    let start = input.start.map_or(mission_window.start, |s| s.with_timezone(&Utc));
-    let end = input.end.map_or(mission_window.end, |e| e.with_timezone(&Utc));
-    let window = Window::new(start, end).map_err(|e| ApiError::validation(name("end"), e.reason))?;
+    let start = input
+        .start
+        .map_or(mission_window.start, |s| s.with_timezone(&Utc));
+    let end = input
+        .end
+        .map_or(mission_window.end, |e| e.with_timezone(&Utc));
+    let window =
+        Window::new(start, end).map_err(|e| ApiError::validation(name("end"), e.reason))?;
     if !mission_window.contains(&window) {
         return Err(ApiError::validation(
             name("start"),
@@ -774,7 +811,11 @@ fn build_need(
         max_crew: input.max_crew,
         start_at: window.start,
         end_at: window.end,
-        unfilled_penalty: penalty(input.unfilled_penalty, DEFAULT_UNFILLED_PENALTY, "unfilled_penalty")?,
+        unfilled_penalty: penalty(
+            input.unfilled_penalty,
+            DEFAULT_UNFILLED_PENALTY,
+            "unfilled_penalty",
+        )?,
         extra_penalty: penalty(input.extra_penalty, DEFAULT_EXTRA_PENALTY, "extra_penalty")?,
         attributes: checked_attributes(&name("attributes"), input.attributes)?,
     })
@@ -813,10 +854,17 @@ fn moved_needs(needs: Vec<Need>, old: Window, new: Window) -> Result<Vec<Need>, 
 
 /// Attributes, checked by [`Attributes::parse`] (an object of scalars or flat lists of
 /// scalars, which is all the plugin contract can carry), stored as JSON text.
-fn checked_attributes(field: &str, attributes: Option<Map<String, Value>>) -> Result<String, ApiError> {
+fn checked_attributes(
+    field: &str,
+    attributes: Option<Map<String, Value>>,
+) -> Result<String, ApiError> {
     let value = Value::Object(attributes.unwrap_or_default());
     let parsed = Attributes::parse(&value).map_err(|(name, e)| {
-        let field = if name.is_empty() { field.to_owned() } else { format!("{field}.{name}") };
+        let field = if name.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
         ApiError::validation(field, e.reason)
     })?;
     serde_json::to_string(&parsed).map_err(ApiError::internal)
@@ -849,8 +897,14 @@ mod tests {
 
     #[test]
     fn a_rigid_move_shifts_every_need() {
-        let old = Window { start: at(0), end: at(10) };
-        let new = Window { start: at(24), end: at(34) };
+        let old = Window {
+            start: at(0),
+            end: at(10),
+        };
+        let new = Window {
+            start: at(24),
+            end: at(34),
+        };
         let moved = moved_needs(vec![need(0, 10), need(2, 4)], old, new).unwrap();
         assert_eq!(moved[0].window(), new);
         assert_eq!((moved[1].start_at, moved[1].end_at), (at(26), at(28)));
@@ -858,12 +912,27 @@ mod tests {
 
     #[test]
     fn a_stretch_keeps_inner_needs_and_refuses_the_ones_left_outside() {
-        let old = Window { start: at(0), end: at(10) };
-        let longer = Window { start: at(0), end: at(12) };
+        let old = Window {
+            start: at(0),
+            end: at(10),
+        };
+        let longer = Window {
+            start: at(0),
+            end: at(12),
+        };
         let moved = moved_needs(vec![need(0, 10), need(2, 4)], old, longer).unwrap();
         assert_eq!(moved[0].window(), longer);
-        assert_eq!(moved[1].window(), Window { start: at(2), end: at(4) });
-        let shorter = Window { start: at(3), end: at(10) };
+        assert_eq!(
+            moved[1].window(),
+            Window {
+                start: at(2),
+                end: at(4)
+            }
+        );
+        let shorter = Window {
+            start: at(3),
+            end: at(10),
+        };
         let err = moved_needs(vec![need(0, 10), need(2, 4)], old, shorter).unwrap_err();
         assert!(matches!(err, ApiError::Validation { field, .. } if field == "needs[1]"));
     }

@@ -27,8 +27,7 @@ use super::extract::{Allowed, Caller, ValidQuery};
 use crate::app::AppState;
 use crate::domain::time::{Window, local, local_midnight};
 use crate::domain::{
-    AssignmentId, AssignmentStatus, MissionId, MissionStatus, NeedId, RoomId, TechnicianId,
-    VenueId,
+    AssignmentId, AssignmentStatus, MissionId, MissionStatus, NeedId, RoomId, TechnicianId, VenueId,
 };
 use crate::rbac::ReadPlanning;
 use crate::storage::planning::PlanningRows;
@@ -154,7 +153,14 @@ async fn day_plan(
         first: query.date,
         days: 1,
     };
-    plan(&state, allowed.caller, period, query.venue_id, query.technician_id).await
+    plan(
+        &state,
+        allowed.caller,
+        period,
+        query.venue_id,
+        query.technician_id,
+    )
+    .await
 }
 
 /// The plan of one ISO week, Monday to Sunday.
@@ -177,7 +183,14 @@ async fn week_plan(
         first: monday,
         days: 7,
     };
-    plan(&state, allowed.caller, period, query.venue_id, query.technician_id).await
+    plan(
+        &state,
+        allowed.caller,
+        period,
+        query.venue_id,
+        query.technician_id,
+    )
+    .await
 }
 
 struct Period {
@@ -232,7 +245,10 @@ async fn plan(
 fn json_response(body: Arc<str>, cache: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (X_CACHE, HeaderValue::from_static(cache)),
         ],
         body.to_string(),
@@ -240,20 +256,28 @@ fn json_response(body: Arc<str>, cache: &'static str) -> Response {
         .into_response()
 }
 
-fn render(period: &Period, window: Window, tz: crate::domain::TimeZone, rows: PlanningRows) -> PlanView {
+fn render(
+    period: &Period,
+    window: Window,
+    tz: crate::domain::TimeZone,
+    rows: PlanningRows,
+) -> PlanView {
     let mut needs_by_mission: BTreeMap<MissionId, Vec<PlannedNeed>> = BTreeMap::new();
     let mut crew_by_need: BTreeMap<NeedId, Vec<CrewMember>> = BTreeMap::new();
     for a in rows.assignments {
         if a.assignment.status == AssignmentStatus::Declined {
             continue;
         }
-        crew_by_need.entry(a.assignment.need_id).or_default().push(CrewMember {
-            assignment_id: a.assignment.id,
-            technician_id: a.assignment.technician_id,
-            name: a.technician_name,
-            status: a.assignment.status,
-            pinned: a.assignment.pinned,
-        });
+        crew_by_need
+            .entry(a.assignment.need_id)
+            .or_default()
+            .push(CrewMember {
+                assignment_id: a.assignment.id,
+                technician_id: a.assignment.technician_id,
+                name: a.technician_name,
+                status: a.assignment.status,
+                pinned: a.assignment.pinned,
+            });
     }
     let mut totals = Totals::default();
     for need in rows.needs {
@@ -263,16 +287,19 @@ fn render(period: &Period, window: Window, tz: crate::domain::TimeZone, rows: Pl
         totals.places += u32::try_from(need.min_crew).unwrap_or_default();
         totals.filled += u32::try_from(need.min_crew.min(held)).unwrap_or_default();
         totals.open += u32::try_from(open).unwrap_or_default();
-        needs_by_mission.entry(need.mission_id).or_default().push(PlannedNeed {
-            id: need.id,
-            skill: need.skill,
-            min_crew: need.min_crew,
-            max_crew: need.max_crew,
-            start: local(need.start_at, tz),
-            end: local(need.end_at, tz),
-            crew,
-            open,
-        });
+        needs_by_mission
+            .entry(need.mission_id)
+            .or_default()
+            .push(PlannedNeed {
+                id: need.id,
+                skill: need.skill,
+                min_crew: need.min_crew,
+                max_crew: need.max_crew,
+                start: local(need.start_at, tz),
+                end: local(need.end_at, tz),
+                crew,
+                open,
+            });
     }
     let mut days: Vec<DayView> = period
         .dates()

@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
 
+pub use audit::{AuditFilter, AuditInsert, AuditRow};
 pub use crew::{
     AttributeValue, Attributes, Availability, AvailabilityFilter, AvailabilityKind,
     AvailabilityPatch, Contract, ContractKind, CrewStore, NewAvailability, NewProject, NewRoom,
@@ -36,7 +37,6 @@ pub use crew::{
     RelationKind, RelationSeverity, Room, RoomPatch, Scalar, Technician, TechnicianFilter,
     TechnicianPatch, Venue, VenuePatch,
 };
-pub use audit::{AuditFilter, AuditInsert, AuditRow};
 pub use plugins::{ActivationRecord, NewActivation, NewPlugin, PluginRecord};
 pub use records::{
     NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,

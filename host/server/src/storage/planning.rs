@@ -15,8 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::time::Window;
 use crate::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, JobId, JobState, MissionId,
-    MissionStatus, NeedId, PageRequest, ProjectId, RoomId, TechnicianId, TenantId, UserId,
-    VenueId,
+    MissionStatus, NeedId, PageRequest, ProjectId, RoomId, TechnicianId, TenantId, UserId, VenueId,
 };
 
 use super::StorageResult;
@@ -28,8 +27,7 @@ pub(super) const NEED_COLUMNS: &str = "n.id, n.mission_id, n.position, n.skill, 
 /// Columns of [`Assignment`].
 pub(super) const ASSIGNMENT_COLUMNS: &str = "a.id, a.tenant_id, a.need_id, a.mission_id, a.technician_id, a.start_at, a.end_at, a.status, a.pinned, a.source, a.run_id, a.override_reason, a.created_by, a.created_at, a.updated_at";
 /// Columns of [`Job`].
-pub(super) const JOB_COLUMNS: &str =
-    "id, tenant_id, kind, state, progress, request, result, error, created_by, created_at, updated_at";
+pub(super) const JOB_COLUMNS: &str = "id, tenant_id, kind, state, progress, request, result, error, created_by, created_at, updated_at";
 
 /// A mission row (its needs come separately, see [`MissionWithNeeds`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -117,7 +115,7 @@ pub struct MissionFilter {
 /// What became of a mission update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MissionUpdate {
-    Updated(MissionWithNeeds),
+    Updated(Box<MissionWithNeeds>),
     /// No such mission in the tenant.
     NotFound,
     /// The mission changed since it was read (`updated_at` differs): read it again.
@@ -404,8 +402,12 @@ pub trait PlanningStore: Send + Sync {
     ) -> StorageResult<()>;
     /// Releases a claimed key without a response (the request failed on the server's
     /// side; a retry with the same key runs again).
-    async fn idempotency_release(&self, tenant: TenantId, route: &str, key: &str)
-    -> StorageResult<()>;
+    async fn idempotency_release(
+        &self,
+        tenant: TenantId,
+        route: &str,
+        key: &str,
+    ) -> StorageResult<()>;
 }
 
 macro_rules! impl_planning_store {
@@ -611,7 +613,7 @@ macro_rules! impl_planning_store {
                     write_need_window(&mut tx, tenant, need, next.updated_at).await?;
                 }
                 tx.commit().await?;
-                Ok(MissionUpdate::Updated(MissionWithNeeds { mission: next, needs }))
+                Ok(MissionUpdate::Updated(Box::new(MissionWithNeeds { mission: next, needs })))
             }
 
             async fn delete_mission(
@@ -1080,7 +1082,7 @@ macro_rules! impl_planning_store {
             }
         }
 
-        async fn insert_need<'c>(
+        async fn insert_need(
             conn: &mut <$storage as $crate::storage::planning::Backend>::Connection,
             tenant: $crate::domain::TenantId,
             need: &$crate::storage::planning::Need,
