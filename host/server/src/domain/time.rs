@@ -109,6 +109,24 @@ impl DateBound {
     }
 }
 
+/// The window a list's `from`/`to` filter designates in `tz` (open on a missing side);
+/// `None` when neither is given. An empty or reversed range is refused.
+pub fn filter_window(
+    from: Option<DateBound>,
+    to: Option<DateBound>,
+    tz: TimeZone,
+) -> Result<Option<Window>, InvalidValue> {
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    let start = from.map_or(DateTime::<Utc>::MIN_UTC, |f| f.resolve(tz));
+    let end = to.map_or(DateTime::<Utc>::MAX_UTC, |t| t.resolve_end(tz));
+    if end <= start {
+        return Err(InvalidValue::new("must be after `from`"));
+    }
+    Ok(Some(Window { start, end }))
+}
+
 impl<'de> Deserialize<'de> for DateBound {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;

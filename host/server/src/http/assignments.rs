@@ -31,7 +31,7 @@ use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
 use super::idempotency::{self, IdempotencyKey, Reply};
 use crate::admission::{self, Admission};
 use crate::app::AppState;
-use crate::domain::time::{DateBound, Window, local};
+use crate::domain::time::{DateBound, local};
 use crate::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, MissionStatus,
     NeedId, Page, PageRequest, Role, TechnicianId, UserId,
@@ -142,17 +142,8 @@ async fn list_assignments(
     let caller = allowed.caller;
     let page = PageRequest::new(query.page, query.size)?;
     let tz = caller.time_zone;
-    let window = match (query.from, query.to) {
-        (None, None) => None,
-        (from, to) => {
-            let start = from.map_or(DateTime::<Utc>::MIN_UTC, |f| f.resolve(tz));
-            let end = to.map_or(DateTime::<Utc>::MAX_UTC, |t| t.resolve_end(tz));
-            if end <= start {
-                return Err(ApiError::validation("to", "must be after `from`"));
-            }
-            Some(Window { start, end })
-        }
-    };
+    let window = crate::domain::time::filter_window(query.from, query.to, tz)
+        .map_err(|e| ApiError::validation("to", e.reason))?;
     let filter = AssignmentFilter {
         window,
         mission: query.mission_id,

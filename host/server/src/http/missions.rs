@@ -178,17 +178,8 @@ async fn list_missions(
     let caller = allowed.caller;
     let page = PageRequest::new(query.page, query.size)?;
     let tz = caller.time_zone;
-    let window = match (query.from, query.to) {
-        (None, None) => None,
-        (from, to) => {
-            let start = from.map_or(DateTime::<Utc>::MIN_UTC, |f| f.resolve(tz));
-            let end = to.map_or(DateTime::<Utc>::MAX_UTC, |t| t.resolve_end(tz));
-            if end <= start {
-                return Err(ApiError::validation("to", "must be after `from`"));
-            }
-            Some(Window { start, end })
-        }
-    };
+    let window = crate::domain::time::filter_window(query.from, query.to, tz)
+        .map_err(|e| ApiError::validation("to", e.reason))?;
     let filter = MissionFilter {
         window,
         venue: query.venue_id,
