@@ -263,3 +263,45 @@ async fn bad_run_requests_are_refused_naming_the_field() {
     let response = app.get("/api/v1/conflicts?from=2026-11-23", &admin).await;
     assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
 }
+
+#[tokio::test]
+async fn a_plugin_is_validated_on_a_window_of_the_tenants_own_data() {
+    let app = TestApp::spawn().await;
+    let (_tenant, admin) = festival(&app, "fest").await;
+    for slot in ["rules", "assigner"] {
+        let plugins = body(
+            app.get(&format!("/api/v1/plugins?slot={slot}"), &admin)
+                .await,
+        )
+        .await;
+        let id = plugins["items"][0]["id"].as_str().unwrap().to_owned();
+        let response = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/plugins/{id}/validate?from=2026-11-23&to=2026-11-29"),
+                Some(&admin),
+            )
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let report = body(response).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let text = report.to_string();
+        assert!(
+            text.contains("the tenant's missions from 2026-11-23"),
+            "{slot}: {report}"
+        );
+        let half = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/plugins/{id}/validate?from=2026-11-23"),
+                Some(&admin),
+            )
+            .send()
+            .await
+            .unwrap();
+        let b = assert_error(half, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+        assert_eq!(b["meta"]["field"], "to");
+    }
+}

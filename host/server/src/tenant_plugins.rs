@@ -735,6 +735,7 @@ async fn conformance(
     identity: PluginIdentity,
     params: Params,
     budget: Budget,
+    on: Option<TenantSample>,
 ) -> Result<Conformance, TenantPluginError> {
     let slot = plugin.slot();
     let refused = |cause: Cause| TenantPluginError::Refused {
@@ -750,7 +751,7 @@ async fn conformance(
         })?),
         _ => None,
     };
-    run_sample(plugin, identity, params, budget, tenant_rules)
+    run_sample(plugin, identity, params, budget, tenant_rules, on)
         .await
         .map_err(refused)
 }
@@ -761,8 +762,12 @@ async fn run_sample(
     params: Params,
     budget: Budget,
     tenant_rules: Option<Configured<RulesPlugin>>,
+    on: Option<TenantSample>,
 ) -> Result<Conformance, Cause> {
-    let problem = sample_problem();
+    let (problem, label) = match on {
+        Some(sample) => (sample.problem, Some(sample.label)),
+        None => (sample_problem(), None),
+    };
     let mut calls = Vec::new();
     let result = match plugin {
         Plugin::Rules(rules) => {
@@ -836,7 +841,7 @@ async fn run_sample(
         }
     };
     Ok(Conformance {
-        sample: sample_name(),
+        sample: label.unwrap_or_else(sample_name),
         calls,
         result,
     })
@@ -875,12 +880,13 @@ fn check_param_names(params: &Params) -> Result<(), TenantPluginError> {
 async fn check_configuration(
     state: &AppState,
     tenant: TenantId,
-    slot: Slot,
     plugin: Plugin,
     identity: PluginIdentity,
     params: &Params,
     budget: Budget,
+    on: Option<TenantSample>,
 ) -> Result<Conformance, TenantPluginError> {
+    let slot = plugin.slot();
     check_param_names(params)?;
     let checked = match &plugin {
         Plugin::Rules(p) => {
@@ -916,7 +922,16 @@ async fn check_configuration(
             }
         }
     }
-    conformance(state, tenant, plugin, identity, params.clone(), budget).await
+    conformance(state, tenant, plugin, identity, params.clone(), budget, on).await
+}
+
+/// A conformance run on the tenant's own data instead of the generated sample: the
+/// problem of a window (see `problem::build`), and how to name it in the report.
+#[derive(Debug, Clone)]
+pub struct TenantSample {
+    pub problem: Arc<Problem>,
+    /// "the tenant's missions from 2026-11-23 to 2026-11-29".
+    pub label: String,
 }
 
 /// The budget setting of a slot now: its active activation's, else the defaults.
@@ -987,7 +1002,8 @@ pub async fn upload(
     };
     let setting = current_budget(&state.storage, tenant, slot).await?;
     let budget = setting.effective(&state.runtime);
-    let conformance = conformance(state, tenant, plugin, identity, Vec::new(), budget).await?;
+    let conformance =
+        conformance(state, tenant, plugin, identity, Vec::new(), budget, None).await?;
     let report = ValidationReport {
         ok: true,
         checks: LOAD_CHECKS.iter().map(|c| (*c).to_owned()).collect(),
@@ -1047,6 +1063,7 @@ pub async fn revalidate(
     state: &AppState,
     tenant: TenantId,
     id: PluginId,
+    on: Option<TenantSample>,
 ) -> Result<(PluginRecord, ValidationReport), TenantPluginError> {
     let record = get(&state.storage, tenant, id).await?;
     let slot = slot_of(&record)?;
@@ -1097,7 +1114,7 @@ pub async fn revalidate(
             version: info.version,
             sha256: record.sha256.clone(),
         };
-        check_configuration(state, tenant, slot, plugin, identity, &params, budget).await
+        check_configuration(state, tenant, plugin, identity, &params, budget, on).await
     }
     .await;
     let result = match outcome {
@@ -1279,11 +1296,11 @@ async fn configure(
     check_configuration(
         state,
         tenant,
-        slot,
         loaded,
         identity,
         params,
         budget.effective(&state.runtime),
+        None,
     )
     .await
 }

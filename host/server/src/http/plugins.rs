@@ -21,9 +21,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
-use super::extract::{Allowed, ValidJson, ValidPath, ValidQuery};
+use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
 use crate::app::AppState;
-use crate::domain::time::local;
+use crate::domain::time::{DateBound, Window, local};
 use crate::domain::{Page, PageRequest, PluginId, TimeZone, UserId};
 use crate::rbac::{CreatePlugins, ReadPlugins, UpdatePlugins};
 use crate::storage::{ActivationRecord, PluginRecord};
@@ -404,15 +404,69 @@ async fn get_plugin(
     Ok(Json(PluginView::new(plugin, caller.time_zone)?))
 }
 
+/// The window of the tenant's data a validation runs on.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ValidateOn {
+    /// First day (local) or instant of the window; with `to`.
+    #[param(value_type = Option<String>, example = "2026-11-23")]
+    from: Option<DateBound>,
+    /// Last day (inclusive) or instant of the window; with `from`.
+    #[param(value_type = Option<String>, example = "2026-11-29")]
+    to: Option<DateBound>,
+}
+
+/// The problem of the tenant's missions over `from..to`, for a conformance run.
+async fn tenant_window(
+    state: &AppState,
+    caller: &Caller,
+    from: DateBound,
+    to: DateBound,
+) -> Result<tenant_plugins::TenantSample, ApiError> {
+    let tz = caller.time_zone;
+    let horizon = Window::new(from.resolve(tz), to.resolve_end(tz))
+        .map_err(|e| ApiError::validation("to", e.reason))?;
+    if horizon.seconds() > 62 * 86_400 {
+        return Err(ApiError::validation(
+            "to",
+            "a window covers at most 62 days",
+        ));
+    }
+    let rules = tenant_plugins::rules(state, caller.tenant).await?;
+    let info = rules
+        .plugin
+        .describe_async()
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?;
+    let scope = crate::problem::Scope {
+        horizon,
+        missions: None,
+        technicians: None,
+        lookback_days: info.lookback_days,
+    };
+    let problem = crate::problem::build(&state.storage, caller.tenant, tz, &scope).await?;
+    Ok(tenant_plugins::TenantSample {
+        problem: std::sync::Arc::new(problem),
+        label: format!(
+            "the tenant's missions from {} to {}",
+            crate::domain::time::local(horizon.start, tz).format("%Y-%m-%d %H:%M"),
+            crate::domain::time::local(horizon.end, tz).format("%Y-%m-%d %H:%M")
+        ),
+    })
+}
+
 /// Validates a plugin again: the load checks and the conformance run, with its active
 /// parameters and budget when it is the active plugin of its slot (else its defaults and
-/// the slot's budget). The report is stored on the plugin whatever the outcome; a failure
-/// answers 422 with its code.
+/// the slot's budget). The run is on the generated sample, or on the tenant's own
+/// missions of a window with `from` and `to` (rules and assigners; payroll uses its sample
+/// pay input). The report is stored on the plugin whatever the outcome; a failure answers
+/// 422 with its code.
 #[utoipa::path(
     post,
     path = "/plugins/{id}/validate",
     tag = "plugins",
-    params(("id" = PluginId, Path, description = "The plugin's id")),
+    params(("id" = PluginId, Path, description = "The plugin's id"), ValidateOn),
     security(("bearer" = [])),
     responses(
         (status = 200, body = ValidationView),
@@ -425,9 +479,20 @@ async fn validate_plugin(
     State(state): State<AppState>,
     allowed: Allowed<UpdatePlugins>,
     ValidPath(id): ValidPath<PluginId>,
+    ValidQuery(query): ValidQuery<ValidateOn>,
 ) -> Result<Json<ValidationView>, ApiError> {
     let caller = allowed.caller;
-    let (_, report) = tenant_plugins::revalidate(&state, caller.tenant, id).await?;
+    let on = match (query.from, query.to) {
+        (None, None) => None,
+        (Some(from), Some(to)) => Some(tenant_window(&state, &caller, from, to).await?),
+        _ => {
+            return Err(ApiError::validation(
+                if query.from.is_none() { "from" } else { "to" },
+                "give both `from` and `to` to run on the tenant's data, or neither for the sample",
+            ));
+        }
+    };
+    let (_, report) = tenant_plugins::revalidate(&state, caller.tenant, id, on).await?;
     Ok(Json(ValidationView::new(report, caller.time_zone)))
 }
 
