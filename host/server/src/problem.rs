@@ -64,15 +64,28 @@ pub async fn build(
     };
 
     let rows = storage.planning_rows(tenant, horizon, None, None).await?;
-    let mut technicians = storage.active_technicians(tenant).await?;
-    if let Some(only) = &scope.technicians {
-        technicians.retain(|t| only.contains(&t.id));
-    }
+    // A scope of a few technicians (a manual assignment's check) reads only theirs,
+    // through the per-technician indexes; a run reads the whole tenant.
+    let (technicians, availabilities, around) = match &scope.technicians {
+        Some(only) => {
+            let ids: Vec<TechnicianId> = only.iter().copied().collect();
+            let mut technicians = storage.technicians_by_ids(tenant, &ids).await?;
+            technicians.retain(|t| t.active);
+            (
+                technicians,
+                storage.availabilities_of(tenant, &ids, outer).await?,
+                storage.assignments_of(tenant, &ids, outer).await?,
+            )
+        }
+        None => (
+            storage.active_technicians(tenant).await?,
+            storage
+                .availabilities_overlapping(tenant, outer, None)
+                .await?,
+            storage.assignments_overlapping(tenant, outer).await?,
+        ),
+    };
     let known: BTreeSet<TechnicianId> = technicians.iter().map(|t| t.id).collect();
-    let availabilities = storage
-        .availabilities_overlapping(tenant, outer, None)
-        .await?;
-    let around = storage.assignments_overlapping(tenant, outer).await?;
 
     let in_scope = |m: &Mission| {
         m.status != MissionStatus::Cancelled

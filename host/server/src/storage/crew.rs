@@ -644,6 +644,15 @@ pub trait CrewStore: Send + Sync {
         window: Window,
         technician: Option<TechnicianId>,
     ) -> StorageResult<Vec<Availability>>;
+    /// The availabilities of these technicians overlapping `window`, through the
+    /// per-technician index (what a manual assignment's check reads), ordered like
+    /// [`CrewStore::availabilities_overlapping`].
+    async fn availabilities_of(
+        &self,
+        tenant: TenantId,
+        technicians: &[TechnicianId],
+        window: Window,
+    ) -> StorageResult<Vec<Availability>>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1742,6 +1751,35 @@ macro_rules! impl_crew_store {
                     .fetch_all(&self.pool)
                     .await?;
                 crew::availabilities(rows)
+            }
+
+            async fn availabilities_of(
+                &self,
+                tenant: $crate::domain::TenantId,
+                technicians: &[$crate::domain::TechnicianId],
+                window: $crate::domain::time::Window,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::crew::Availability>> {
+                use $crate::storage::crew as crew;
+                if technicians.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let placeholders: Vec<String> =
+                    (0..technicians.len()).map(|i| format!("${}", i + 4)).collect();
+                let sql = format!(
+                    "SELECT {} FROM availabilities
+                     WHERE tenant_id = $1 AND end_at > $2 AND start_at < $3 AND technician_id IN ({})
+                     ORDER BY technician_id, start_at, id",
+                    crew::AVAILABILITY_COLUMNS,
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query_as::<_, crew::AvailabilityRow>(&sql)
+                    .bind(tenant)
+                    .bind(window.start)
+                    .bind(window.end);
+                for id in technicians {
+                    query = query.bind(*id);
+                }
+                crew::availabilities(query.fetch_all(&self.pool).await?)
             }
         }
     };

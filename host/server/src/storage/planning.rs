@@ -348,6 +348,14 @@ pub trait PlanningStore: Send + Sync {
         venue: Option<VenueId>,
         technician: Option<TechnicianId>,
     ) -> StorageResult<PlanningRows>;
+    /// The non-declined assignments of these technicians overlapping `window`, through the
+    /// per-technician index, ordered like [`PlanningStore::assignments_overlapping`].
+    async fn assignments_of(
+        &self,
+        tenant: TenantId,
+        technicians: &[TechnicianId],
+        window: Window,
+    ) -> StorageResult<Vec<Assignment>>;
     /// Every assignment (non-declined) overlapping `window`, for history and conflicts.
     async fn assignments_overlapping(
         &self,
@@ -898,6 +906,32 @@ macro_rules! impl_planning_store {
                 .bind(window.end)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn assignments_of(
+                &self,
+                tenant: $crate::domain::TenantId,
+                technicians: &[$crate::domain::TechnicianId],
+                window: $crate::domain::time::Window,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::planning::Assignment>> {
+                use $crate::storage::planning::ASSIGNMENT_COLUMNS;
+                if technicians.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let placeholders: Vec<String> =
+                    (0..technicians.len()).map(|i| format!("${}", i + 4)).collect();
+                let sql = format!(
+                    "SELECT {ASSIGNMENT_COLUMNS} FROM assignments a
+                     WHERE a.tenant_id = $1 AND a.start_at < $3 AND a.end_at > $2 AND a.status <> 'declined'
+                       AND a.technician_id IN ({})
+                     ORDER BY a.technician_id, a.start_at, a.id",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query_as(&sql).bind(tenant).bind(window.start).bind(window.end);
+                for id in technicians {
+                    query = query.bind(*id);
+                }
+                Ok(query.fetch_all(&self.pool).await?)
             }
 
             #[tracing::instrument(skip(self, commit), fields(delete = commit.delete.len(), create = commit.create.len()))]
