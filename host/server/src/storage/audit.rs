@@ -96,7 +96,7 @@ macro_rules! impl_audit_store {
                     "SELECT seq, hash FROM audit_entries WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
                 )
                 .bind(tenant)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?)
             }
 
@@ -120,7 +120,7 @@ macro_rules! impl_audit_store {
                 .bind(&row.prev_hash)
                 .bind(&row.hash)
                 .bind(row.summary.as_deref())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(|e| duplicate_or(e, "audit entry id"))?;
                 Ok(if done.rows_affected() > 0 {
@@ -143,7 +143,7 @@ macro_rules! impl_audit_store {
                 .bind(tenant)
                 .bind(after)
                 .bind(limit)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?)
             }
 
@@ -162,7 +162,7 @@ macro_rules! impl_audit_store {
                     .bind(filter.kind.as_deref())
                     .bind(filter.from.as_deref())
                     .bind(filter.to.as_deref())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT tenant_id, seq, id, kind, actor, at,
@@ -177,7 +177,7 @@ macro_rules! impl_audit_store {
                     .bind(filter.to.as_deref())
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
@@ -193,7 +193,7 @@ macro_rules! impl_audit_store {
                 )
                 .bind(tenant)
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?)
             }
         }

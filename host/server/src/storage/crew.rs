@@ -907,7 +907,7 @@ macro_rules! impl_crew_store {
                     .bind(crew::to_json(&technician.attributes)?)
                     .bind(technician.active)
                     .bind(technician.created_at)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "user_id"))?;
                 row.try_into()
@@ -924,7 +924,7 @@ macro_rules! impl_crew_store {
                     crew::TECHNICIAN_COLUMNS
                 );
                 let row: Option<crew::TechnicianRow> =
-                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?;
+                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -945,7 +945,7 @@ macro_rules! impl_crew_store {
                     for id in chunk {
                         query = query.bind(*id);
                     }
-                    let rows: Vec<crew::TechnicianRow> = query.fetch_all(&self.pool).await?;
+                    let rows: Vec<crew::TechnicianRow> = query.fetch_all(&self.reader).await?;
                     found.extend(crew::technicians(rows)?);
                 }
                 Ok(found)
@@ -961,7 +961,7 @@ macro_rules! impl_crew_store {
                     crew::TECHNICIAN_COLUMNS
                 );
                 let rows: Vec<crew::TechnicianRow> =
-                    sqlx::query_as(&sql).bind(tenant).bind(true).fetch_all(&self.pool).await?;
+                    sqlx::query_as(&sql).bind(tenant).bind(true).fetch_all(&self.reader).await?;
                 crew::technicians(rows)
             }
 
@@ -987,7 +987,7 @@ macro_rules! impl_crew_store {
                     .bind(skill.as_deref())
                     .bind(filter.active)
                     .bind(name.as_deref())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT {} FROM technicians {WHERE} ORDER BY name, id LIMIT $5 OFFSET $6",
@@ -1000,7 +1000,7 @@ macro_rules! impl_crew_store {
                     .bind(name.as_deref())
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((crew::technicians(rows)?, u64::try_from(total).unwrap_or(0)))
             }
@@ -1055,7 +1055,7 @@ macro_rules! impl_crew_store {
                     .bind(patch.attributes.as_ref().map(crew::to_json).transpose()?)
                     .bind(patch.active)
                     .bind(now)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "user_id"))?;
                 row.map(TryInto::try_into).transpose()
@@ -1069,7 +1069,7 @@ macro_rules! impl_crew_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<bool> {
                 use $crate::storage::crew::{self as crew, Dialect};
-                let mut tx = self.pool.begin_with(<$storage as Dialect>::BEGIN_WRITE).await?;
+                let mut tx = self.writer.begin_with(<$storage as Dialect>::BEGIN_WRITE).await?;
                 // The technician and every technician whose relations name them (JSON
                 // text), locked in id order in one statement: two deletes that would
                 // rewrite each other's rows wait for one another instead of deadlocking.
@@ -1143,7 +1143,7 @@ macro_rules! impl_crew_store {
                     .bind(project.starts_on)
                     .bind(project.ends_on)
                     .bind(project.created_at)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))
             }
@@ -1157,7 +1157,7 @@ macro_rules! impl_crew_store {
                     "SELECT {} FROM projects WHERE tenant_id = $1 AND id = $2",
                     $crate::storage::crew::PROJECT_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
             #[tracing::instrument(skip(self))]
@@ -1180,7 +1180,7 @@ macro_rules! impl_crew_store {
                     .bind(name.as_deref())
                     .bind(filter.from)
                     .bind(filter.to)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT {} FROM projects {WHERE} ORDER BY name, id LIMIT $5 OFFSET $6",
@@ -1193,7 +1193,7 @@ macro_rules! impl_crew_store {
                     .bind(filter.to)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((items, u64::try_from(total).unwrap_or(0)))
             }
@@ -1228,7 +1228,7 @@ macro_rules! impl_crew_store {
                     .bind(patch.ends_on.is_some())
                     .bind(patch.ends_on.flatten())
                     .bind(now)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))
             }
@@ -1241,7 +1241,7 @@ macro_rules! impl_crew_store {
                 let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -1265,7 +1265,7 @@ macro_rules! impl_crew_store {
                     .bind(&venue.name)
                     .bind(&venue.address)
                     .bind(venue.created_at)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))?;
                 Ok(row.with_rooms(Vec::new()))
@@ -1282,13 +1282,13 @@ macro_rules! impl_crew_store {
                     crew::VENUE_COLUMNS
                 );
                 let row: Option<crew::VenueRow> =
-                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?;
+                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?;
                 let Some(row) = row else { return Ok(None) };
                 let sql = format!(
                     "SELECT {} FROM rooms WHERE tenant_id = $1 AND venue_id = $2 ORDER BY name, id",
                     crew::ROOM_COLUMNS
                 );
-                let rooms = sqlx::query_as(&sql).bind(tenant).bind(id).fetch_all(&self.pool).await?;
+                let rooms = sqlx::query_as(&sql).bind(tenant).bind(id).fetch_all(&self.reader).await?;
                 Ok(Some(row.with_rooms(rooms)))
             }
 
@@ -1301,7 +1301,7 @@ macro_rules! impl_crew_store {
                 use $crate::storage::crew as crew;
                 let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM venues WHERE tenant_id = $1")
                     .bind(tenant)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT {} FROM venues WHERE tenant_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
@@ -1311,7 +1311,7 @@ macro_rules! impl_crew_store {
                     .bind(tenant)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 // The rooms of the whole page in one query (a page is at most
                 // MAX_PAGE_SIZE venues, well under one IN list's chunk).
@@ -1327,7 +1327,7 @@ macro_rules! impl_crew_store {
                     for id in chunk {
                         query = query.bind(*id);
                     }
-                    rooms.extend(query.fetch_all(&self.pool).await?);
+                    rooms.extend(query.fetch_all(&self.reader).await?);
                 }
                 let mut by_venue: std::collections::HashMap<$crate::domain::VenueId, Vec<crew::Room>> =
                     std::collections::HashMap::new();
@@ -1368,7 +1368,7 @@ macro_rules! impl_crew_store {
                     .bind(patch.address.is_some())
                     .bind(patch.address.flatten())
                     .bind(now)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))?;
                 let Some(row) = row else { return Ok(None) };
@@ -1376,7 +1376,7 @@ macro_rules! impl_crew_store {
                     "SELECT {} FROM rooms WHERE tenant_id = $1 AND venue_id = $2 ORDER BY name, id",
                     crew::ROOM_COLUMNS
                 );
-                let rooms = sqlx::query_as(&sql).bind(tenant).bind(id).fetch_all(&self.pool).await?;
+                let rooms = sqlx::query_as(&sql).bind(tenant).bind(id).fetch_all(&self.reader).await?;
                 Ok(Some(row.with_rooms(rooms)))
             }
 
@@ -1388,7 +1388,7 @@ macro_rules! impl_crew_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<bool> {
                 use $crate::storage::crew::{self as crew, Dialect};
-                let mut tx = self.pool.begin_with(<$storage as Dialect>::BEGIN_WRITE).await?;
+                let mut tx = self.writer.begin_with(<$storage as Dialect>::BEGIN_WRITE).await?;
                 let found: Option<$crate::domain::VenueId> = sqlx::query_scalar(&format!(
                     "SELECT id FROM venues WHERE tenant_id = $1 AND id = $2{}",
                     <$storage as Dialect>::LOCK_ROW
@@ -1468,7 +1468,7 @@ macro_rules! impl_crew_store {
                     for id in chunk {
                         query = query.bind(*id);
                     }
-                    let ids: Vec<$crate::domain::VenueId> = query.fetch_all(&self.pool).await?;
+                    let ids: Vec<$crate::domain::VenueId> = query.fetch_all(&self.reader).await?;
                     found.extend(ids);
                 }
                 Ok(found)
@@ -1496,7 +1496,7 @@ macro_rules! impl_crew_store {
                     .bind(&room.name)
                     .bind(room.capacity)
                     .bind(room.created_at)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))
             }
@@ -1510,7 +1510,7 @@ macro_rules! impl_crew_store {
                     "SELECT {} FROM rooms WHERE tenant_id = $1 AND id = $2",
                     $crate::storage::crew::ROOM_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
             async fn list_rooms(
@@ -1524,7 +1524,7 @@ macro_rules! impl_crew_store {
                     sqlx::query_scalar("SELECT id FROM venues WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(venue)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.reader)
                         .await?;
                 if exists.is_none() {
                     return Ok(None);
@@ -1533,7 +1533,7 @@ macro_rules! impl_crew_store {
                     sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE tenant_id = $1 AND venue_id = $2")
                         .bind(tenant)
                         .bind(venue)
-                        .fetch_one(&self.pool)
+                        .fetch_one(&self.reader)
                         .await?;
                 let sql = format!(
                     "SELECT {} FROM rooms WHERE tenant_id = $1 AND venue_id = $2 ORDER BY name, id LIMIT $3 OFFSET $4",
@@ -1544,7 +1544,7 @@ macro_rules! impl_crew_store {
                     .bind(venue)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok(Some((rooms, u64::try_from(total).unwrap_or(0))))
             }
@@ -1572,7 +1572,7 @@ macro_rules! impl_crew_store {
                     .bind(patch.name)
                     .bind(patch.capacity.is_some())
                     .bind(patch.capacity.flatten())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(|e| crew::duplicate_or(e, "name"))
             }
@@ -1587,7 +1587,7 @@ macro_rules! impl_crew_store {
                     .bind(tenant)
                     .bind(venue)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -1617,7 +1617,7 @@ macro_rules! impl_crew_store {
                     .bind(availability.kind.as_str())
                     .bind(&availability.note)
                     .bind(availability.created_at)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1633,7 +1633,7 @@ macro_rules! impl_crew_store {
                     crew::AVAILABILITY_COLUMNS
                 );
                 let row: Option<crew::AvailabilityRow> =
-                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?;
+                    sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -1657,7 +1657,7 @@ macro_rules! impl_crew_store {
                     .bind(kind)
                     .bind(filter.from)
                     .bind(filter.to)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT {} FROM availabilities {WHERE} ORDER BY start_at, id LIMIT $6 OFFSET $7",
@@ -1671,7 +1671,7 @@ macro_rules! impl_crew_store {
                     .bind(filter.to)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((crew::availabilities(rows)?, u64::try_from(total).unwrap_or(0)))
             }
@@ -1708,7 +1708,7 @@ macro_rules! impl_crew_store {
                     .bind(patch.note.is_some())
                     .bind(patch.note.flatten())
                     .bind(now)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1725,7 +1725,7 @@ macro_rules! impl_crew_store {
                 .bind(tenant)
                 .bind(id)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -1748,7 +1748,7 @@ macro_rules! impl_crew_store {
                     .bind(technician)
                     .bind(window.start)
                     .bind(window.end)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 crew::availabilities(rows)
             }
@@ -1779,7 +1779,7 @@ macro_rules! impl_crew_store {
                 for id in technicians {
                     query = query.bind(*id);
                 }
-                crew::availabilities(query.fetch_all(&self.pool).await?)
+                crew::availabilities(query.fetch_all(&self.reader).await?)
             }
         }
     };

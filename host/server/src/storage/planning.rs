@@ -438,7 +438,7 @@ macro_rules! impl_planning_store {
                 .bind(venue)
                 .bind(room)
                 .bind(project)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
                 Ok($crate::storage::planning::MissionRefs {
                     venue: venues > 0,
@@ -453,7 +453,7 @@ macro_rules! impl_planning_store {
                 tenant: $crate::domain::TenantId,
                 new: $crate::storage::planning::NewMission,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::MissionWithNeeds> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let m = &new.mission;
                 sqlx::query(
                     "INSERT INTO missions (id, tenant_id, title, project_id, venue_id, room_id, start_at, end_at,
@@ -496,7 +496,7 @@ macro_rules! impl_planning_store {
                     sqlx::query_as(&format!("SELECT {MISSION_COLUMNS} FROM missions m WHERE m.tenant_id = $1 AND m.id = $2"))
                         .bind(tenant)
                         .bind(id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.reader)
                         .await?;
                 let Some(mission) = mission else { return Ok(None) };
                 let needs = sqlx::query_as(&format!(
@@ -504,7 +504,7 @@ macro_rules! impl_planning_store {
                 ))
                 .bind(tenant)
                 .bind(id)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 Ok(Some($crate::storage::planning::MissionWithNeeds { mission, needs }))
             }
@@ -535,7 +535,7 @@ macro_rules! impl_planning_store {
                     .bind(filter.project)
                     .bind(status)
                     .bind(pattern.as_deref())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let missions: Vec<$crate::storage::planning::Mission> = sqlx::query_as(&format!(
                     "SELECT {MISSION_COLUMNS} FROM missions m {WHERE} ORDER BY m.start_at, m.id LIMIT $8 OFFSET $9"
@@ -549,7 +549,7 @@ macro_rules! impl_planning_store {
                 .bind(pattern.as_deref())
                 .bind(page.limit())
                 .bind(page.offset())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 let mut needs: Vec<$crate::storage::planning::Need> = Vec::new();
                 if !missions.is_empty() {
@@ -563,7 +563,7 @@ macro_rules! impl_planning_store {
                     for m in &missions {
                         query = query.bind(m.id);
                     }
-                    needs = query.fetch_all(&self.pool).await?;
+                    needs = query.fetch_all(&self.reader).await?;
                 }
                 Ok((
                     $crate::storage::planning::group_needs(missions, needs),
@@ -580,7 +580,7 @@ macro_rules! impl_planning_store {
                 expected_updated_at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::MissionUpdate> {
                 use $crate::storage::planning::{MissionUpdate, MissionWithNeeds};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let updated = sqlx::query(
                     "UPDATE missions SET title = $3, project_id = $4, venue_id = $5, room_id = $6, start_at = $7,
                             end_at = $8, paid = $9, status = $10, notes = $11, attributes = $12, updated_at = $13
@@ -632,7 +632,7 @@ macro_rules! impl_planning_store {
                 let deleted = sqlx::query("DELETE FROM missions WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -642,7 +642,7 @@ macro_rules! impl_planning_store {
                 tenant: $crate::domain::TenantId,
                 need: $crate::storage::planning::Need,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::Need> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 insert_need(&mut tx, tenant, &need).await?;
                 tx.commit().await?;
                 Ok(need)
@@ -653,7 +653,7 @@ macro_rules! impl_planning_store {
                 tenant: $crate::domain::TenantId,
                 need: $crate::storage::planning::Need,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Need>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let updated = sqlx::query(
                     "UPDATE needs SET skill = $3, shift_type = $4, min_crew = $5, max_crew = $6, start_at = $7,
                             end_at = $8, unfilled_penalty = $9, extra_penalty = $10, attributes = $11
@@ -688,7 +688,7 @@ macro_rules! impl_planning_store {
                 let deleted = sqlx::query("DELETE FROM needs WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -703,13 +703,13 @@ macro_rules! impl_planning_store {
                     sqlx::query_as(&format!("SELECT {NEED_COLUMNS} FROM needs n WHERE n.tenant_id = $1 AND n.id = $2"))
                         .bind(tenant)
                         .bind(id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.reader)
                         .await?;
                 let Some(need) = need else { return Ok(None) };
                 let mission = sqlx::query_as(&format!("SELECT {MISSION_COLUMNS} FROM missions m WHERE m.tenant_id = $1 AND m.id = $2"))
                     .bind(tenant)
                     .bind(need.mission_id)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 Ok(Some((need, mission)))
             }
@@ -720,7 +720,7 @@ macro_rules! impl_planning_store {
                 tenant: $crate::domain::TenantId,
                 a: $crate::storage::planning::Assignment,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::Assignment> {
-                let mut conn = self.pool.acquire().await?;
+                let mut conn = self.writer.acquire().await?;
                 insert_assignment(&mut conn, tenant, &a).await?;
                 Ok(a)
             }
@@ -734,7 +734,7 @@ macro_rules! impl_planning_store {
                 Ok(sqlx::query_as(&format!("SELECT {ASSIGNMENT_COLUMNS} FROM assignments a WHERE a.tenant_id = $1 AND a.id = $2"))
                     .bind(tenant)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -763,7 +763,7 @@ macro_rules! impl_planning_store {
                     .bind(filter.need)
                     .bind(filter.technician)
                     .bind(status)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let items = sqlx::query_as(&format!(
                     "SELECT {ASSIGNMENT_COLUMNS} FROM assignments a {WHERE} ORDER BY a.start_at, a.id LIMIT $8 OFFSET $9"
@@ -777,7 +777,7 @@ macro_rules! impl_planning_store {
                 .bind(status)
                 .bind(page.limit())
                 .bind(page.offset())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
@@ -800,7 +800,7 @@ macro_rules! impl_planning_store {
                 .bind(patch.status.map(|s| s.as_str()))
                 .bind(patch.pinned)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.writer)
                 .await
                 .map_err(overlap_or)
             }
@@ -813,7 +813,7 @@ macro_rules! impl_planning_store {
                 let deleted = sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(deleted.rows_affected() > 0)
             }
@@ -834,7 +834,7 @@ macro_rules! impl_planning_store {
                 .bind(technician)
                 .bind(window.start)
                 .bind(window.end)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?)
             }
 
@@ -862,7 +862,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end)
                 .bind(venue)
                 .bind(technician)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 let needs = sqlx::query_as(&format!(
                     "SELECT {NEED_COLUMNS} FROM needs n JOIN missions m ON m.id = n.mission_id
@@ -873,7 +873,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end)
                 .bind(venue)
                 .bind(technician)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 let assignments = sqlx::query_as(&format!(
                     "SELECT {ASSIGNMENT_COLUMNS}, t.name AS technician_name
@@ -885,7 +885,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end)
                 .bind(venue)
                 .bind(technician)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
                 Ok($crate::storage::planning::PlanningRows { missions, needs, assignments })
             }
@@ -904,7 +904,7 @@ macro_rules! impl_planning_store {
                 .bind(tenant)
                 .bind(window.start)
                 .bind(window.end)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?)
             }
 
@@ -931,7 +931,7 @@ macro_rules! impl_planning_store {
                 for id in technicians {
                     query = query.bind(*id);
                 }
-                Ok(query.fetch_all(&self.pool).await?)
+                Ok(query.fetch_all(&self.reader).await?)
             }
 
             #[tracing::instrument(skip(self, commit), fields(delete = commit.delete.len(), create = commit.create.len()))]
@@ -941,7 +941,7 @@ macro_rules! impl_planning_store {
                 commit: $crate::storage::planning::RunCommit,
                 _now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<Vec<$crate::storage::planning::Assignment>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 for id in &commit.delete {
                     sqlx::query(
                         "DELETE FROM assignments WHERE tenant_id = $1 AND id = $2 AND status = 'proposed' AND pinned = $3",
@@ -978,7 +978,7 @@ macro_rules! impl_planning_store {
                 .bind(job.created_by)
                 .bind(job.created_at)
                 .bind(job.updated_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(job)
             }
@@ -992,7 +992,7 @@ macro_rules! impl_planning_store {
                 Ok(sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2"))
                     .bind(tenant)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -1013,7 +1013,7 @@ macro_rules! impl_planning_store {
                 .bind(update.result.as_deref())
                 .bind(update.error.as_deref())
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.writer)
                 .await?)
             }
 
@@ -1029,7 +1029,7 @@ macro_rules! impl_planning_store {
                 )
                 .bind(now)
                 .bind(stale_before)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(failed.rows_affected())
             }
@@ -1052,7 +1052,7 @@ macro_rules! impl_planning_store {
                 .bind(key)
                 .bind(request_sha256)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if claimed.rows_affected() == 1 {
                     return Ok(IdempotencyBegin::Started);
@@ -1063,7 +1063,7 @@ macro_rules! impl_planning_store {
                 .bind(tenant)
                 .bind(route)
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?;
                 Ok(match row {
                     // Released between our insert and this read: let the client retry.
@@ -1093,7 +1093,7 @@ macro_rules! impl_planning_store {
                 .bind(key)
                 .bind(i32::from(status))
                 .bind(body)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -1110,7 +1110,7 @@ macro_rules! impl_planning_store {
                 .bind(tenant)
                 .bind(route)
                 .bind(key)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }

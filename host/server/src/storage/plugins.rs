@@ -202,7 +202,7 @@ macro_rules! impl_plugins_store {
                 plugin: $crate::storage::plugins::NewPlugin,
                 bytes: &[u8],
             ) -> $crate::storage::StorageResult<($crate::storage::plugins::PluginRecord, bool)> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO plugin_blobs (sha256, bytes, size, created_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (sha256) DO NOTHING",
@@ -257,7 +257,7 @@ macro_rules! impl_plugins_store {
                      WHERE p.tenant_id = $1 AND p.id = $2",
                     $crate::storage::plugins::PLUGIN_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
             async fn plugin_by_sha256(
@@ -275,7 +275,7 @@ macro_rules! impl_plugins_store {
                     .bind(tenant)
                     .bind(slot)
                     .bind(sha256)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -290,7 +290,7 @@ macro_rules! impl_plugins_store {
                 )
                 .bind(tenant)
                 .bind(slot)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
                 let sql = format!(
                     "SELECT {} FROM plugins p JOIN plugin_blobs b ON b.sha256 = p.sha256
@@ -303,7 +303,7 @@ macro_rules! impl_plugins_store {
                     .bind(slot)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
@@ -318,7 +318,7 @@ macro_rules! impl_plugins_store {
                     .bind(tenant)
                     .bind(id)
                     .bind(validation)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(done.rows_affected() > 0)
             }
@@ -326,7 +326,7 @@ macro_rules! impl_plugins_store {
             async fn plugin_blob(&self, sha256: &str) -> $crate::storage::StorageResult<Option<Vec<u8>>> {
                 Ok(sqlx::query_scalar("SELECT bytes FROM plugin_blobs WHERE sha256 = $1")
                     .bind(sha256)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -340,7 +340,7 @@ macro_rules! impl_plugins_store {
                      WHERE a.tenant_id = $1 AND a.slot = $2 ORDER BY a.seq DESC LIMIT 1",
                     $crate::storage::plugins::ACTIVATION_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(slot).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(slot).fetch_optional(&self.reader).await?)
             }
 
             async fn active_plugins(
@@ -355,7 +355,7 @@ macro_rules! impl_plugins_store {
                      ORDER BY a.slot",
                     $crate::storage::plugins::ACTIVATION_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).fetch_all(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).fetch_all(&self.reader).await?)
             }
 
             async fn activation_at(
@@ -373,7 +373,7 @@ macro_rules! impl_plugins_store {
                     .bind(tenant)
                     .bind(slot)
                     .bind(seq)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -388,7 +388,7 @@ macro_rules! impl_plugins_store {
                 )
                 .bind(tenant)
                 .bind(slot)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
                 let sql = format!(
                     "SELECT {} FROM plugin_activations a JOIN plugins p ON p.id = a.plugin_id
@@ -400,7 +400,7 @@ macro_rules! impl_plugins_store {
                     .bind(slot)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
@@ -411,7 +411,7 @@ macro_rules! impl_plugins_store {
                 tenant: $crate::domain::TenantId,
                 activation: $crate::storage::plugins::NewActivation,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::plugins::ActivationRecord>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // The plugin must be the tenant's and of this slot: the join below would
                 // otherwise let a caller activate another tenant's plugin by id.
                 let inserted = sqlx::query(

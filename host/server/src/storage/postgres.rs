@@ -11,7 +11,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
-    pool: PgPool,
+    /// PostgreSQL runs concurrent writers itself (row locks, the exclusion constraint), so
+    /// reads and writes share one pool; the two names are the seam the SQL is written
+    /// against (see `sqlite.rs` for the backend where they differ).
+    reader: PgPool,
+    writer: PgPool,
 }
 
 impl PostgresStorage {
@@ -25,11 +29,14 @@ impl PostgresStorage {
             .connect_with(options.application_name("callsheet"))
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+        })
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -69,7 +69,7 @@ macro_rules! impl_seed_store {
                 seed: $crate::storage::seed::Seed,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 for (id, name) in &seed.venues {
                     sqlx::query("INSERT INTO venues (id, tenant_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
                         .bind(id).bind(tenant).bind(name).bind(now)
@@ -130,7 +130,7 @@ macro_rules! impl_seed_store {
             async fn mission_count(&self, tenant: $crate::domain::TenantId) -> $crate::storage::StorageResult<u64> {
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1")
                     .bind(tenant)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 Ok(u64::try_from(count).unwrap_or_default())
             }

@@ -42,7 +42,7 @@ macro_rules! impl_storage {
             }
 
             async fn ping(&self) -> $crate::storage::StorageResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
                 Ok(())
             }
 
@@ -60,7 +60,7 @@ macro_rules! impl_storage {
                 .bind(&tenant.name)
                 .bind(tenant.time_zone.name())
                 .bind(tenant.created_at)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await
                 .map_err(|e| duplicate_or(e, "slug"))
             }
@@ -71,7 +71,7 @@ macro_rules! impl_storage {
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
                 Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE slug = $1")
                     .bind(slug.as_str())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -81,7 +81,7 @@ macro_rules! impl_storage {
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
                 Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -98,7 +98,7 @@ macro_rules! impl_storage {
                 .bind(id)
                 .bind(name)
                 .bind(time_zone.map(|tz| tz.name()))
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.writer)
                 .await?)
             }
 
@@ -121,7 +121,7 @@ macro_rules! impl_storage {
                     .bind(user.role.as_str())
                     .bind(user.active)
                     .bind(user.created_at)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await
                     .map_err(|e| duplicate_or(e, "email"))
             }
@@ -135,7 +135,7 @@ macro_rules! impl_storage {
                     "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2",
                     $crate::storage::sql::USER_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
             async fn credentials(
@@ -147,7 +147,7 @@ macro_rules! impl_storage {
                     "SELECT {}, password_hash FROM users WHERE tenant_id = $1 AND email = $2",
                     $crate::storage::sql::USER_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(&self.pool).await?)
+                Ok(sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(&self.reader).await?)
             }
 
             #[tracing::instrument(skip(self))]
@@ -170,7 +170,7 @@ macro_rules! impl_storage {
                     .bind(role)
                     .bind(filter.active)
                     .bind(pattern.as_deref())
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
                     "SELECT {} FROM users {WHERE} ORDER BY email, id LIMIT $5 OFFSET $6",
@@ -183,7 +183,7 @@ macro_rules! impl_storage {
                     .bind(pattern.as_deref())
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
@@ -196,7 +196,7 @@ macro_rules! impl_storage {
                 patch: $crate::storage::UserPatch,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::User>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let sql = format!(
                     "UPDATE users SET
                         email = COALESCE($3, email),
@@ -240,7 +240,7 @@ macro_rules! impl_storage {
                 &self,
                 session: $crate::storage::NewSession,
             ) -> $crate::storage::StorageResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("INSERT INTO sessions (id, tenant_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(session.id)
                     .bind(session.tenant_id)
@@ -270,7 +270,7 @@ macro_rules! impl_storage {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<$crate::storage::RefreshOutcome> {
                 use $crate::storage::RefreshOutcome;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // Spend first: the conditional UPDATE is the single point where two
                 // concurrent refreshes race, and only one of them can see `spent_at IS NULL`.
                 // Writing first also takes SQLite's write lock up front, so the transaction
@@ -340,7 +340,7 @@ macro_rules! impl_storage {
                 )
                 .bind(hash)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(revoked.rows_affected() > 0)
             }
@@ -357,7 +357,7 @@ macro_rules! impl_storage {
                 .bind(session)
                 .bind(now)
                 .bind(reason)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -377,7 +377,7 @@ macro_rules! impl_storage {
                      WHERE s.id = $1",
                 )
                 .bind(session)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?)
             }
         }
