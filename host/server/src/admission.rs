@@ -84,12 +84,6 @@ pub async fn check(
         });
     }
 
-    let rules = tenant_plugins::rules(state, tenant).await?;
-    let info = rules
-        .plugin
-        .describe_async()
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?;
     // The mission's crew come along, for incompatibilities and affinities.
     let crew = state
         .storage
@@ -109,9 +103,8 @@ pub async fn check(
         horizon,
         missions: None,
         technicians: Some(technicians),
-        lookback_days: info.lookback_days,
     };
-    let mut problem = problem::build(&state.storage, tenant, tz, &scope).await?;
+    let (rules, mut problem) = crate::runs::rules_and_problem(state, tenant, tz, &scope).await?;
     let candidate_wit = problem::to_wit(candidate);
     problem.assignments.push(candidate_wit.clone());
     problem

@@ -40,22 +40,22 @@ pub struct Scope {
     pub missions: Option<BTreeSet<MissionId>>,
     /// Only these technicians (every active one when `None`).
     pub technicians: Option<BTreeSet<TechnicianId>>,
-    /// Days of history the rules plugin asks for (`describe().lookback-days`).
-    pub lookback_days: u32,
 }
 
-/// Builds the problem of `scope`. Six queries whatever the size.
+/// Builds the problem of `scope`, with `lookback_days` of history before it (what the
+/// rules plugin asks for: `describe().lookback-days`). Six queries whatever the size.
 pub async fn build(
     storage: &DynStorage,
     tenant: TenantId,
     tz: TimeZone,
     scope: &Scope,
+    lookback_days: u32,
 ) -> StorageResult<Problem> {
     let horizon = scope.horizon;
     // A week of margin on each side: missions overlapping the window may reach a day
     // beyond it, and the horizon grows to cover them (below).
     let first_day = crate::domain::time::local_date(horizon.start, tz)
-        - Duration::days(i64::from(scope.lookback_days) + 7);
+        - Duration::days(i64::from(lookback_days) + 7);
     let first_day = monday_of(first_day);
     let last_day = monday_of(crate::domain::time::local_date(horizon.end, tz)) + Duration::days(13);
     let outer = Window {

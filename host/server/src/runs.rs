@@ -97,25 +97,38 @@ pub async fn prepare(
     window: Window,
     missions: Option<&[MissionId]>,
 ) -> Result<Prepared, ApiError> {
-    let rules = tenant_plugins::rules(state, tenant).await?;
-    let assigner = tenant_plugins::assigner(state, tenant).await?;
-    let info = rules
-        .plugin
-        .describe_async()
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?;
     let scope = Scope {
         horizon: window,
         missions: missions.map(|m| m.iter().copied().collect()),
         technicians: None,
-        lookback_days: info.lookback_days,
     };
-    let problem = problem::build(&state.storage, tenant, tz, &scope).await?;
+    let (rules, problem) = rules_and_problem(state, tenant, tz, &scope).await?;
+    let assigner = tenant_plugins::assigner(state, tenant).await?;
     Ok(Prepared {
         problem,
         assigner,
         rules,
     })
+}
+
+/// The tenant's rules plugin and the problem of `scope`, read with as much history as
+/// those rules look back on: what a rule check, a conflicts report and a validation on
+/// the tenant's data need (a run needs the assigner besides: [`prepare`]).
+pub async fn rules_and_problem(
+    state: &AppState,
+    tenant: TenantId,
+    tz: TimeZone,
+    scope: &Scope,
+) -> Result<(Configured<RulesPlugin>, Problem), ApiError> {
+    let rules = tenant_plugins::rules(state, tenant).await?;
+    // Cached by the runtime with the loaded plugin: no guest call after the first.
+    let info = rules
+        .plugin
+        .describe_async()
+        .await
+        .map_err(tenant_plugins::TenantPluginError::from)?;
+    let problem = problem::build(&state.storage, tenant, tz, scope, info.lookback_days).await?;
+    Ok((rules, problem))
 }
 
 /// Runs, records and (unless `request.dry_run`) commits. `job` is set for background runs,

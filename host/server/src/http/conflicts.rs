@@ -119,9 +119,12 @@ async fn list_conflicts(
             format!("a report covers at most {MAX_DAYS} days"),
         ));
     }
-    let prepared = runs::prepare(&state, caller.tenant, tz, window, None).await?;
-    let rules = prepared.rules;
-    let problem = prepared.problem;
+    let scope = crate::problem::Scope {
+        horizon: window,
+        missions: None,
+        technicians: None,
+    };
+    let (rules, problem) = runs::rules_and_problem(&state, caller.tenant, tz, &scope).await?;
     let report = tokio::task::spawn_blocking(move || {
         let plan = callsheet_runtime::types::Plan {
             assignments: problem.assignments.clone(),

@@ -433,19 +433,12 @@ async fn tenant_window(
             "a window covers at most 62 days",
         ));
     }
-    let rules = tenant_plugins::rules(state, caller.tenant).await?;
-    let info = rules
-        .plugin
-        .describe_async()
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?;
     let scope = crate::problem::Scope {
         horizon,
         missions: None,
         technicians: None,
-        lookback_days: info.lookback_days,
     };
-    let problem = crate::problem::build(&state.storage, caller.tenant, tz, &scope).await?;
+    let (_, problem) = crate::runs::rules_and_problem(state, caller.tenant, tz, &scope).await?;
     Ok(tenant_plugins::TenantSample {
         problem: std::sync::Arc::new(problem),
         label: format!(
