@@ -2,7 +2,6 @@
 //! problem with parameters once, then evaluate schedules and plans. Every answer is a pure
 //! function of (problem, parameters, arguments): nothing is cached between calls.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -10,11 +9,13 @@ use callsheet_plugin_sdk::calendar::Calendar;
 use callsheet_plugin_sdk::params::Reader;
 use callsheet_plugin_sdk::report::{Failure, add, score_of, sort_violations};
 use callsheet_plugin_sdk::types::{
-    Assignment, Param, Plan, PlanEvaluation, Problem, Schedule, ScheduleEvaluation, Window,
+    Param, Plan, PlanEvaluation, Problem, Schedule, ScheduleEvaluation, Window,
 };
 
+use crate::active::Active;
 use crate::config::{self, Limits, SPECS};
-use crate::model::{self, Index};
+use crate::index::Index;
+use crate::model;
 use crate::rules::{self, Ctx};
 
 /// An open session.
@@ -70,10 +71,18 @@ impl Evaluator {
         schedules
             .iter()
             .map(|s| {
-                self.evaluate(
-                    &s.technician_id,
-                    s.shifts.iter().map(|sh| (sh.need_id.as_str(), sh.window)),
-                )
+                let t = self.technician(&s.technician_id)?;
+                let shifts = s
+                    .shifts
+                    .iter()
+                    .map(|sh| match self.index.needs.get(&sh.need_id) {
+                        Some(&n) => Ok((n, sh.window)),
+                        None => Err(Failure::InvalidInput(format!(
+                            "unknown need {} in the schedule of {}",
+                            sh.need_id, s.technician_id
+                        ))),
+                    });
+                self.evaluate(t, shifts)
             })
             .collect()
     }
@@ -81,35 +90,11 @@ impl Evaluator {
     /// Every technician's schedule (sorted by id, those without shifts included) plus the
     /// plan-level violations; the score is their sum, as the contract's decomposition says.
     pub fn evaluate_plan(&self, plan: &Plan) -> Result<PlanEvaluation, Failure> {
-        let mut by_technician: BTreeMap<&str, Vec<&Assignment>> = BTreeMap::new();
-        let mut active = Vec::new();
-        for a in plan.assignments.iter().filter(|a| rules::plan::counts(a)) {
-            if !self.index.technicians.contains_key(&a.technician_id) {
-                return Err(Failure::InvalidInput(format!(
-                    "unknown technician {} in the plan",
-                    a.technician_id
-                )));
-            }
-            if !self.index.needs.contains_key(&a.need_id) {
-                return Err(Failure::InvalidInput(format!(
-                    "unknown need {} in the plan",
-                    a.need_id
-                )));
-            }
-            by_technician
-                .entry(a.technician_id.as_str())
-                .or_default()
-                .push(a);
-            active.push(a);
-        }
-        let mut schedules = Vec::with_capacity(self.index.technicians.len());
-        for id in self.index.technicians.keys() {
-            let shifts = by_technician
-                .get(id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            schedules
-                .push(self.evaluate(id, shifts.iter().map(|a| (a.need_id.as_str(), a.window)))?);
+        let active = Active::resolve(&self.index, plan)?;
+        let mut schedules = Vec::with_capacity(self.index.technicians_by_id.len());
+        for &t in &self.index.technicians_by_id {
+            let shifts = active.of(t).iter().map(|s| Ok((s.need, s.window)));
+            schedules.push(self.evaluate(t, shifts)?);
         }
         let mut plan_violations =
             rules::plan::check(&self.problem, &self.index, &self.tenant, &active);
@@ -124,20 +109,31 @@ impl Evaluator {
         })
     }
 
-    fn evaluate<'a>(
+    fn technician(&self, id: &str) -> Result<usize, Failure> {
+        self.index
+            .technicians
+            .get(id)
+            .copied()
+            .ok_or_else(|| Failure::InvalidInput(format!("unknown technician {id}")))
+    }
+
+    fn evaluate(
         &self,
-        technician_id: &str,
-        shifts: impl Iterator<Item = (&'a str, Window)>,
+        t: usize,
+        shifts: impl Iterator<Item = Result<(usize, Window), Failure>>,
     ) -> Result<ScheduleEvaluation, Failure> {
-        let i =
-            *self.index.technicians.get(technician_id).ok_or_else(|| {
-                Failure::InvalidInput(format!("unknown technician {technician_id}"))
-            })?;
-        let tech = &self.problem.technicians[i];
-        let periods = model::periods(&self.problem, &self.index, tech, shifts)?;
+        let tech = &self.problem.technicians[t];
+        let periods = model::periods(&self.problem, &self.index, t, shifts)?;
         let cal = Calendar::new(&self.problem.calendar)
             .map_err(|e| Failure::InvalidInput(format!("{e}")))?;
-        let ctx = Ctx::new(&self.problem, cal, tech, &self.limits[i], periods);
+        let ctx = Ctx::new(
+            &self.problem,
+            &self.index,
+            cal,
+            tech,
+            &self.limits[t],
+            periods,
+        );
         let mut violations = rules::check_schedule(&ctx);
         sort_violations(&mut violations);
         Ok(ScheduleEvaluation {

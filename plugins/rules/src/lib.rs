@@ -3,8 +3,9 @@
 //!
 //! - [`config`]: every parameter with its default and legal source, read into `Limits`;
 //! - [`catalog`]: `describe()`: the rules, their sources and parameters;
-//! - `model`, `timeline`: the problem indexed, a technician's work as periods, blocks and
-//!   working days;
+//! - `index`, `active`: the problem's and the plan's ids resolved to positions once, so
+//!   that evaluation compares integers, never strings;
+//! - `model`, `timeline`: a technician's work as periods, blocks and working days;
 //! - [`rules`]: one module per rule family; `rules::plan` holds the plan-level rules;
 //! - [`evaluator`]: the session behind the WIT `evaluator` resource;
 //! - `component` (wasm32 only): the WIT bindings and exports, a thin shell over the above.
@@ -16,11 +17,13 @@
 
 extern crate alloc;
 
+mod active;
 pub mod catalog;
 #[cfg(target_arch = "wasm32")]
 mod component;
 pub mod config;
 pub mod evaluator;
+mod index;
 mod model;
 pub mod rules;
 mod timeline;

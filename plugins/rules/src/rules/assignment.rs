@@ -70,7 +70,7 @@ fn overlaps(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
 
 fn skills(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     for p in ctx.candidates() {
-        let Some(need) = p.need else { continue };
+        let Some((_, need)) = p.need else { continue };
         if ctx.tech.skills.contains(&need.skill) {
             continue;
         }
@@ -208,7 +208,7 @@ fn preferences(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let prefs = &ctx.tech.preferences;
     if l.avoided_venue_weight > 0 {
         for p in ctx.candidates() {
-            let Some(need) = p.need else { continue };
+            let Some((_, need)) = p.need else { continue };
             if prefs.avoided_venues.contains(&need.venue_id) {
                 let mut subjects = p.subjects();
                 subjects.push(Subject::Venue(need.venue_id.clone()));

@@ -19,6 +19,7 @@ use callsheet_plugin_sdk::report::normalize_subjects;
 use callsheet_plugin_sdk::types::{Problem, Subject, Technician, Violation};
 
 use crate::config::Limits;
+use crate::index::Index;
 use crate::model::Period;
 use crate::timeline::Timeline;
 
@@ -26,6 +27,8 @@ use crate::timeline::Timeline;
 #[derive(Debug)]
 pub struct Ctx<'p> {
     pub problem: &'p Problem,
+    /// The problem's ids resolved to positions.
+    pub index: &'p Index,
     pub cal: Calendar<'p>,
     pub tech: &'p Technician,
     pub limits: &'p Limits,
@@ -34,11 +37,16 @@ pub struct Ctx<'p> {
     pub timeline: Timeline,
     /// First and last local day of the horizon.
     pub horizon_days: (i32, i32),
+    /// Seconds of work per week, and the weeks touched by candidate shifts: read by
+    /// several rules, so computed once.
+    weeks: BTreeMap<WeekIndex, i64>,
+    candidate_weeks: Vec<WeekIndex>,
 }
 
 impl<'p> Ctx<'p> {
     pub fn new(
         problem: &'p Problem,
+        index: &'p Index,
         cal: Calendar<'p>,
         tech: &'p Technician,
         limits: &'p Limits,
@@ -49,14 +57,27 @@ impl<'p> Ctx<'p> {
             cal.day_of(problem.horizon.start),
             cal.day_of(problem.horizon.end - 1),
         );
+        let mut weeks = BTreeMap::new();
+        for (&day, &secs) in &timeline.day_work {
+            *weeks.entry(week_of(day)).or_insert(0) += secs;
+        }
+        let mut candidate_weeks: Vec<WeekIndex> = timeline
+            .candidate_days
+            .iter()
+            .map(|&d| week_of(d))
+            .collect();
+        candidate_weeks.dedup();
         Ctx {
             problem,
+            index,
             cal,
             tech,
             limits,
             periods,
             timeline,
             horizon_days,
+            weeks,
+            candidate_weeks,
         }
     }
 
@@ -85,24 +106,13 @@ impl<'p> Ctx<'p> {
     }
 
     /// Seconds of work per week (all known work).
-    pub fn week_work(&self) -> BTreeMap<WeekIndex, i64> {
-        let mut weeks = BTreeMap::new();
-        for (&day, &secs) in &self.timeline.day_work {
-            *weeks.entry(week_of(day)).or_insert(0) += secs;
-        }
-        weeks
+    pub fn week_work(&self) -> &BTreeMap<WeekIndex, i64> {
+        &self.weeks
     }
 
-    /// The weeks touched by candidate shifts.
-    pub fn candidate_weeks(&self) -> Vec<WeekIndex> {
-        let mut w: Vec<WeekIndex> = self
-            .timeline
-            .candidate_days
-            .iter()
-            .map(|&d| week_of(d))
-            .collect();
-        w.dedup();
-        w
+    /// The weeks touched by candidate shifts, in order.
+    pub fn candidate_weeks(&self) -> impl Iterator<Item = WeekIndex> + '_ {
+        self.candidate_weeks.iter().copied()
     }
 }
 

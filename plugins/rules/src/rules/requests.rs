@@ -62,31 +62,30 @@ fn one(ctx: &Ctx<'_>, request: &Request, out: &mut Vec<Violation>) {
                 )
             }
             RequestTarget::Mission(id) => {
-                let Some(m) = ctx.problem.missions.iter().find(|m| m.id == *id) else {
+                let Some(&i) = ctx.index.missions.get(id) else {
                     return;
                 };
+                let m = &ctx.problem.missions[i];
                 (
                     MISSION,
                     ctx.candidates()
-                        .filter(|p| p.mission_id == Some(id.as_str()))
+                        .filter(|p| p.mission.is_some_and(|(pm, _)| pm == i))
                         .collect(),
                     m.title.clone(),
                     Subject::Mission(id.clone()),
                 )
             }
             RequestTarget::Need(id) => {
-                let Some(n) = ctx.problem.needs.iter().find(|n| n.id == *id) else {
+                let Some(&i) = ctx.index.needs.get(id) else {
                     return;
                 };
+                let n = &ctx.problem.needs[i];
                 let title = ctx
-                    .problem
-                    .missions
-                    .iter()
-                    .find(|m| m.id == n.mission_id)
-                    .map_or_else(|| n.mission_id.clone(), |m| m.title.clone());
+                    .index
+                    .mission_title(ctx.problem, ctx.index.need_missions[i]);
                 let matching = ctx
                     .candidates()
-                    .filter(|p| p.need.is_some_and(|pn| pn.id == *id))
+                    .filter(|p| p.need.is_some_and(|(pn, _)| pn == i))
                     .collect();
                 (
                     NEED,

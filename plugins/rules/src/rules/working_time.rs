@@ -95,11 +95,25 @@ fn weekly(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
 /// (weeks without known work count as 0): one violation per schedule, not one per window.
 fn average(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let (n, limit) = (ctx.limits.average_weeks, ctx.limits.average_max);
-    let weeks = ctx.week_work();
+    let (Some(low), Some(high)) = (ctx.candidate_weeks().next(), ctx.candidate_weeks().last())
+    else {
+        return;
+    };
+    // Work per week from the first run's first week to the last run's last, as prefix
+    // sums: each run's total is one subtraction, not a walk of the weeks.
+    let low = low - n + 1;
+    let mut prefix: Vec<i64> = Vec::with_capacity((high + n - low + 1) as usize);
+    prefix.push(0);
+    for week in low..high + n {
+        let worked = ctx.week_work().get(&week).copied().unwrap_or(0);
+        prefix.push(prefix[prefix.len() - 1] + worked);
+    }
+    let total_from =
+        |first: i64| prefix[(first + n - low) as usize] - prefix[(first - low) as usize];
     let mut worst: Option<(i64, i64)> = None; // (total, first week)
     for week in ctx.candidate_weeks() {
         for first in week - n + 1..=week {
-            let total: i64 = weeks.range(first..first + n).map(|(_, s)| *s).sum();
+            let total = total_from(first);
             if worst.is_none_or(|(t, _)| total > t) {
                 worst = Some((total, first));
             }
