@@ -124,8 +124,8 @@ impl Evaluator {
     ) -> Result<ScheduleEvaluation, Failure> {
         let tech = &self.problem.technicians[t];
         let periods = model::periods(&self.problem, &self.index, t, shifts)?;
-        let cal = Calendar::new(&self.problem.calendar)
-            .map_err(|e| Failure::InvalidInput(format!("{e}")))?;
+        // `open` checked the calendar.
+        let cal = Calendar::already_checked(&self.problem.calendar);
         let ctx = Ctx::new(
             &self.problem,
             &self.index,

@@ -7,7 +7,6 @@
 //! rest apart belong to the same working day (BRIEF: a load-in 08:00-12:00 and a show
 //! 19:00-23:00 are one working day with a 15 h span).
 
-use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -41,10 +40,12 @@ pub struct WorkingDay {
 #[derive(Debug, Clone)]
 pub struct Timeline {
     pub blocks: Vec<Block>,
-    /// Seconds of work per local day (blocks split at local midnight).
-    pub day_work: BTreeMap<i32, i64>,
-    /// Local days touched by candidate shifts.
-    pub candidate_days: BTreeSet<i32>,
+    /// Seconds of work per local day (blocks split at local midnight), by day, each day
+    /// once. Sorted vectors rather than B-trees: they are built in order, read in order or
+    /// by binary search, and allocate once per technician instead of per node.
+    day_work: Vec<(i32, i64)>,
+    /// Local days touched by candidate shifts, sorted, each once.
+    pub candidate_days: Vec<i32>,
 }
 
 impl Timeline {
@@ -69,26 +70,53 @@ impl Timeline {
                 }),
             }
         }
-        let mut day_work = BTreeMap::new();
+        // Blocks are sorted and disjoint, so their parts come in day order; two blocks on
+        // the same day add up in the last entry.
+        let mut day_work: Vec<(i32, i64)> = Vec::new();
         for b in &blocks {
-            for (day, secs) in cal.split_by_day(&callsheet_plugin_sdk::types::Window {
+            let window = callsheet_plugin_sdk::types::Window {
                 start: b.start,
                 end: b.end,
-            }) {
-                *day_work.entry(day).or_insert(0) += secs;
+            };
+            for (day, secs) in cal.split_by_day(&window) {
+                match day_work.last_mut() {
+                    Some((last, total)) if *last == day => *total += secs,
+                    _ => day_work.push((day, secs)),
+                }
             }
         }
-        let mut candidate_days = BTreeSet::new();
-        for p in periods.iter().filter(|p| !p.past) {
-            for (day, _) in cal.split_by_day(&p.window) {
-                candidate_days.insert(day);
-            }
-        }
+        // Candidate periods may overlap, so their days are sorted afterwards.
+        let mut candidate_days: Vec<i32> = periods
+            .iter()
+            .filter(|p| !p.past)
+            .flat_map(|p| cal.split_by_day(&p.window).map(|(day, _)| day))
+            .collect();
+        candidate_days.sort_unstable();
+        candidate_days.dedup();
         Timeline {
             blocks,
             day_work,
             candidate_days,
         }
+    }
+
+    /// Seconds of work on a local day.
+    pub fn work_on(&self, day: i32) -> i64 {
+        self.day_work
+            .binary_search_by_key(&day, |&(d, _)| d)
+            .map_or(0, |i| self.day_work[i].1)
+    }
+
+    /// Seconds of work per local day in `days`, in day order, for days with work.
+    pub fn work_between(&self, days: Range<i32>) -> &[(i32, i64)] {
+        let from = self.day_work.partition_point(|&(d, _)| d < days.start);
+        let to = self.day_work.partition_point(|&(d, _)| d < days.end);
+        &self.day_work[from..to.max(from)]
+    }
+
+    /// Seconds of work per local day, in day order, for days with work.
+    pub fn day_work(&self) -> &[(i32, i64)] {
+        &self.day_work
     }
 
     /// Working days for a required daily rest.

@@ -62,10 +62,18 @@ impl<'a> Calendar<'a> {
         if calendar.days.windows(2).any(|w| w[1].day != w[0].day + 1) {
             return Err(CalendarError::NonConsecutiveDays);
         }
-        Ok(Calendar {
+        Ok(Calendar::already_checked(calendar))
+    }
+
+    /// A view of a calendar that [`Calendar::new`] has accepted before, without checking it
+    /// again: a session checks its problem's calendar once when it opens, and the check
+    /// walks every day, which per technician and per call was a measurable share of an
+    /// evaluation. On a calendar `new` would refuse, lookups give wrong days, never a panic.
+    pub fn already_checked(calendar: &'a types::Calendar) -> Self {
+        Calendar {
             offsets: &calendar.offsets,
             days: &calendar.days,
-        })
+        }
     }
 
     /// Local time minus UTC at `instant`, in seconds. Before the first period, the first
@@ -124,22 +132,24 @@ impl<'a> Calendar<'a> {
     }
 
     /// The local days a window touches, with the seconds of the window in each, in order:
-    /// how rules that count per calendar day split a shift at midnight.
-    pub fn split_by_day(&self, window: &types::Window) -> Vec<(i32, i64)> {
-        let mut parts = Vec::new();
-        if window.end <= window.start {
-            return parts;
-        }
+    /// how rules that count per calendar day split a shift at midnight. An iterator, so
+    /// that a caller folding the parts into its own totals allocates nothing.
+    pub fn split_by_day(&self, window: &types::Window) -> impl Iterator<Item = (i32, i64)> + 'a {
+        let calendar = *self;
+        let end = window.end;
         let mut day = self.day_of(window.start);
         let mut cursor = window.start;
-        while cursor < window.end {
-            let next = self.local_instant(day + 1, 0).max(cursor + 1);
-            let end = next.min(window.end);
-            parts.push((day, end - cursor));
-            cursor = end;
+        core::iter::from_fn(move || {
+            if cursor >= end {
+                return None;
+            }
+            let next = calendar.local_instant(day + 1, 0).max(cursor + 1);
+            let part_end = next.min(end);
+            let part = (day, part_end - cursor);
+            cursor = part_end;
             day += 1;
-        }
-        parts
+            Some(part)
+        })
     }
 
     /// The UTC windows of night work touching `window`: for each local day D, local
@@ -369,7 +379,7 @@ mod tests {
             end: c.local_instant(d, 30 * HOUR),
         };
         assert_eq!(
-            c.split_by_day(&w),
+            c.split_by_day(&w).collect::<Vec<_>>(),
             alloc::vec![(d, 2 * HOUR), (d + 1, 6 * HOUR)]
         );
         let nights = c.night_parts(&w, 0, 6 * HOUR);

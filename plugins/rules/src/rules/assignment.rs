@@ -229,9 +229,8 @@ fn preferences(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
         }
     }
     if let (Some(max), true) = (prefs.max_weekly, l.max_weekly_weight > 0) {
-        let weeks = ctx.week_work();
         for week in ctx.candidate_weeks() {
-            let worked = weeks.get(&week).copied().unwrap_or(0);
+            let worked = ctx.week_work(week);
             if worked <= max {
                 continue;
             }

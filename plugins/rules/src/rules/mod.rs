@@ -11,7 +11,6 @@ pub mod rest;
 pub mod rostering;
 pub mod working_time;
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use callsheet_plugin_sdk::calendar::{Calendar, WeekIndex, week_of};
@@ -37,9 +36,9 @@ pub struct Ctx<'p> {
     pub timeline: Timeline,
     /// First and last local day of the horizon.
     pub horizon_days: (i32, i32),
-    /// Seconds of work per week, and the weeks touched by candidate shifts: read by
-    /// several rules, so computed once.
-    weeks: BTreeMap<WeekIndex, i64>,
+    /// Seconds of work per week (in week order, each week once), and the weeks touched
+    /// by candidate shifts: read by several rules, so computed once.
+    weeks: Vec<(WeekIndex, i64)>,
     candidate_weeks: Vec<WeekIndex>,
 }
 
@@ -57,9 +56,13 @@ impl<'p> Ctx<'p> {
             cal.day_of(problem.horizon.start),
             cal.day_of(problem.horizon.end - 1),
         );
-        let mut weeks = BTreeMap::new();
-        for (&day, &secs) in &timeline.day_work {
-            *weeks.entry(week_of(day)).or_insert(0) += secs;
+        let mut weeks: Vec<(WeekIndex, i64)> = Vec::new();
+        for &(day, secs) in timeline.day_work() {
+            let week = week_of(day);
+            match weeks.last_mut() {
+                Some((last, total)) if *last == week => *total += secs,
+                _ => weeks.push((week, secs)),
+            }
         }
         let mut candidate_weeks: Vec<WeekIndex> = timeline
             .candidate_days
@@ -105,9 +108,11 @@ impl<'p> Ctx<'p> {
             .collect()
     }
 
-    /// Seconds of work per week (all known work).
-    pub fn week_work(&self) -> &BTreeMap<WeekIndex, i64> {
-        &self.weeks
+    /// Seconds of work in a week (all known work).
+    pub fn week_work(&self, week: WeekIndex) -> i64 {
+        self.weeks
+            .binary_search_by_key(&week, |&(w, _)| w)
+            .map_or(0, |i| self.weeks[i].1)
     }
 
     /// The weeks touched by candidate shifts, in order.

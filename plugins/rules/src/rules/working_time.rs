@@ -32,7 +32,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
 fn daily(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let limit = ctx.limits.daily_max;
     for &day in &ctx.timeline.candidate_days {
-        let worked = ctx.timeline.day_work.get(&day).copied().unwrap_or(0);
+        let worked = ctx.timeline.work_on(day);
         if worked <= limit {
             continue;
         }
@@ -61,9 +61,8 @@ fn daily(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
 
 fn weekly(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let limit = ctx.limits.weekly_max;
-    let weeks = ctx.week_work();
     for week in ctx.candidate_weeks() {
-        let worked = weeks.get(&week).copied().unwrap_or(0);
+        let worked = ctx.week_work(week);
         if worked <= limit {
             continue;
         }
@@ -105,7 +104,7 @@ fn average(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let mut prefix: Vec<i64> = Vec::with_capacity((high + n - low + 1) as usize);
     prefix.push(0);
     for week in low..high + n {
-        let worked = ctx.week_work().get(&week).copied().unwrap_or(0);
+        let worked = ctx.week_work(week);
         prefix.push(prefix[prefix.len() - 1] + worked);
     }
     let total_from =
@@ -157,9 +156,9 @@ fn days_per_week(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
         let monday = week_monday(week);
         let days = ctx
             .timeline
-            .day_work
-            .range(monday..monday + 7)
-            .filter(|(_, s)| **s > 0)
+            .work_between(monday..monday + 7)
+            .iter()
+            .filter(|(_, s)| *s > 0)
             .count() as i64;
         if days <= limit {
             continue;
