@@ -9,6 +9,14 @@
 //! holds). The read-only flag also makes any write sent to the wrong pool fail loudly.
 //! `busy_timeout` still covers other processes (a `callsheet seed` beside the server).
 //! Foreign keys are off by default in SQLite and are switched on for every connection.
+//!
+//! The query planner reads table statistics (`sqlite_stat1`) that SQLite never gathers on
+//! its own; without them it once walked a tenant's whole index instead of a technician's
+//! rows. The writer keeps them current as SQLite recommends: `PRAGMA optimize=0x10002` at
+//! start (every table whose statistics are missing or stale), and `PRAGMA optimize` when
+//! the writer connection closes, which the pool does at shutdown and every
+//! [`WRITER_LIFETIME`]. `analysis_limit` bounds each analysis to a sample of every index,
+//! so it takes milliseconds even on a large file.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +43,13 @@ pub struct SqliteStorage {
 /// each SQLite connection is a thread, and reads of a plan take milliseconds.
 const READ_CONNECTIONS: u32 = 8;
 
+/// How long the writer connection lives before the pool replaces it, running `PRAGMA
+/// optimize` as it closes: the statistics follow the data within the hour.
+const WRITER_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// Rows sampled per index by an analysis (the value SQLite's manual recommends).
+const ANALYSIS_LIMIT: u32 = 400;
+
 impl SqliteStorage {
     /// Opens (creating it and its folder if needed) and migrates the database.
     pub async fn connect(url: &str) -> StorageResult<Self> {
@@ -45,7 +60,8 @@ impl SqliteStorage {
             // can drop the last transactions, which FULL would cost an fsync per commit.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .analysis_limit(ANALYSIS_LIMIT);
         if let Some(parent) = options
             .get_filename()
             .parent()
@@ -60,9 +76,14 @@ impl SqliteStorage {
             // A write waits behind the others in the pool's queue; a long one (a season's
             // plan, a bulk import) can hold it for seconds.
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
+            .max_lifetime(WRITER_LIFETIME)
+            // Analysis writes `sqlite_stat1`: the writer's job, not the read-only readers'.
+            .connect_with(options.clone().optimize_on_close(true, ANALYSIS_LIMIT))
             .await?;
         MIGRATOR.run(&writer).await?;
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&writer)
+            .await?;
         // After the migrations, so the file and its WAL exist when read-only connections
         // open it.
         let reader = SqlitePoolOptions::new()
@@ -86,3 +107,99 @@ super::planning::impl_planning_store!(SqliteStorage);
 super::plugins::impl_plugins_store!(SqliteStorage);
 super::audit::impl_audit_store!(SqliteStorage);
 super::seed::impl_seed_store!(SqliteStorage);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh temporary database file's URL, removed with its WAL when the guard drops.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new(name: &str) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("callsheet-{name}-{}.db", uuid::Uuid::new_v4()));
+            TempDb(path)
+        }
+
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    async fn analysed_tables(url: &str) -> Vec<String> {
+        let pool = SqlitePool::connect(url).await.expect("opens");
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")
+                .fetch_all(&pool)
+                .await
+                .expect("sqlite_stat1 exists once something was analysed");
+        pool.close().await;
+        tables
+    }
+
+    /// Creates `table` with an index on `owner` and 2,000 rows, 40 per owner.
+    async fn fill_indexed_table(pool: &SqlitePool, table: &str) {
+        for statement in [
+            format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL)"),
+            format!("CREATE INDEX {table}_owner ON {table} (owner)"),
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                 INSERT INTO {table} (owner) SELECT i % 50 FROM n"
+            ),
+        ] {
+            sqlx::query(&statement)
+                .execute(pool)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+    }
+
+    #[tokio::test]
+    async fn closing_the_writer_gathers_statistics_for_the_tables_queried() {
+        let db = TempDb::new("stats");
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connects");
+        fill_indexed_table(&storage.writer, "scratch").await;
+        // A query that the index serves is what marks the table for `PRAGMA optimize`.
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM scratch WHERE owner = 7")
+            .fetch_one(&storage.writer)
+            .await
+            .expect("queries");
+        assert_eq!(rows, 40);
+        storage.close().await;
+
+        assert!(
+            analysed_tables(&db.url())
+                .await
+                .contains(&"scratch".to_string()),
+            "closing the writer ran PRAGMA optimize"
+        );
+    }
+
+    #[tokio::test]
+    async fn opening_analyses_tables_never_analysed() {
+        let db = TempDb::new("stats-open");
+        // A database filled by something that never analysed it (an older server).
+        let plain = SqlitePool::connect(&format!("{}?mode=rwc", db.url()))
+            .await
+            .expect("creates");
+        fill_indexed_table(&plain, "legacy").await;
+        plain.close().await;
+
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connects");
+        let tables: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tbl FROM sqlite_stat1")
+            .fetch_all(&storage.reader)
+            .await
+            .expect("statistics gathered at start");
+        assert!(tables.contains(&"legacy".to_string()), "{tables:?}");
+        storage.close().await;
+    }
+}
