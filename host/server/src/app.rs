@@ -13,7 +13,9 @@ use redis::aio::ConnectionManager;
 use tokio::net::TcpListener;
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::throttle::{FailureCounter, LoginThrottle, MemoryCounter, RedisCounter};
+use crate::auth::throttle::{
+    Degrading, FailureCounter, LoginThrottle, MemoryCounter, RedisCounter,
+};
 use crate::config::Config;
 use crate::storage::{self, DynStorage, StorageError};
 
@@ -94,7 +96,10 @@ impl AppState {
         runtime: callsheet_runtime::Runtime,
     ) -> Self {
         let counter: Arc<dyn FailureCounter> = match &redis {
-            Some(conn) => Arc::new(RedisCounter::new(conn.clone(), &config.redis_prefix)),
+            Some(conn) => Arc::new(Degrading::new(Arc::new(RedisCounter::new(
+                conn.clone(),
+                &config.redis_prefix,
+            )))),
             None => Arc::new(MemoryCounter::default()),
         };
         let plan_cache = match &redis {

@@ -8,7 +8,9 @@
 //!
 //! The counters live in Redis when `REDIS_URL` is set, so every replica sees the same
 //! failures, and in process otherwise; both implement [`FailureCounter`] with the same
-//! semantics and are tested the same way.
+//! semantics and are tested the same way. When Redis cannot be reached, [`Degrading`]
+//! counts in process instead: each replica then throttles on its own failures, weaker than
+//! the shared count but never none, and nobody is locked out by the outage itself.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -145,6 +147,53 @@ impl FailureCounter for RedisCounter {
     }
 }
 
+/// A shared counter (Redis) that falls back to this replica's own counters while the
+/// shared one fails. Failures counted during an outage stay local and expire with their
+/// window; once Redis answers again, its counts (which missed them) are used.
+#[derive(Debug)]
+pub struct Degrading {
+    shared: Arc<dyn FailureCounter>,
+    local: MemoryCounter,
+}
+
+impl Degrading {
+    pub fn new(shared: Arc<dyn FailureCounter>) -> Self {
+        Self {
+            shared,
+            local: MemoryCounter::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl FailureCounter for Degrading {
+    async fn get(&self, key: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
+        match self.shared.get(key).await {
+            Ok(found) => Ok(found),
+            Err(e) => {
+                tracing::warn!(error = %e, "login throttle: shared counter unreachable, reading this replica's");
+                self.local.get(key).await
+            }
+        }
+    }
+
+    async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError> {
+        match self.shared.increment(key, window).await {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                tracing::warn!(error = %e, "login throttle: shared counter unreachable, counting on this replica");
+                self.local.increment(key, window).await
+            }
+        }
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), ThrottleError> {
+        // Both: a success must also end a lock counted locally during an outage.
+        self.local.clear(key).await?;
+        self.shared.clear(key).await
+    }
+}
+
 /// The login policy on top of a [`FailureCounter`].
 #[derive(Debug, Clone)]
 pub struct LoginThrottle {
@@ -175,9 +224,10 @@ impl LoginThrottle {
 
     /// `Some(retry_after)` when the account or the address is locked.
     ///
-    /// If the store is unreachable the attempt is allowed (and the error logged): losing
-    /// brute-force protection for the length of an outage is better than locking every
-    /// user out; the readiness probe reports the outage meanwhile.
+    /// If the counter fails, the attempt is allowed and the error logged rather than every
+    /// user locked out. With Redis the counter is [`Degrading`], which counts in process
+    /// while Redis is down, so an outage weakens the protection to one replica's count
+    /// instead of switching it off; the readiness probe reports the outage meanwhile.
     pub async fn locked_for(&self, keys: &AttemptKeys) -> Option<Duration> {
         let checks = [
             (&keys.account, self.config.max_failures_per_account),
@@ -216,8 +266,16 @@ mod tests {
     use super::*;
 
     fn throttle(per_account: u32, per_ip: u32) -> LoginThrottle {
+        throttle_over(Arc::new(MemoryCounter::default()), per_account, per_ip)
+    }
+
+    fn throttle_over(
+        counter: Arc<dyn FailureCounter>,
+        per_account: u32,
+        per_ip: u32,
+    ) -> LoginThrottle {
         LoginThrottle::new(
-            Arc::new(MemoryCounter::default()),
+            counter,
             LoginThrottleConfig {
                 max_failures_per_account: per_account,
                 max_failures_per_ip: per_ip,
@@ -267,6 +325,74 @@ mod tests {
                 .await
                 .is_none()
         );
+    }
+
+    /// A shared store that is down: every call fails as a refused connection does.
+    #[derive(Debug)]
+    struct Unreachable;
+
+    fn refused() -> ThrottleError {
+        ThrottleError(redis::RedisError::from((
+            redis::ErrorKind::IoError,
+            "connection refused",
+        )))
+    }
+
+    #[async_trait]
+    impl FailureCounter for Unreachable {
+        async fn get(&self, _: &str) -> Result<Option<(u32, Duration)>, ThrottleError> {
+            Err(refused())
+        }
+        async fn increment(&self, _: &str, _: Duration) -> Result<u32, ThrottleError> {
+            Err(refused())
+        }
+        async fn clear(&self, _: &str) -> Result<(), ThrottleError> {
+            Err(refused())
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_shared_store_an_account_still_locks_on_this_replica() {
+        let t = throttle_over(Arc::new(Degrading::new(Arc::new(Unreachable))), 2, 100);
+        let k = keys("a@x.test", [10, 0, 0, 4]);
+        t.record_failure(&k).await;
+        assert!(t.locked_for(&k).await.is_none());
+        t.record_failure(&k).await;
+        assert!(
+            t.locked_for(&k).await.is_some(),
+            "counted in process while the store is down"
+        );
+        // A success ends the local lock even though the shared store still fails.
+        t.record_success(&k).await;
+        assert!(t.locked_for(&k).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn while_the_shared_store_answers_its_counts_are_the_ones_used() {
+        let shared = Arc::new(MemoryCounter::default());
+        let t = throttle_over(Arc::new(Degrading::new(shared.clone())), 2, 100);
+        let k = keys("b@x.test", [10, 0, 0, 5]);
+        // Failures another replica recorded in the shared store lock this one too.
+        for _ in 0..2 {
+            shared
+                .increment(&k.account, Duration::from_secs(60))
+                .await
+                .unwrap();
+        }
+        assert!(t.locked_for(&k).await.is_some());
+        t.record_success(&k).await;
+        assert!(shared.get(&k.account).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn without_the_fallback_an_unreachable_store_locks_nobody() {
+        // What `Degrading` prevents: the policy alone fails open.
+        let t = throttle_over(Arc::new(Unreachable), 1, 100);
+        let k = keys("c@x.test", [10, 0, 0, 6]);
+        for _ in 0..3 {
+            t.record_failure(&k).await;
+        }
+        assert!(t.locked_for(&k).await.is_none());
     }
 
     #[tokio::test]
