@@ -32,6 +32,12 @@ fn callsheet(args: &[&str], env: &[(&str, &str)], dir: &Scratch) -> Output {
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
+    // Under `cargo llvm-cov` the binary is instrumented and writes its profile where this
+    // variable says; cleared, it wrote into the scratch folder and the CLI's coverage was
+    // lost.
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        command.env("LLVM_PROFILE_FILE", profile);
+    }
     for (k, v) in env {
         command.env(k, v);
     }
