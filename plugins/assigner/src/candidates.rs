@@ -12,6 +12,11 @@ use crate::model::{Model, NeedIx, Shift, TechIx};
 use crate::objective::Cost;
 use crate::state::{State, with_shift};
 
+/// (need, technician) pairs evaluated per round: a round's schedules and their cache
+/// entries stay a few megabytes, and the evaluations' cache (100,000 scores) keeps every
+/// pair of a problem up to that size, as one round would.
+const REQUESTS_PER_ROUND: usize = 20_000;
+
 /// Per need, the technicians qualified and available for it, sorted; and the inverse.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Candidates {
@@ -29,29 +34,37 @@ impl Candidates {
         initial: &State,
         evals: &mut Evaluations<'_, R>,
     ) -> Result<Candidates, Error> {
-        let mut requests: Vec<(NeedIx, TechIx, Vec<Shift>)> = Vec::new();
-        for n in model.need_indices() {
-            if model.needs[n as usize].places == 0 {
-                continue;
-            }
-            for &t in &model.needs[n as usize].qualified {
-                let shift = model.shift_for(n, t);
-                if initial.clashes(t, &shift.window, &[]).next().is_some() {
-                    continue;
-                }
-                requests.push((n, t, with_shift(&initial.shifts[t as usize], shift)));
-            }
-        }
-        evals.ensure(model, requests.iter().map(|(_, t, s)| (*t, s.as_slice())))?;
         let mut of = alloc::vec![Vec::new(); model.needs.len()];
-        for (n, t, shifts) in &requests {
-            let Some(score) = evals.score(*t, shifts) else {
-                return Err(Error::Internal(alloc::format!(
-                    "no evaluation of technician {t} on need {n}"
-                )));
-            };
-            if Cost::from(score).hard <= initial.rules[*t as usize].hard {
-                of[*n as usize].push(*t);
+        let mut requests: Vec<(NeedIx, TechIx, Vec<Shift>)> = Vec::new();
+        let mut needs = model
+            .need_indices()
+            .filter(|&n| model.needs[n as usize].places > 0)
+            .peekable();
+        // Needs in groups of about `REQUESTS_PER_ROUND` (need, technician) pairs: on a
+        // season (thousands of needs, hundreds of qualified technicians each) the pairs'
+        // schedules at once outgrew the guest's memory cap.
+        while needs.peek().is_some() {
+            requests.clear();
+            while requests.len() < REQUESTS_PER_ROUND {
+                let Some(n) = needs.next() else { break };
+                for &t in &model.needs[n as usize].qualified {
+                    let shift = model.shift_for(n, t);
+                    if initial.clashes(t, &shift.window, &[]).next().is_some() {
+                        continue;
+                    }
+                    requests.push((n, t, with_shift(&initial.shifts[t as usize], shift)));
+                }
+            }
+            evals.ensure(model, requests.iter().map(|(_, t, s)| (*t, s.as_slice())))?;
+            for (n, t, shifts) in &requests {
+                let Some(score) = evals.score(*t, shifts) else {
+                    return Err(Error::Internal(alloc::format!(
+                        "no evaluation of technician {t} on need {n}"
+                    )));
+                };
+                if Cost::from(score).hard <= initial.rules[*t as usize].hard {
+                    of[*n as usize].push(*t);
+                }
             }
         }
         let mut needs_of = alloc::vec![Vec::new(); model.problem.technicians.len()];

@@ -86,21 +86,29 @@ impl<'r, R: Rules> Evaluations<'r, R> {
         if self.cache.len().saturating_add(requests.len()) > CACHE_LIMIT {
             self.cache.clear();
         }
+        // The schedules themselves (ids as strings) are built one call's worth at a time:
+        // kept for every missing request at once, they were most of the guest's memory on
+        // a large problem.
         let mut queued = BTreeSet::new();
         let mut missing = Vec::new();
         for (t, shifts) in requests {
             let k = key(t, shifts);
-            if self.cache.contains_key(&k) || !queued.insert(k.clone()) {
+            if self.cache.contains_key(&k) || queued.contains(&k) {
                 self.hits += 1;
                 continue;
             }
-            missing.push((k, model.schedule(t, shifts)));
+            queued.insert(k);
+            missing.push((t, shifts));
         }
+        drop(queued);
         for chunk in missing.chunks(self.batch) {
-            let schedules: Vec<Schedule> = chunk.iter().map(|(_, s)| s.clone()).collect();
+            let schedules: Vec<Schedule> = chunk
+                .iter()
+                .map(|&(t, shifts)| model.schedule(t, shifts))
+                .collect();
             let answers = self.call(&schedules)?;
-            for ((k, _), answer) in chunk.iter().zip(answers) {
-                self.cache.insert(k.clone(), answer.score);
+            for (&(t, shifts), answer) in chunk.iter().zip(answers) {
+                self.cache.insert(key(t, shifts), answer.score);
             }
         }
         Ok(())
