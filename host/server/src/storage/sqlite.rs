@@ -14,9 +14,10 @@
 //! its own; without them it once walked a tenant's whole index instead of a technician's
 //! rows. The writer keeps them current as SQLite recommends: `PRAGMA optimize=0x10002` at
 //! start (every table whose statistics are missing or stale), and `PRAGMA optimize` when
-//! the writer connection closes, which the pool does at shutdown and every
-//! [`WRITER_LIFETIME`]. `analysis_limit` bounds each analysis to a sample of every index,
-//! so it takes milliseconds even on a large file.
+//! the writer connection closes, which the pool does every [`WRITER_LIFETIME`] and at
+//! shutdown (there best effort: a connection still on its way back to the pool may close
+//! after the process is gone). `analysis_limit` bounds each analysis to a sample of every
+//! index, so it takes milliseconds even on a large file.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -147,7 +148,7 @@ mod tests {
     }
 
     /// Creates `table` with an index on `owner` and 2,000 rows, 40 per owner.
-    async fn fill_indexed_table(pool: &SqlitePool, table: &str) {
+    async fn fill_indexed_table(conn: &mut sqlx::SqliteConnection, table: &str) {
         for statement in [
             format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL)"),
             format!("CREATE INDEX {table}_owner ON {table} (owner)"),
@@ -157,7 +158,7 @@ mod tests {
             ),
         ] {
             sqlx::query(&statement)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .unwrap_or_else(|e| panic!("{statement}: {e}"));
         }
@@ -167,20 +168,24 @@ mod tests {
     async fn closing_the_writer_gathers_statistics_for_the_tables_queried() {
         let db = TempDb::new("stats");
         let storage = SqliteStorage::connect(&db.url()).await.expect("connects");
-        fill_indexed_table(&storage.writer, "scratch").await;
+        // One connection, closed explicitly: the pool's own shutdown closes a connection
+        // the same way, but may do it after `close()` returns when the connection is
+        // still on its way back to the pool, which would make this test racy.
+        let mut writer = storage.writer.acquire().await.expect("the writer");
+        fill_indexed_table(&mut writer, "scratch").await;
         // A query that the index serves is what marks the table for `PRAGMA optimize`.
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM scratch WHERE owner = 7")
-            .fetch_one(&storage.writer)
+            .fetch_one(&mut *writer)
             .await
             .expect("queries");
         assert_eq!(rows, 40);
+        writer.close().await.expect("closes");
         storage.close().await;
 
+        let tables = analysed_tables(&db.url()).await;
         assert!(
-            analysed_tables(&db.url())
-                .await
-                .contains(&"scratch".to_string()),
-            "closing the writer ran PRAGMA optimize"
+            tables.contains(&"scratch".to_string()),
+            "closing the writer ran PRAGMA optimize: {tables:?}"
         );
     }
 
@@ -191,7 +196,9 @@ mod tests {
         let plain = SqlitePool::connect(&format!("{}?mode=rwc", db.url()))
             .await
             .expect("creates");
-        fill_indexed_table(&plain, "legacy").await;
+        let mut conn = plain.acquire().await.expect("a connection");
+        fill_indexed_table(&mut conn, "legacy").await;
+        drop(conn);
         plain.close().await;
 
         let storage = SqliteStorage::connect(&db.url()).await.expect("connects");
