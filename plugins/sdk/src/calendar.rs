@@ -68,7 +68,8 @@ impl<'a> Calendar<'a> {
     /// A view of a calendar that [`Calendar::new`] has accepted before, without checking it
     /// again: a session checks its problem's calendar once when it opens, and the check
     /// walks every day, which per technician and per call was a measurable share of an
-    /// evaluation. On a calendar `new` would refuse, lookups give wrong days, never a panic.
+    /// evaluation. On a calendar `new` would refuse, lookups give wrong days, and panic if
+    /// there is no offset at all: use it only on what `new` accepted.
     pub fn already_checked(calendar: &'a types::Calendar) -> Self {
         Calendar {
             offsets: &calendar.offsets,
