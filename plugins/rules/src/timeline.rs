@@ -79,10 +79,7 @@ impl Timeline {
                 end: b.end,
             };
             for (day, secs) in cal.split_by_day(&window) {
-                match day_work.last_mut() {
-                    Some((last, total)) if *last == day => *total += secs,
-                    _ => day_work.push((day, secs)),
-                }
+                add_in_order(&mut day_work, day, secs);
             }
         }
         // Candidate periods may overlap, so their days are sorted afterwards.
@@ -107,7 +104,8 @@ impl Timeline {
             .map_or(0, |i| self.day_work[i].1)
     }
 
-    /// Seconds of work per local day in `days`, in day order, for days with work.
+    /// Seconds of work per local day in `days`, in day order, for days with work (every
+    /// entry is positive).
     pub fn work_between(&self, days: Range<i32>) -> &[(i32, i64)] {
         let from = self.day_work.partition_point(|&(d, _)| d < days.start);
         let to = self.day_work.partition_point(|&(d, _)| d < days.end);
@@ -169,5 +167,14 @@ impl Timeline {
             }
         }
         best
+    }
+}
+
+/// Adds `secs` to the running totals by key, keys arriving in order: the same key adds to
+/// the last entry, a new one starts an entry.
+pub fn add_in_order<K: PartialEq>(totals: &mut Vec<(K, i64)>, key: K, secs: i64) {
+    match totals.last_mut() {
+        Some((last, total)) if *last == key => *total += secs,
+        _ => totals.push((key, secs)),
     }
 }

@@ -20,7 +20,7 @@ use callsheet_plugin_sdk::types::{Problem, Subject, Technician, Violation};
 use crate::config::Limits;
 use crate::index::Index;
 use crate::model::Period;
-use crate::timeline::Timeline;
+use crate::timeline::{Timeline, add_in_order};
 
 /// One technician's schedule, ready to be checked.
 #[derive(Debug)]
@@ -58,11 +58,7 @@ impl<'p> Ctx<'p> {
         );
         let mut weeks: Vec<(WeekIndex, i64)> = Vec::new();
         for &(day, secs) in timeline.day_work() {
-            let week = week_of(day);
-            match weeks.last_mut() {
-                Some((last, total)) if *last == week => *total += secs,
-                _ => weeks.push((week, secs)),
-            }
+            add_in_order(&mut weeks, week_of(day), secs);
         }
         let mut candidate_weeks: Vec<WeekIndex> = timeline
             .candidate_days

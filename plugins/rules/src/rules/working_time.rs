@@ -154,12 +154,7 @@ fn days_per_week(ctx: &Ctx<'_>, out: &mut Vec<Violation>) {
     let limit = ctx.limits.days_per_week_max;
     for week in ctx.candidate_weeks() {
         let monday = week_monday(week);
-        let days = ctx
-            .timeline
-            .work_between(monday..monday + 7)
-            .iter()
-            .filter(|(_, s)| *s > 0)
-            .count() as i64;
+        let days = ctx.timeline.work_between(monday..monday + 7).len() as i64;
         if days <= limit {
             continue;
         }
