@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use callsheet::app::AppState;
 use callsheet::config::Config;
 use callsheet::domain::{Email, Role, SessionId, TenantSlug, TimeZone};
+use callsheet::state::AppState;
 use callsheet::storage::{self, NewSession};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt as _;

@@ -2,8 +2,8 @@
 //! tampering named by the verification; concurrent appends; who may read it.
 
 use callsheet::audit::{self, EntryKind, RecordedPlugin, RunRecord, RunRequest, RunWindow};
-use callsheet::domain::{Email, Role, TenantId, UserId};
-use callsheet::tenant_plugins;
+use callsheet::domain::{AuditEntryId, Email, Role, TenantId, UserId};
+use callsheet::plugins;
 use callsheet_e2e::{Tenant, TestApp, assert_error, backend, body};
 use chrono::{Duration, Utc};
 use reqwest::{Method, Response, StatusCode};
@@ -35,8 +35,8 @@ async fn record_run(
     seed: u64,
 ) -> audit::AuditEntry {
     let problem = callsheet_engine::generator::custom(16, 8, seed);
-    let rules = tenant_plugins::rules(&app.state, tenant).await.unwrap();
-    let assigner = tenant_plugins::assigner(&app.state, tenant).await.unwrap();
+    let rules = plugins::rules(&app.state, tenant).await.unwrap();
+    let assigner = plugins::assigner(&app.state, tenant).await.unwrap();
     let (outcome, problem, rules, assigner) = tokio::task::spawn_blocking(move || {
         let outcome = callsheet_engine::plan(&problem, &assigner, &rules).expect("the run");
         (outcome, problem, rules, assigner)
@@ -68,9 +68,15 @@ async fn record_run(
         outcome,
         committed: false,
     };
-    audit::append_run(&app.storage, tenant, Some(actor), &record)
-        .await
-        .expect("appended")
+    audit::append_run(
+        &app.storage,
+        tenant,
+        AuditEntryId::new(),
+        Some(actor),
+        &record,
+    )
+    .await
+    .expect("appended")
 }
 
 /// Raw SQL on the test database, below the API: what someone with database access could do.

@@ -3,7 +3,7 @@
 
 use callsheet::domain::Role;
 use callsheet::http::error::ApiError;
-use callsheet::tenant_plugins;
+use callsheet::plugins;
 use callsheet_e2e::{Tenant, TestApp, Tokens, assert_error, backend, body};
 use callsheet_runtime::types::{Param, PayInput, Value as PluginValue};
 use reqwest::{Method, Response, StatusCode};
@@ -20,7 +20,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    tenant_plugins::to_hex(&callsheet_runtime::sha256(bytes))
+    hex::encode(callsheet_runtime::sha256(bytes))
 }
 
 async fn upload(app: &TestApp, token: &str, slot: &str, bytes: Vec<u8>) -> Response {
@@ -116,7 +116,7 @@ async fn a_new_tenant_has_the_three_default_plugins_active() {
 
     // The defaults are what the server resolves for the tenant's runs.
     let tenant = app.create_tenant("other").await;
-    let rules = tenant_plugins::rules(&app.state, tenant.id).await.unwrap();
+    let rules = plugins::rules(&app.state, tenant.id).await.unwrap();
     assert_eq!(
         rules.identity.sha256,
         active["rules"]["plugin"]["sha256"].as_str().unwrap()
@@ -149,9 +149,9 @@ async fn a_tenant_without_plugins_gets_the_defaults_on_first_use_exactly_once() 
     for _ in 0..8 {
         let state = app.state.clone();
         tasks.push(tokio::spawn(async move {
-            let rules = tenant_plugins::rules(&state, tenant.id).await.unwrap();
-            let assigner = tenant_plugins::assigner(&state, tenant.id).await.unwrap();
-            let payroll = tenant_plugins::payroll(&state, tenant.id).await.unwrap();
+            let rules = plugins::rules(&state, tenant.id).await.unwrap();
+            let assigner = plugins::assigner(&state, tenant.id).await.unwrap();
+            let payroll = plugins::payroll(&state, tenant.id).await.unwrap();
             (rules.identity, assigner.identity, payroll.identity)
         }));
     }
@@ -172,7 +172,7 @@ async fn a_tenant_without_plugins_gets_the_defaults_on_first_use_exactly_once() 
         .unwrap();
     assert_eq!(total, 3, "{plugins:?}");
     // Provisioning again changes nothing.
-    tenant_plugins::provision_defaults(&app.storage, tenant.id)
+    plugins::provision_defaults(&app.storage, tenant.id)
         .await
         .unwrap();
     assert_eq!(app.storage.active_plugins(tenant.id).await.unwrap(), active);
@@ -250,7 +250,7 @@ async fn an_admin_uploads_validates_activates_sets_parameters_and_rolls_back() {
     assert_eq!(active["rules"]["plugin"]["id"], plugin["id"]);
     assert_eq!(ok(app.get(&location, token).await).await["active"], true);
     // What a run of the tenant now gets.
-    let resolved = tenant_plugins::rules(&app.state, tenant.id).await.unwrap();
+    let resolved = plugins::rules(&app.state, tenant.id).await.unwrap();
     assert_eq!(resolved.identity.sha256, sha256_hex(&bytes));
     assert_eq!(resolved.identity.name, "fixture-rules");
     assert_eq!(resolved.params.len(), 1);
@@ -755,9 +755,7 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
 
     // What the pay input asks for is only known at run time: each hostile behaviour is
     // contained with its code.
-    let resolved = tenant_plugins::payroll(&app.state, tenant.id)
-        .await
-        .unwrap();
+    let resolved = plugins::payroll(&app.state, tenant.id).await.unwrap();
     assert_eq!(resolved.identity.name, "fixture-payroll");
     let good = resolved
         .plugin
@@ -803,7 +801,7 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
         let err = result.expect_err(mode);
         assert_eq!(err.code(), code, "{mode}: {err}");
         // As the API answers it: a failing plugin is a bad gateway, with its code.
-        let api: ApiError = tenant_plugins::TenantPluginError::from(err).into();
+        let api: ApiError = plugins::TenantPluginError::from(err).into();
         assert_eq!((api.status().as_u16(), api.code()), (502, code), "{mode}");
         // The server still answers, and the plugin still computes.
         ok(app.get("/api/v1/plugins/active", token).await).await;
@@ -819,9 +817,7 @@ async fn hostile_plugins_fail_at_run_time_with_their_code_and_the_server_keeps_s
         )
         .await)
     .await;
-    let resolved = tenant_plugins::payroll(&app.state, tenant.id)
-        .await
-        .unwrap();
+    let resolved = plugins::payroll(&app.state, tenant.id).await.unwrap();
     assert_eq!(resolved.plugin.budget().fuel, 5_000_000);
     let err = resolved
         .plugin

@@ -105,10 +105,10 @@ async fn with_redis_two_replicas_share_the_failure_count() {
     // A second server with its own connections to the same database and the same Redis
     // prefix: another replica, sharing nothing in process with the first.
     let tenant = first.create_tenant("acme").await;
-    let state = callsheet::app::AppState::connect((*first.state.config).clone())
+    let state = callsheet::state::AppState::connect((*first.state.config).clone())
         .await
         .unwrap();
-    let second = callsheet::app::Application::with_state(state, "127.0.0.1:0".parse().unwrap())
+    let second = callsheet::startup::Application::with_state(state, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let second_url = format!("http://{}", second.local_addr());

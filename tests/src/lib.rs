@@ -11,10 +11,11 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use callsheet::app::{AppState, Application};
 use callsheet::config::Config;
 use callsheet::domain::{Role, TenantId};
 use callsheet::provision::{self, TenantSpec};
+use callsheet::startup::Application;
+use callsheet::state::AppState;
 use callsheet::storage::DynStorage;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};

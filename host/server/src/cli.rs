@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{Application, shutdown_signal};
 use crate::config::Config;
 use crate::provision::{self, TenantSpec};
+use crate::startup::{Application, shutdown_signal};
 use crate::{demo, plugin_cli, storage, telemetry};
 
 #[derive(Debug, Parser)]

@@ -17,11 +17,28 @@ use std::future::Future;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::domain::{JobId, JobState, TenantId, UserId};
-use crate::http::error::ApiError;
+use crate::state::AppState;
 use crate::storage::planning::{Job, JobUpdate};
-use crate::storage::{DynStorage, StorageResult};
+use crate::storage::{DynStorage, StorageError, StorageResult};
+
+/// Why a job could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The request the job records does not serialise.
+    #[error("cannot record the job's request: {0}")]
+    Request(#[from] serde_json::Error),
+}
+
+/// How a job's work failed, as its row records it (`{"code", "detail"}`): the caller turns
+/// its own error into one, with the same code the API would answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    pub code: &'static str,
+    pub detail: String,
+}
 
 /// What a job's work can see of its job.
 #[derive(Debug, Clone)]
@@ -68,10 +85,10 @@ pub async fn start<F, Fut, T>(
     kind: &str,
     request: &impl Serialize,
     work: F,
-) -> Result<Job, ApiError>
+) -> Result<Job, JobError>
 where
     F: FnOnce(JobHandle) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+    Fut: Future<Output = Result<T, JobFailure>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     let now = crate::domain::time::now();
@@ -83,7 +100,7 @@ where
             kind: kind.to_owned(),
             state: JobState::Queued,
             progress: 0,
-            request: serde_json::to_string(request).map_err(ApiError::internal)?,
+            request: serde_json::to_string(request)?,
             result: None,
             error: None,
             created_by: Some(actor),
@@ -109,15 +126,13 @@ where
                 })),
                 error: None,
             },
-            Err(error) => {
-                tracing::warn!(job = %id, code = error.code(), %error, "job failed");
+            Err(JobFailure { code, detail }) => {
+                tracing::warn!(job = %id, code, %detail, "job failed");
                 JobUpdate {
                     state: JobState::Failed,
                     progress: 100,
                     result: None,
-                    error: Some(
-                        json!({"code": error.code(), "detail": error.to_string()}).to_string(),
-                    ),
+                    error: Some(json!({"code": code, "detail": detail}).to_string()),
                 }
             }
         };

@@ -1,25 +1,28 @@
 //! callsheet: plans event and show crews.
 //!
-//! The host server. Its parts, from the edge inwards:
+//! The host server, in layers whose imports point one way only (checked by `layers_check`):
 //!
-//! - [`cli`] - the `callsheet` command (`serve`, `migrate`, `demo`, `tenant create`);
-//! - [`config`] - the environment, checked once at start-up;
-//! - [`app`] - builds the state, binds the listener, serves until shutdown;
+//! ```text
+//! cli, plugin_cli -> startup -> http -> services -> state -> parts -> domain
+//! ```
+//!
+//! - [`cli`], [`plugin_cli`] - the `callsheet` command and the plugin author's loop;
+//! - [`startup`] - binds the listener and serves until shutdown;
 //! - [`http`] - the REST API under `/api/v1`, one module per resource, with the error
-//!   shape, extractors and middleware shared by all;
-//! - [`rbac`] - the permission matrix, the only place roles are tested;
-//! - [`auth`] - passwords, JWTs, refresh tokens, login throttling;
-//! - [`domain`] - value types that cannot hold invalid values;
-//! - [`storage`] - the storage trait and its SQLite and PostgreSQL implementations;
-//! - [`default_plugins`] - the rule plugins compiled into the binary;
-//! - [`plugin_cli`] - `callsheet plugin validate|run`, the plugin author's loop;
-//! - [`provision`] - creating tenants and the demo tenant;
-//! - [`telemetry`] - logs.
+//!   shape, extractors and middleware shared by all; the only layer that knows statuses;
+//! - services, each with its own error type: [`planning`] (the problem, manual
+//!   admission, automatic runs), [`plugins`] (the tenant's rule plugins: resolution,
+//!   validation, lifecycle), [`audit`] (the hash chain, verification, replay), [`jobs`],
+//!   [`provision`] (tenants and their first admin), [`demo`] (generated data);
+//! - [`state`] - what every request and service can reach ([`state::AppState`]);
+//! - parts: [`storage`] (the trait and its SQLite and PostgreSQL implementations),
+//!   [`auth`] (passwords, JWTs, refresh tokens, login throttling), [`plan_cache`], [`rbac`]
+//!   (the permission matrix, the only place roles are tested), [`config`],
+//!   [`default_plugins`] (the rule plugins compiled into the binary), [`telemetry`];
+//! - [`domain`] - value types that cannot hold invalid values.
 //!
 //! `docs/architecture.md` draws the whole.
 
-pub mod admission;
-pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -30,14 +33,15 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod plan_cache;
+pub mod planning;
 pub mod plugin_cli;
-pub mod problem;
+pub mod plugins;
 pub mod provision;
 pub mod rbac;
-pub mod runs;
+pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
-pub mod tenant_plugins;
 
 #[cfg(test)]
 mod docs_check;

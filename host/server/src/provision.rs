@@ -23,7 +23,7 @@ pub enum ProvisionError {
     #[error(transparent)]
     Hash(#[from] password::HashError),
     #[error("cannot give the tenant its default plugins: {0}")]
-    Plugins(#[from] crate::tenant_plugins::TenantPluginError),
+    Plugins(#[from] crate::plugins::TenantPluginError),
 }
 
 /// What was provisioned, and whether it was already there.
@@ -94,7 +94,7 @@ pub async fn create_tenant(
             storage::new_user(spec.admin_email, hash, Role::Admin, true),
         )
         .await?;
-    crate::tenant_plugins::provision_defaults(storage, tenant.id).await?;
+    crate::plugins::provision_defaults(storage, tenant.id).await?;
     Ok(Provisioned {
         tenant,
         admin,
@@ -127,7 +127,7 @@ pub async fn ensure_demo(storage: &DynStorage) -> Result<Provisioned, ProvisionE
                 .await?
         }
     };
-    crate::tenant_plugins::provision_defaults(storage, tenant.id).await?;
+    crate::plugins::provision_defaults(storage, tenant.id).await?;
     Ok(Provisioned {
         tenant,
         admin,

@@ -14,6 +14,12 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// The first page at the largest size: what an internal read of a bounded list takes.
+    pub const FIRST_LARGEST: PageRequest = PageRequest {
+        page: 1,
+        size: MAX_PAGE_SIZE,
+    };
+
     pub fn new(page: Option<u32>, size: Option<u32>) -> Result<Self, (&'static str, InvalidValue)> {
         let page = page.unwrap_or(1);
         let size = size.unwrap_or(DEFAULT_PAGE_SIZE);

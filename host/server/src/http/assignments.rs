@@ -22,24 +22,23 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
 use super::idempotency::{self, IdempotencyKey, Reply};
-use crate::admission::{self, Admission};
-use crate::app::AppState;
 use crate::domain::time::{DateBound, local};
 use crate::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, MissionStatus,
     NeedId, Page, PageRequest, Role, TechnicianId, UserId,
 };
+use crate::planning::admission::{self, Admission};
 use crate::rbac::{
     self, CreateAssignments, DeleteAssignments, ReadAssignments, RespondAssignments,
     UpdateAssignments,
 };
+use crate::state::AppState;
 use crate::storage::planning::{Assignment, AssignmentFilter, AssignmentPatch};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -265,7 +264,8 @@ async fn create_once(
         created_at: now,
         updated_at: now,
     };
-    let Admission { hard, soft } = admission::check(state, &caller, &assignment).await?;
+    let Admission { hard, soft } =
+        admission::check(state, caller.tenant, caller.time_zone, &assignment).await?;
     if !hard.is_empty() && override_reason.is_none() {
         let detail = format!(
             "the tenant's rules refuse this assignment: {}",
@@ -274,20 +274,11 @@ async fn create_once(
                 .collect::<Vec<_>>()
                 .join("; ")
         );
-        let mut meta = serde_json::Map::new();
-        meta.insert("violations".into(), json!(hard));
-        meta.insert("warnings".into(), json!(soft));
-        if caller.role == Role::Admin {
-            meta.insert(
-                "hint".into(),
-                json!("an admin may override with `override_reason`"),
-            );
-        }
-        return Err(ApiError::Detailed {
-            status: StatusCode::CONFLICT,
-            code: "RULES_VIOLATION",
+        return Err(ApiError::RulesViolation {
             detail,
-            meta,
+            violations: hard,
+            warnings: soft,
+            can_override: caller.role == Role::Admin,
         });
     }
     let overridden = if hard.is_empty() { Vec::new() } else { hard };
@@ -296,7 +287,8 @@ async fn create_once(
         .create_assignment(caller.tenant, assignment)
         .await?;
     if !overridden.is_empty() {
-        admission::record_override(state, &caller, &created, &overridden).await?;
+        admission::record_override(state, caller.tenant, caller.user, &created, &overridden)
+            .await?;
     }
     state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(assignment = %created.id, technician = %created.technician_id, need = %created.need_id, by = %caller.user, overridden = overridden.len(), "assignment created");

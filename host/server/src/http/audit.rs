@@ -14,11 +14,11 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidPath, ValidQuery};
-use crate::app::AppState;
-use crate::audit::{self, EntryKind, Replay, ReplayError, RunSummary, Verification};
+use crate::audit::{self, EntryKind, Replay, RunSummary, Verification};
 use crate::domain::time::{DateBound, local};
 use crate::domain::{AuditEntryId, Page, PageRequest, TimeZone, UserId};
 use crate::rbac::ReadAudit;
+use crate::state::AppState;
 use crate::storage::{AuditFilter, AuditRow};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -263,16 +263,7 @@ async fn replay_run(
     ValidPath(id): ValidPath<AuditEntryId>,
 ) -> Result<Json<Replay>, ApiError> {
     let caller = allowed.caller;
-    let replay = audit::replay(&state, caller.tenant, id)
-        .await
-        .map_err(|e| match e {
-            ReplayError::NotFound => ApiError::NotFound { entity: "run" },
-            ReplayError::Unreadable(_) => ApiError::Conflict {
-                code: "AUDIT_PAYLOAD_UNREADABLE",
-                detail: e.to_string(),
-            },
-            ReplayError::Storage(e) => e.into(),
-        })?;
+    let replay = audit::replay(&state, caller.tenant, id).await?;
     tracing::info!(run = %id, identical = replay.identical, "run replayed");
     Ok(Json(replay))
 }

@@ -11,11 +11,11 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Caller, ClientIp, ValidJson};
 use super::users::UserView;
-use crate::app::AppState;
 use crate::auth::password;
 use crate::auth::refresh::{self, RefreshToken};
 use crate::auth::throttle::AttemptKeys;
 use crate::domain::{Email, Role, SessionId, TenantId, TenantSlug, UserId};
+use crate::state::AppState;
 use crate::storage::{NewSession, RefreshOutcome};
 
 pub fn router() -> OpenApiRouter<AppState> {

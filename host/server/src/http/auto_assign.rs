@@ -16,13 +16,14 @@ use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson};
 use super::idempotency::{self, IdempotencyKey, Reply};
 use super::jobs::JobView;
-use crate::app::AppState;
 use crate::audit::RunRequest;
 use crate::domain::MissionId;
 use crate::domain::time::{DateBound, Window};
-use crate::jobs;
+use crate::jobs::{self, JobFailure};
+use crate::planning::PlanningError;
+use crate::planning::runs::{self, RunView};
 use crate::rbac::RunAssignments;
-use crate::runs::{self, RunView};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(auto_assign))
@@ -142,17 +143,21 @@ async fn run_once(state: &AppState, caller: Caller, body: AutoAssign) -> Result<
         "auto-assign",
         &request.clone(),
         move |handle| async move {
-            handle.progress(10).await?;
-            runs::execute(
-                &task_state,
-                handle.tenant,
-                caller.user,
-                tz,
-                request,
-                prepared,
-                Some(&handle),
-            )
-            .await
+            let run = async {
+                handle.progress(10).await?;
+                runs::execute(
+                    &task_state,
+                    handle.tenant,
+                    caller.user,
+                    tz,
+                    request,
+                    prepared,
+                    Some(&handle),
+                )
+                .await
+            };
+            run.await
+                .map_err(|e: PlanningError| JobFailure::from(ApiError::from(e)))
         },
     )
     .await?;

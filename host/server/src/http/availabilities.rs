@@ -16,12 +16,12 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{DateBound, Window, local, to_second};
 use crate::domain::{AvailabilityId, Page, PageRequest, Patch, Role, TechnicianId, TimeZone, text};
 use crate::rbac::{
     CreateAvailabilities, DeleteAvailabilities, ReadAvailabilities, UpdateAvailabilities,
 };
+use crate::state::AppState;
 use crate::storage::{
     Availability, AvailabilityFilter, AvailabilityKind, AvailabilityPatch, NewAvailability,
 };

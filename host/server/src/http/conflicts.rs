@@ -17,10 +17,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{DateBound, Window, local};
+use crate::planning::{PlanningError, runs};
 use crate::rbac::ReadConflicts;
-use crate::runs;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_conflicts))
@@ -119,7 +119,7 @@ async fn list_conflicts(
             format!("a report covers at most {MAX_DAYS} days"),
         ));
     }
-    let scope = crate::problem::Scope {
+    let scope = crate::planning::problem::Scope {
         horizon: window,
         missions: None,
         technicians: None,
@@ -133,7 +133,7 @@ async fn list_conflicts(
     })
     .await
     .map_err(ApiError::internal)?
-    .map_err(runs::engine_error)?;
+    .map_err(PlanningError::from)?;
     let conflicts: Vec<_> = report
         .conflicts
         .into_iter()

@@ -10,10 +10,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use callsheet_runtime::types::PluginError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::domain::InvalidValue;
+use crate::audit::{AuditError, ReplayError};
+use crate::domain::{AssignmentId, InvalidValue, MissionId};
+use crate::jobs::{JobError, JobFailure};
+use crate::planning::PlanningError;
+use crate::plugins::TenantPluginError;
 use crate::storage::StorageError;
 
 /// The body of every error response.
@@ -51,15 +56,50 @@ pub enum ApiError {
     /// 409 with a specific code, for a state that forbids the change.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
-    /// Any status and code with details for programs in `meta` (the violations behind a
-    /// refused assignment, the parameter errors of a plugin...).
+    /// 409 `CONFLICT_TIME_OVERLAP`: the technician already works then; `meta` names the
+    /// other assignment and its mission.
     #[error("{detail}")]
-    Detailed {
-        status: StatusCode,
+    AlreadyAssigned {
+        detail: String,
+        assignment: AssignmentId,
+        mission: MissionId,
+    },
+    /// 409 `RULES_VIOLATION`: the tenant's rules refuse a manual assignment; `meta` lists the
+    /// hard `violations` and the soft `warnings`, and tells an admin how to override.
+    #[error("{detail}")]
+    RulesViolation {
+        detail: String,
+        violations: Vec<Value>,
+        warnings: Vec<Value>,
+        can_override: bool,
+    },
+    /// 422 with the plugin's or engine's code (`PLUGIN_TRAP`, `PLUGIN_PARAMS_INVALID`,
+    /// `PLUGIN_INPUT_TOO_LARGE`...): a plugin, its configuration or its input refused;
+    /// `meta` says at which stage and what the plugin said.
+    #[error("{detail}")]
+    PluginRefused {
         code: &'static str,
         detail: String,
         meta: Map<String, Value>,
     },
+    /// 502 with the plugin's or engine's code: the tenant's plugin, an upstream component,
+    /// failed at run time; the request and the server are fine.
+    #[error("{detail}")]
+    PluginFailed {
+        code: &'static str,
+        detail: String,
+        meta: Map<String, Value>,
+    },
+    /// 500 `PLUGIN_RUNTIME_ERROR`: the host's plugin runtime itself failed (logged).
+    #[error("{detail}")]
+    PluginRuntime {
+        code: &'static str,
+        detail: String,
+        meta: Map<String, Value>,
+    },
+    /// 422 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request body.
+    #[error("this Idempotency-Key was used with another request body; use a new key")]
+    IdempotencyKeyReused,
     /// 429 `RATE_LIMITED`, with `Retry-After`.
     #[error("too many attempts; retry in {} seconds", .retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
@@ -75,9 +115,12 @@ pub enum ApiError {
     /// Any other framework-level refusal, with its own status (`HTTP_ERROR`).
     #[error("{}", .0.canonical_reason().unwrap_or("request refused"))]
     Status(StatusCode),
-    /// 415 `UNSUPPORTED_MEDIA_TYPE`: the body is not declared as JSON.
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`: the body is not declared as the route expects.
+    #[error("the request body must be {expected}")]
+    UnsupportedMediaType {
+        /// What the route takes, e.g. "JSON (Content-Type: application/json)".
+        expected: &'static str,
+    },
     /// 503 `SERVICE_UNAVAILABLE`: a dependency is down (readiness probe).
     #[error("{0}")]
     Unavailable(String),
@@ -104,14 +147,21 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
-            Self::Duplicate { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Detailed { status, .. } => *status,
+            Self::Duplicate { .. }
+            | Self::Conflict { .. }
+            | Self::AlreadyAssigned { .. }
+            | Self::RulesViolation { .. } => StatusCode::CONFLICT,
+            Self::PluginRefused { .. } | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::PluginFailed { .. } => StatusCode::BAD_GATEWAY,
+            Self::PluginRuntime { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Status(status) => *status,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,13 +174,19 @@ impl ApiError {
             Self::Validation { .. } => "VALIDATION_ERR",
             Self::NotFound { .. } => "ENTITY_NOT_FOUND",
             Self::Duplicate { .. } => "CONFLICT_DUPLICATE",
-            Self::Conflict { code, .. } | Self::Detailed { code, .. } => code,
+            Self::Conflict { code, .. }
+            | Self::PluginRefused { code, .. }
+            | Self::PluginFailed { code, .. }
+            | Self::PluginRuntime { code, .. } => code,
+            Self::AlreadyAssigned { .. } => "CONFLICT_TIME_OVERLAP",
+            Self::RulesViolation { .. } => "RULES_VIOLATION",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::Timeout => "TIMEOUT",
             Self::Status(_) => "HTTP_ERROR",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::UnsupportedMediaType { .. } => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERR",
         }
@@ -149,7 +205,32 @@ impl ApiError {
             Self::Duplicate { field } => {
                 meta.insert("field".into(), json!(field));
             }
-            Self::Detailed { meta: details, .. } => {
+            Self::AlreadyAssigned {
+                assignment,
+                mission,
+                ..
+            } => {
+                meta.insert("conflicting_assignment_id".into(), json!(assignment));
+                meta.insert("conflicting_mission_id".into(), json!(mission));
+            }
+            Self::RulesViolation {
+                violations,
+                warnings,
+                can_override,
+                ..
+            } => {
+                meta.insert("violations".into(), json!(violations));
+                meta.insert("warnings".into(), json!(warnings));
+                if *can_override {
+                    meta.insert(
+                        "hint".into(),
+                        json!("an admin may override with `override_reason`"),
+                    );
+                }
+            }
+            Self::PluginRefused { meta: details, .. }
+            | Self::PluginFailed { meta: details, .. }
+            | Self::PluginRuntime { meta: details, .. } => {
                 meta.extend(details.clone());
             }
             Self::RateLimited { retry_after } => {
@@ -181,6 +262,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
+            Self::PluginRuntime { detail, .. } => {
+                tracing::error!(%detail, "plugin runtime failure")
+            }
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => tracing::debug!(code = self.code(), detail = %self, "request refused"),
         }
@@ -213,6 +297,154 @@ impl From<StorageError> for ApiError {
                 detail: err.to_string(),
             },
             other => Self::internal(other),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every service's error, mapped to a status and code here and nowhere else.
+
+fn plugin_error_meta(meta: &mut serde_json::Map<String, Value>, e: &callsheet_runtime::Error) {
+    if let Some(PluginError { code, message }) = e.plugin_error() {
+        meta.insert(
+            "plugin_error".into(),
+            json!({"code": code, "message": message}),
+        );
+    }
+    if e.is_from_rules() {
+        meta.insert("from_rules".into(), json!(true));
+    }
+}
+
+impl From<TenantPluginError> for ApiError {
+    fn from(err: TenantPluginError) -> Self {
+        let mut meta = serde_json::Map::new();
+        match err {
+            TenantPluginError::Refused { slot, stage, cause } => {
+                meta.insert("slot".into(), json!(slot.as_str()));
+                meta.insert("stage".into(), json!(stage));
+                if let Some(e) = cause.runtime_error() {
+                    plugin_error_meta(&mut meta, e);
+                }
+                ApiError::PluginRefused {
+                    code: cause.code(),
+                    detail: format!("the {slot} plugin was refused ({stage}): {cause}"),
+                    meta,
+                }
+            }
+            TenantPluginError::ParamsInvalid { ref errors } => {
+                meta.insert("errors".into(), json!(errors));
+                ApiError::PluginRefused {
+                    code: "PLUGIN_PARAMS_INVALID",
+                    detail: err.to_string(),
+                    meta,
+                }
+            }
+            TenantPluginError::Budget { field, reason } => ApiError::validation(field, reason),
+            TenantPluginError::Plugin(e) => {
+                plugin_error_meta(&mut meta, &e);
+                let (code, detail) = (e.code(), format!("the tenant's plugin failed: {e}"));
+                match e {
+                    // The host's own runtime failed: the server's fault (logged in full).
+                    callsheet_runtime::Error::Runtime(_) => {
+                        ApiError::PluginRuntime { code, detail, meta }
+                    }
+                    // The input the tenant's data made is too large for the sandbox.
+                    callsheet_runtime::Error::InputTooLarge { .. } => {
+                        ApiError::PluginRefused { code, detail, meta }
+                    }
+                    // An upstream component failed; the request and the server are fine.
+                    _ => ApiError::PluginFailed { code, detail, meta },
+                }
+            }
+            TenantPluginError::NotFound => ApiError::NotFound { entity: "plugin" },
+            TenantPluginError::NothingToRollBack(_) => ApiError::Conflict {
+                code: "NOTHING_TO_ROLL_BACK",
+                detail: err.to_string(),
+            },
+            TenantPluginError::Busy(_) => ApiError::Conflict {
+                code: "CONFLICT_CONCURRENT_CHANGE",
+                detail: err.to_string(),
+            },
+            TenantPluginError::Storage(e) => e.into(),
+            other @ (TenantPluginError::BlobMissing { .. }
+            | TenantPluginError::Corrupt(_)
+            | TenantPluginError::Audit(_)) => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<PlanningError> for ApiError {
+    fn from(err: PlanningError) -> Self {
+        match err {
+            PlanningError::UnknownTechnician | PlanningError::InactiveTechnician { .. } => {
+                Self::validation("technician_id", err.to_string())
+            }
+            PlanningError::AlreadyAssigned {
+                assignment,
+                mission,
+                ..
+            } => Self::AlreadyAssigned {
+                detail: err.to_string(),
+                assignment,
+                mission,
+            },
+            PlanningError::BookedMeanwhile => Self::Conflict {
+                code: "CONFLICT_TIME_OVERLAP",
+                detail: err.to_string(),
+            },
+            PlanningError::Cancelled => Self::Conflict {
+                code: "JOB_CANCELLED",
+                detail: err.to_string(),
+            },
+            // The request was fine, the tenant's assigner was not.
+            PlanningError::Assigner(ref e) => Self::PluginFailed {
+                code: e.code(),
+                detail: err.to_string(),
+                meta: Map::new(),
+            },
+            PlanningError::Plugin(e) => e.into(),
+            PlanningError::Storage(e) => e.into(),
+            PlanningError::Audit(e) => e.into(),
+            PlanningError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(err: AuditError) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<ReplayError> for ApiError {
+    fn from(err: ReplayError) -> Self {
+        match err {
+            ReplayError::NotFound => Self::NotFound { entity: "run" },
+            ReplayError::Unreadable(_) => Self::Conflict {
+                code: "AUDIT_PAYLOAD_UNREADABLE",
+                detail: err.to_string(),
+            },
+            ReplayError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(err: JobError) -> Self {
+        match err {
+            JobError::Storage(e) => e.into(),
+            JobError::Request(e) => Self::internal(e),
+        }
+    }
+}
+
+/// A background job records the failure the API would have answered.
+impl From<ApiError> for JobFailure {
+    fn from(err: ApiError) -> Self {
+        JobFailure {
+            code: err.code(),
+            detail: err.to_string(),
         }
     }
 }
@@ -257,6 +489,7 @@ impl utoipa::IntoResponses for ErrorResponses {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugins::Cause;
 
     #[test]
     fn every_variant_has_its_status_and_code() {
@@ -300,7 +533,9 @@ mod tests {
             (ApiError::Timeout, 503, "TIMEOUT"),
             (ApiError::Status(StatusCode::BAD_REQUEST), 400, "HTTP_ERROR"),
             (
-                ApiError::UnsupportedMediaType,
+                ApiError::UnsupportedMediaType {
+                    expected: "application/json",
+                },
                 415,
                 "UNSUPPORTED_MEDIA_TYPE",
             ),
@@ -332,5 +567,36 @@ mod tests {
     fn retry_after_rounds_up() {
         assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
         assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+    }
+
+    #[test]
+    fn run_time_failures_are_502_with_the_runtime_code_and_refusals_422() {
+        let fuel = callsheet_runtime::Error::FuelExhausted { budget: 1 };
+        let api: ApiError = TenantPluginError::Plugin(fuel.clone()).into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (502, "PLUGIN_FUEL_EXHAUSTED")
+        );
+        let api: ApiError = TenantPluginError::Refused {
+            slot: callsheet_runtime::Slot::Rules,
+            stage: "conformance",
+            cause: Cause::Runtime(fuel),
+        }
+        .into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (422, "PLUGIN_FUEL_EXHAUSTED")
+        );
+        let api: ApiError = TenantPluginError::ParamsInvalid { errors: vec![] }.into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (422, "PLUGIN_PARAMS_INVALID")
+        );
+        let api: ApiError =
+            TenantPluginError::NothingToRollBack(callsheet_runtime::Slot::Payroll).into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (409, "NOTHING_TO_ROLL_BACK")
+        );
     }
 }

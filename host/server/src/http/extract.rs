@@ -15,9 +15,9 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::app::AppState;
 use crate::domain::{Role, SessionId, TechnicianId, TenantId, TimeZone, UserId};
 use crate::rbac::{self, Permission};
+use crate::state::AppState;
 
 /// A JSON body deserialized into `T` (which should `deny_unknown_fields`).
 #[derive(Debug)]
@@ -37,7 +37,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
                 mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
             });
         if !declared_json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType {
+                expected: "JSON (Content-Type: application/json)",
+            });
         }
         let bytes = Bytes::from_request(req, state)
             .await

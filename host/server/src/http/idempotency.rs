@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::extract::Caller;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::storage::planning::IdempotencyBegin;
 
 /// The `Idempotency-Key` header, if the client sent one: 1 to 255 visible ASCII characters.
@@ -129,14 +129,7 @@ where
         .await;
     match begin {
         Err(e) => ApiError::from(e).into_response(),
-        Ok(IdempotencyBegin::Mismatch) => ApiError::Detailed {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "IDEMPOTENCY_KEY_REUSED",
-            detail: "this Idempotency-Key was used with another request body; use a new key"
-                .to_owned(),
-            meta: Default::default(),
-        }
-        .into_response(),
+        Ok(IdempotencyBegin::Mismatch) => ApiError::IdempotencyKeyReused.into_response(),
         Ok(IdempotencyBegin::InFlight) => ApiError::Conflict {
             code: "IDEMPOTENCY_IN_PROGRESS",
             detail: "a request with this Idempotency-Key is still running; retry shortly"

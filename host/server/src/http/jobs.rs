@@ -9,10 +9,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidPath};
-use crate::app::AppState;
 use crate::domain::{JobId, JobState, UserId};
 use crate::jobs;
 use crate::rbac::{ReadJobs, UpdateJobs};
+use crate::state::AppState;
 use crate::storage::planning::{Job, JobUpdate};
 
 pub fn router() -> OpenApiRouter<AppState> {

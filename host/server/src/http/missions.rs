@@ -24,13 +24,13 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery, nullable};
 use super::idempotency::{self, IdempotencyKey};
-use crate::app::AppState;
 use crate::domain::time::{DateBound, Window, local};
 use crate::domain::{
     Attributes, MissionId, MissionStatus, NeedId, Page, PageRequest, ProjectId, RoomId, Skill,
     TimeZone, VenueId,
 };
 use crate::rbac::{CreateMissions, DeleteMissions, ReadMissions, UpdateMissions};
+use crate::state::AppState;
 use crate::storage::planning::{
     Mission, MissionFilter, MissionUpdate, MissionWithNeeds, Need, NewMission,
 };

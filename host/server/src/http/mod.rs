@@ -46,8 +46,8 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 
 pub use docs::openapi;
 

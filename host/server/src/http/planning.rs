@@ -24,12 +24,12 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{Window, local, local_midnight};
 use crate::domain::{
     AssignmentId, AssignmentStatus, MissionId, MissionStatus, NeedId, RoomId, TechnicianId, VenueId,
 };
 use crate::rbac::ReadPlanning;
+use crate::state::AppState;
 use crate::storage::planning::PlanningRows;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -22,12 +22,12 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{DateBound, Window, local};
 use crate::domain::{Page, PageRequest, PluginId, TimeZone, UserId};
+use crate::plugins::{self, BudgetSetting, Conformance, ReportError, ValidationReport};
 use crate::rbac::{CreatePlugins, ReadPlugins, UpdatePlugins};
+use crate::state::AppState;
 use crate::storage::{ActivationRecord, PluginRecord};
-use crate::tenant_plugins::{self, BudgetSetting, Conformance, ReportError, ValidationReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     // An upload's body is a plugin binary: its limit is the runtime's binary limit, on
@@ -117,7 +117,7 @@ pub struct PluginView {
 
 impl PluginView {
     fn new(record: PluginRecord, tz: TimeZone) -> Result<Self, ApiError> {
-        let slot = tenant_plugins::slot_of(&record)?;
+        let slot = plugins::slot_of(&record)?;
         let info = serde_json::from_str(&record.info).map_err(ApiError::internal)?;
         let validation = record
             .validation
@@ -128,7 +128,7 @@ impl PluginView {
             .transpose()
             .map_err(ApiError::internal)?;
         Ok(Self {
-            builtin: tenant_plugins::is_builtin(&record.sha256),
+            builtin: plugins::is_builtin(&record.sha256),
             id: record.id,
             slot: slot.into(),
             name: record.name,
@@ -224,7 +224,7 @@ pub struct ActivationView {
 
 impl ActivationView {
     fn new(state: &AppState, a: ActivationRecord, tz: TimeZone) -> Result<Self, ApiError> {
-        let (params, setting, effective) = tenant_plugins::configuration_of(&state.runtime, &a)?;
+        let (params, setting, effective) = plugins::configuration_of(&state.runtime, &a)?;
         let slot: Slot = a
             .slot
             .parse()
@@ -312,16 +312,12 @@ async fn upload_plugin(
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/wasm"));
     if !is_wasm {
-        return Err(ApiError::Detailed {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "UNSUPPORTED_MEDIA_TYPE",
-            detail: "the body must be a WebAssembly component (Content-Type: application/wasm)"
-                .to_owned(),
-            meta: serde_json::Map::new(),
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "a WebAssembly component (Content-Type: application/wasm)",
         });
     }
     let caller = allowed.caller;
-    let uploaded = tenant_plugins::upload(
+    let uploaded = plugins::upload(
         &state,
         caller.tenant,
         caller.user,
@@ -368,7 +364,7 @@ async fn list_plugins(
     let caller = allowed.caller;
     let page = PageRequest::new(query.page, query.size)?;
     // The defaults are part of the list: make sure a tenant created before them has them.
-    tenant_plugins::active(&state.storage, caller.tenant).await?;
+    plugins::active(&state.storage, caller.tenant).await?;
     let slot = query.slot.map(|s| Slot::from(s).as_str());
     let (items, total) = state
         .storage
@@ -400,7 +396,7 @@ async fn get_plugin(
     ValidPath(id): ValidPath<PluginId>,
 ) -> Result<Json<PluginView>, ApiError> {
     let caller = allowed.caller;
-    let plugin = tenant_plugins::get(&state.storage, caller.tenant, id).await?;
+    let plugin = plugins::get(&state.storage, caller.tenant, id).await?;
     Ok(Json(PluginView::new(plugin, caller.time_zone)?))
 }
 
@@ -423,7 +419,7 @@ async fn tenant_window(
     caller: &Caller,
     from: DateBound,
     to: DateBound,
-) -> Result<tenant_plugins::TenantSample, ApiError> {
+) -> Result<plugins::TenantSample, ApiError> {
     let tz = caller.time_zone;
     let horizon = Window::new(from.resolve(tz), to.resolve_end(tz))
         .map_err(|e| ApiError::validation("to", e.reason))?;
@@ -433,13 +429,14 @@ async fn tenant_window(
             "a window covers at most 62 days",
         ));
     }
-    let scope = crate::problem::Scope {
+    let scope = crate::planning::problem::Scope {
         horizon,
         missions: None,
         technicians: None,
     };
-    let (_, problem) = crate::runs::rules_and_problem(state, caller.tenant, tz, &scope).await?;
-    Ok(tenant_plugins::TenantSample {
+    let (_, problem) =
+        crate::planning::runs::rules_and_problem(state, caller.tenant, tz, &scope).await?;
+    Ok(plugins::TenantSample {
         problem: std::sync::Arc::new(problem),
         label: format!(
             "the tenant's missions from {} to {}",
@@ -485,7 +482,7 @@ async fn validate_plugin(
             ));
         }
     };
-    let (_, report) = tenant_plugins::revalidate(&state, caller.tenant, id, on).await?;
+    let (_, report) = plugins::revalidate(&state, caller.tenant, id, on).await?;
     Ok(Json(ValidationView::new(report, caller.time_zone)))
 }
 
@@ -531,8 +528,7 @@ async fn activate_plugin(
     let caller = allowed.caller;
     let params = body.params.map(params_from).transpose()?;
     let activation =
-        tenant_plugins::activate(&state, caller.tenant, caller.user, id, params, body.budget)
-            .await?;
+        plugins::activate(&state, caller.tenant, caller.user, id, params, body.budget).await?;
     Ok(Json(ActivationView::new(
         &state,
         activation,
@@ -553,7 +549,7 @@ async fn active_plugins(
     allowed: Allowed<ReadPlugins>,
 ) -> Result<Json<ActivePlugins>, ApiError> {
     let caller = allowed.caller;
-    let mut views = tenant_plugins::active(&state.storage, caller.tenant)
+    let mut views = plugins::active(&state.storage, caller.tenant)
         .await?
         .into_iter()
         .map(|a| ActivationView::new(&state, a, caller.time_zone))
@@ -608,7 +604,7 @@ async fn set_params(
     let caller = allowed.caller;
     let slot = parse_slot(&slot)?;
     let params = params_from(body.params)?;
-    let activation = tenant_plugins::set_params(
+    let activation = plugins::set_params(
         &state,
         caller.tenant,
         caller.user,
@@ -645,7 +641,7 @@ async fn rollback(
 ) -> Result<Json<ActivationView>, ApiError> {
     let caller = allowed.caller;
     let slot = parse_slot(&slot)?;
-    let activation = tenant_plugins::rollback(&state, caller.tenant, caller.user, slot).await?;
+    let activation = plugins::rollback(&state, caller.tenant, caller.user, slot).await?;
     Ok(Json(ActivationView::new(
         &state,
         activation,
@@ -681,7 +677,7 @@ async fn history(
     let caller = allowed.caller;
     let slot = parse_slot(&slot)?;
     let page = PageRequest::new(query.page, query.size)?;
-    let (items, total) = tenant_plugins::history(&state.storage, caller.tenant, slot, page).await?;
+    let (items, total) = plugins::history(&state.storage, caller.tenant, slot, page).await?;
     let items = items
         .into_iter()
         .map(|a| ActivationView::new(&state, a, caller.time_zone))

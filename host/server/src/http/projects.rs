@@ -12,10 +12,10 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidJson, ValidPath, ValidQuery};
 use super::technicians::search_text;
-use crate::app::AppState;
 use crate::domain::time::{DateBound, local, to_second};
 use crate::domain::{Page, PageRequest, Patch, ProjectId, TimeZone, text};
 use crate::rbac::{CreateProjects, DeleteProjects, ReadProjects, UpdateProjects};
+use crate::state::AppState;
 use crate::storage::{NewProject, Project, ProjectFilter, ProjectPatch};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,7 +14,6 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{local, to_second};
 use crate::domain::{
     Email, Page, PageRequest, Patch, Phone, Skill, TechnicianId, TenantId, UserId, VenueId, text,
@@ -23,6 +22,7 @@ use crate::rbac::{
     self, Action, CreateTechnicians, DeleteTechnicians, ReadTechnicians, Resource,
     UpdateTechnicians,
 };
+use crate::state::AppState;
 use crate::storage::{
     Attributes, Contract, ContractKind, NewTechnician, Preferences, Relation, RelationKind,
     RelationSeverity, Technician, TechnicianFilter, TechnicianPatch,

@@ -9,9 +9,9 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidJson};
-use crate::app::AppState;
 use crate::domain::{TenantId, TimeZone};
 use crate::rbac::{ReadTenant, UpdateTenant};
+use crate::state::AppState;
 use crate::storage::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidJson, ValidPath, ValidQuery};
-use crate::app::AppState;
 use crate::auth::password;
 use crate::domain::{Email, Page, PageRequest, Password, Role, UserId};
 use crate::rbac::{CreateUsers, ReadUsers, UpdateUsers};
+use crate::state::AppState;
 use crate::storage::{self, User, UserFilter, UserPatch};
 
 pub fn router() -> OpenApiRouter<AppState> {

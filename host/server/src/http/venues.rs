@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidJson, ValidPath, ValidQuery};
-use crate::app::AppState;
 use crate::domain::time::{local, to_second};
 use crate::domain::{Page, PageRequest, Patch, RoomId, TimeZone, VenueId, text};
 use crate::rbac::{CreateVenues, DeleteVenues, ReadVenues, UpdateVenues};
+use crate::state::AppState;
 use crate::storage::{NewRoom, NewVenue, Room, RoomPatch, Venue, VenuePatch};
 
 pub fn router() -> OpenApiRouter<AppState> {

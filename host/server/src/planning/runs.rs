@@ -10,7 +10,7 @@
 //!    fuel, explanations, result) is appended to the audit chain under that same id.
 //!
 //! A run whose commit meets a double booking made meanwhile by someone else commits
-//! nothing (409 `CONFLICT_TIME_OVERLAP`: run it again on the new state) and is not recorded,
+//! nothing ([`PlanningError::BookedMeanwhile`]: run it again on the new state) and is not recorded,
 //! since it changed nothing; dry runs are recorded (an auditor may want to know what was
 //! proposed and not applied).
 
@@ -23,19 +23,20 @@ use callsheet_runtime::{AssignerPlugin, RulesPlugin};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::audit::{self, RecordedPlugin, RunRecord, RunRequest};
 use crate::domain::time::{Window, local};
 use crate::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, NeedId,
     TechnicianId, TenantId, TimeZone, UserId,
 };
-use crate::http::error::ApiError;
 use crate::jobs::JobHandle;
-use crate::problem::{self, Scope};
+use crate::planning::problem::{self, Scope};
+use crate::state::AppState;
 use crate::storage::StorageError;
 use crate::storage::planning::{Assignment, RunCommit};
-use crate::tenant_plugins;
+
+use super::PlanningError;
+use crate::plugins;
 
 /// What a run needs: the problem and the plugins that will see it.
 #[allow(missing_debug_implementations)] // a problem is large and plugins print nothing useful
@@ -96,14 +97,14 @@ pub async fn prepare(
     tz: TimeZone,
     window: Window,
     missions: Option<&[MissionId]>,
-) -> Result<Prepared, ApiError> {
+) -> Result<Prepared, PlanningError> {
     let scope = Scope {
         horizon: window,
         missions: missions.map(|m| m.iter().copied().collect()),
         technicians: None,
     };
     let (rules, problem) = rules_and_problem(state, tenant, tz, &scope).await?;
-    let assigner = tenant_plugins::assigner(state, tenant).await?;
+    let assigner = plugins::assigner(state, tenant).await?;
     Ok(Prepared {
         problem,
         assigner,
@@ -119,14 +120,10 @@ pub async fn rules_and_problem(
     tenant: TenantId,
     tz: TimeZone,
     scope: &Scope,
-) -> Result<(Configured<RulesPlugin>, Problem), ApiError> {
-    let rules = tenant_plugins::rules(state, tenant).await?;
+) -> Result<(Configured<RulesPlugin>, Problem), PlanningError> {
+    let rules = plugins::rules(state, tenant).await?;
     // Cached by the runtime with the loaded plugin: no guest call after the first.
-    let info = rules
-        .plugin
-        .describe_async()
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?;
+    let info = rules.plugin.describe_async().await?;
     let problem = problem::build(&state.storage, tenant, tz, scope, info.lookback_days).await?;
     Ok((rules, problem))
 }
@@ -141,7 +138,7 @@ pub async fn execute(
     request: RunRequest,
     prepared: Prepared,
     job: Option<&JobHandle>,
-) -> Result<RunView, ApiError> {
+) -> Result<RunView, PlanningError> {
     let Prepared {
         problem,
         assigner,
@@ -152,15 +149,14 @@ pub async fn execute(
         let (problem, assigner, rules) = (problem.clone(), assigner.clone(), rules.clone());
         tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
             .await
-            .map_err(ApiError::internal)?
-            .map_err(engine_error)?
+            .map_err(PlanningError::internal)??
     };
     if let Some(job) = job
         && !job.progress(80).await?
     {
-        return Err(cancelled());
+        return Err(PlanningError::Cancelled);
     }
-    let outcome_sha256 = outcome.sha256().map_err(ApiError::internal)?;
+    let outcome_sha256 = outcome.sha256().map_err(PlanningError::internal)?;
     let run_id = AuditEntryId::new();
     let (created, removed) = if request.dry_run {
         (0, 0)
@@ -168,7 +164,7 @@ pub async fn execute(
         if let Some(job) = job
             && job.cancelled().await?
         {
-            return Err(cancelled());
+            return Err(PlanningError::Cancelled);
         }
         commit(state, tenant, actor, run_id, &problem, &outcome).await?
     };
@@ -189,9 +185,7 @@ pub async fn execute(
         outcome_sha256: outcome_sha256.clone(),
         committed: !request.dry_run,
     };
-    audit::append_run_with_id(&state.storage, tenant, run_id, Some(actor), &record)
-        .await
-        .map_err(ApiError::internal)?;
+    audit::append_run(&state.storage, tenant, run_id, Some(actor), &record).await?;
     if !request.dry_run {
         state.plan_cache.invalidate(tenant).await;
     }
@@ -224,7 +218,7 @@ async fn commit(
     run_id: AuditEntryId,
     problem: &Problem,
     outcome: &PlanOutcome,
-) -> Result<(usize, usize), ApiError> {
+) -> Result<(usize, usize), PlanningError> {
     let kept: BTreeSet<&str> = outcome
         .assignments
         .iter()
@@ -251,10 +245,10 @@ async fn commit(
         .filter(|p| p.assignment.id.is_none())
     {
         let a = &planned.assignment;
-        let parse = |s: &str| s.parse::<uuid::Uuid>().map_err(ApiError::internal);
+        let parse = |s: &str| s.parse::<uuid::Uuid>().map_err(PlanningError::internal);
         let mission = mission_of
             .get(a.need_id.as_str())
-            .ok_or_else(|| ApiError::internal(format!("need {} has no mission", a.need_id)))?;
+            .ok_or_else(|| PlanningError::internal(format!("need {} has no mission", a.need_id)))?;
         create.push(Assignment {
             id: AssignmentId::new(),
             tenant_id: tenant,
@@ -279,41 +273,13 @@ async fn commit(
         .commit_run(tenant, RunCommit { delete, create }, now)
         .await
         .map_err(|e| match e {
-            StorageError::TimeOverlap => ApiError::Conflict {
-                code: "CONFLICT_TIME_OVERLAP",
-                detail: "a technician was booked elsewhere while the run was computed; nothing was written, run it again".to_owned(),
-            },
+            StorageError::TimeOverlap => PlanningError::BookedMeanwhile,
             other => other.into(),
         })?;
     Ok((created.len(), removed))
 }
 
-fn instant(seconds: i64) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::from_timestamp(seconds, 0).ok_or_else(|| ApiError::internal("instant out of range"))
-}
-
-fn cancelled() -> ApiError {
-    ApiError::Conflict {
-        code: "JOB_CANCELLED",
-        detail: "the job was cancelled; nothing was written".to_owned(),
-    }
-}
-
-/// A run that the tenant's plugins could not complete. Like every run-time failure of a
-/// tenant plugin (see `tenant_plugins`), 502 with the plugin's code (`PLUGIN_FUEL_EXHAUSTED`,
-/// `PLUGIN_TRAP`...), or the engine's when the assigner broke the planning contract
-/// (`ENGINE_SCORE_MISMATCH`, `ENGINE_CONTRACT_BROKEN`): the request was fine, the plugin
-/// was not. A problem the host built wrong is a 500.
-pub fn engine_error(error: callsheet_engine::EngineError) -> ApiError {
-    use callsheet_engine::EngineError;
-    match error {
-        EngineError::Plugin(e) => tenant_plugins::TenantPluginError::Plugin(e).into(),
-        EngineError::ScoreMismatch { .. } | EngineError::Contract(_) => ApiError::Detailed {
-            status: axum::http::StatusCode::BAD_GATEWAY,
-            code: error.code(),
-            detail: format!("the tenant's assigner failed: {error}"),
-            meta: serde_json::Map::new(),
-        },
-        other => ApiError::internal(other),
-    }
+fn instant(seconds: i64) -> Result<DateTime<Utc>, PlanningError> {
+    DateTime::from_timestamp(seconds, 0)
+        .ok_or_else(|| PlanningError::internal("instant out of range"))
 }

@@ -12,15 +12,15 @@ use callsheet_runtime::types::{Schedule, Severity, Shift, Violation};
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::audit::{self, EntryKind};
 use crate::domain::AssignmentStatus;
 use crate::domain::time::{Window, local_date, local_midnight};
-use crate::http::error::ApiError;
-use crate::http::extract::Caller;
-use crate::problem::{self, Scope};
+use crate::domain::{TenantId, TimeZone, UserId};
+use crate::planning::problem::{self, Scope};
+use crate::state::AppState;
 use crate::storage::planning::Assignment;
-use crate::tenant_plugins;
+
+use super::PlanningError;
 
 /// The rule the database enforces itself.
 const OVERLAP_RULE: &str = "shift.overlap";
@@ -38,25 +38,21 @@ pub struct Admission {
 /// rules.
 pub async fn check(
     state: &AppState,
-    caller: &Caller,
+    tenant: TenantId,
+    tz: TimeZone,
     candidate: &Assignment,
-) -> Result<Admission, ApiError> {
-    let tenant = caller.tenant;
+) -> Result<Admission, PlanningError> {
     let technician = state
         .storage
         .technician(tenant, candidate.technician_id)
         .await?
-        .ok_or_else(|| {
-            ApiError::validation("technician_id", "no such technician in this tenant")
-        })?;
+        .ok_or(PlanningError::UnknownTechnician)?;
     if !technician.active {
-        return Err(ApiError::validation(
-            "technician_id",
-            format!("{} is deactivated", technician.name),
-        ));
+        return Err(PlanningError::InactiveTechnician {
+            name: technician.name,
+        });
     }
     // The technician's days around the need, with a day on each side for rest rules.
-    let tz = caller.time_zone;
     let horizon = Window {
         start: local_midnight(tz, local_date(candidate.start_at, tz) - Duration::days(1)),
         end: local_midnight(tz, local_date(candidate.end_at, tz) + Duration::days(2)),
@@ -68,19 +64,13 @@ pub async fn check(
     if let Some(clash) = theirs.iter().find(|a| {
         a.status != AssignmentStatus::Declined && a.window().overlaps(&candidate.window())
     }) {
-        let mut meta = serde_json::Map::new();
-        meta.insert("conflicting_assignment_id".into(), json!(clash.id));
-        meta.insert("conflicting_mission_id".into(), json!(clash.mission_id));
-        return Err(ApiError::Detailed {
-            status: axum::http::StatusCode::CONFLICT,
-            code: "CONFLICT_TIME_OVERLAP",
-            detail: format!(
-                "{} is already assigned from {} to {}",
-                technician.name,
-                crate::domain::time::local(clash.start_at, tz).format("%Y-%m-%d %H:%M"),
-                crate::domain::time::local(clash.end_at, tz).format("%Y-%m-%d %H:%M"),
-            ),
-            meta,
+        let local = |t| crate::domain::time::local(t, tz).format("%Y-%m-%d %H:%M");
+        return Err(PlanningError::AlreadyAssigned {
+            name: technician.name,
+            from: local(clash.start_at).to_string(),
+            to: local(clash.end_at).to_string(),
+            assignment: clash.id,
+            mission: clash.mission_id,
         });
     }
 
@@ -93,7 +83,7 @@ pub async fn check(
                 mission: Some(candidate.mission_id),
                 ..Default::default()
             },
-            crate::domain::PageRequest::new(Some(1), Some(crate::domain::MAX_PAGE_SIZE))?,
+            crate::domain::PageRequest::FIRST_LARGEST,
         )
         .await?
         .0;
@@ -104,7 +94,8 @@ pub async fn check(
         missions: None,
         technicians: Some(technicians),
     };
-    let (rules, mut problem) = crate::runs::rules_and_problem(state, tenant, tz, &scope).await?;
+    let (rules, mut problem) =
+        crate::planning::runs::rules_and_problem(state, tenant, tz, &scope).await?;
     let candidate_wit = problem::to_wit(candidate);
     problem.assignments.push(candidate_wit.clone());
     problem
@@ -143,16 +134,11 @@ pub async fn check(
     let session = rules
         .plugin
         .open_async(std::sync::Arc::new(problem), rules.params.clone())
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?
+        .await?
         .value;
-    let evaluations = session
-        .evaluate_schedules_async(schedules)
-        .await
-        .map_err(tenant_plugins::TenantPluginError::from)?
-        .value;
+    let evaluations = session.evaluate_schedules_async(schedules).await?.value;
     let [before, after] = evaluations.as_slice() else {
-        return Err(ApiError::internal(
+        return Err(PlanningError::internal(
             "the rules plugin did not evaluate both schedules",
         ));
     };
@@ -189,10 +175,11 @@ fn added(before: &[Violation], after: &[Violation]) -> Admission {
 /// Appends an admin's override to the audit chain.
 pub async fn record_override(
     state: &AppState,
-    caller: &Caller,
+    tenant: TenantId,
+    actor: UserId,
     assignment: &Assignment,
     violations: &[Value],
-) -> Result<(), ApiError> {
+) -> Result<(), PlanningError> {
     let payload = json!({
         "assignment_id": assignment.id,
         "need_id": assignment.need_id,
@@ -204,13 +191,12 @@ pub async fn record_override(
     });
     audit::append(
         &state.storage,
-        caller.tenant,
+        tenant,
         EntryKind::Override,
-        Some(caller.user),
+        Some(actor),
         &payload,
     )
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     Ok(())
 }
 

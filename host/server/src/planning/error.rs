@@ -1,0 +1,78 @@
+//! Why a planning operation failed, in the planning service's own terms: the API maps each
+//! variant to a status and code in `http::error`, so the service never chooses one.
+
+use callsheet_engine::EngineError;
+
+use crate::audit::AuditError;
+use crate::domain::{AssignmentId, MissionId};
+use crate::plugins::TenantPluginError;
+use crate::storage::StorageError;
+
+/// A manual assignment refused before the rules ran, a run that could not complete or
+/// commit, or a failure of a part below.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanningError {
+    /// The assignment names a technician the tenant does not have.
+    #[error("no such technician in this tenant")]
+    UnknownTechnician,
+    /// The technician exists but is deactivated.
+    #[error("{name} is deactivated")]
+    InactiveTechnician { name: String },
+    /// The technician already works then (found before the insert, for a clear answer;
+    /// the database enforces it at the insert for the race).
+    #[error("{name} is already assigned from {from} to {to}")]
+    AlreadyAssigned {
+        name: String,
+        /// Local times of the other assignment, `YYYY-MM-DD HH:MM`.
+        from: String,
+        to: String,
+        assignment: AssignmentId,
+        mission: MissionId,
+    },
+    /// A run's commit met a double booking made while it was computed; nothing was written.
+    #[error(
+        "a technician was booked elsewhere while the run was computed; nothing was written, run it again"
+    )]
+    BookedMeanwhile,
+    /// The run's job was cancelled before it wrote anything.
+    #[error("the job was cancelled; nothing was written")]
+    Cancelled,
+    /// The tenant's assigner broke the planning contract (its plan does not score as it
+    /// says, or breaks the contract's rules).
+    #[error("the tenant's assigner failed: {0}")]
+    Assigner(EngineError),
+    /// The tenant's plugins could not be resolved or failed at run time.
+    #[error(transparent)]
+    Plugin(#[from] TenantPluginError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// A fault of the host itself (a problem it built wrong, a task that panicked).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PlanningError {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+}
+
+/// What the engine's failures mean for planning: a plugin's failure is the tenant's
+/// plugin's, a broken contract is the assigner's, anything else the host's.
+impl From<EngineError> for PlanningError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Plugin(e) => Self::Plugin(TenantPluginError::Plugin(e)),
+            EngineError::ScoreMismatch { .. } | EngineError::Contract(_) => Self::Assigner(error),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<callsheet_runtime::Error> for PlanningError {
+    fn from(error: callsheet_runtime::Error) -> Self {
+        Self::Plugin(TenantPluginError::Plugin(error))
+    }
+}

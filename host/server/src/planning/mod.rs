@@ -1,0 +1,16 @@
+//! Planning: the problem the plugins see, whether the rules admit a manual assignment, and
+//! automatic runs.
+//!
+//! - [`problem`] builds the plugin contract's `problem` from the tenant's data, the same
+//!   way for every caller (manual checks, runs, conflicts, replays);
+//! - [`admission`] decides whether the tenant's rules admit a manual assignment;
+//! - [`runs`] prepares, executes, commits and records automatic runs.
+//!
+//! Every failure is a [`PlanningError`]; the API maps it to a status in `http::error`.
+
+pub mod admission;
+mod error;
+pub mod problem;
+pub mod runs;
+
+pub use error::PlanningError;
