@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use callsheet_runtime::types::Params;
-use callsheet_runtime::{AssignerPlugin, Budget, RulesPlugin, Runtime};
+use callsheet_runtime::{AssignerPlugin, Budget, RulesPlugin, Runtime, SlotPlugin};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -58,11 +58,13 @@ pub struct Configured<P> {
     pub identity: PluginIdentity,
 }
 
-impl Configured<RulesPlugin> {
-    /// Loads a rules plugin (compiled once, cached by sha256 in the runtime) and describes
-    /// it.
-    pub fn rules(runtime: &Runtime, bytes: &[u8], params: Params, budget: Budget) -> Result<Self> {
-        let plugin = runtime.load_rules(bytes)?.with_budget(budget);
+impl<P: SlotPlugin> Configured<P> {
+    /// Loads a plugin of `P`'s slot (compiled once, cached by sha256 in the runtime) with
+    /// `budget` and describes it.
+    pub fn load(runtime: &Runtime, bytes: &[u8], params: Params, budget: Budget) -> Result<Self> {
+        let plugin = P::try_from(runtime.load(P::SLOT, bytes)?)
+            .map_err(|_| callsheet_runtime::Error::Runtime(format!("not a {} plugin", P::SLOT)))?
+            .with_budget(budget);
         let info = plugin.describe()?;
         Ok(Configured {
             identity: PluginIdentity {
@@ -81,29 +83,21 @@ impl Configured<RulesPlugin> {
     }
 }
 
+impl Configured<RulesPlugin> {
+    /// [`Configured::load`] for a rules plugin.
+    pub fn rules(runtime: &Runtime, bytes: &[u8], params: Params, budget: Budget) -> Result<Self> {
+        Self::load(runtime, bytes, params, budget)
+    }
+}
+
 impl Configured<AssignerPlugin> {
-    /// Loads an assigner plugin and describes it.
+    /// [`Configured::load`] for an assigner plugin.
     pub fn assigner(
         runtime: &Runtime,
         bytes: &[u8],
         params: Params,
         budget: Budget,
     ) -> Result<Self> {
-        let plugin = runtime.load_assigner(bytes)?.with_budget(budget);
-        let info = plugin.describe()?;
-        Ok(Configured {
-            identity: PluginIdentity {
-                name: info.name,
-                version: info.version,
-                sha256: hex::encode(plugin.sha256()),
-            },
-            plugin,
-            params,
-        })
-    }
-
-    /// Its budget.
-    pub fn budget(&self) -> Budget {
-        self.plugin.budget()
+        Self::load(runtime, bytes, params, budget)
     }
 }

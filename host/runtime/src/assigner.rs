@@ -21,10 +21,9 @@ use wasmtime::Store;
 
 use crate::bindings::assigner::AssignerPre;
 use crate::bindings::assigner::callsheet::plugins::tenant_rules;
+use crate::call::{self, CallOutcome, Core, EngineHandle};
 use crate::error::{Error, Result, TrapKind};
-use crate::plugin::{self, CallOutcome, Core};
 use crate::rules::{Refuel, RulesPlugin, Session};
-use crate::runtime::Inner;
 use crate::sandbox::{self, Budget, HasLimiter, Limiter, Permit};
 use crate::size;
 use crate::types::{
@@ -40,12 +39,12 @@ pub(crate) type Pre = AssignerPre<AssignerState>;
 /// bounded by the rules plugin's own budget.
 #[derive(Clone)]
 pub struct AssignerPlugin {
-    rt: Arc<Inner>,
+    rt: Arc<EngineHandle>,
     core: Arc<Core<Pre>>,
     budget: Budget,
 }
 
-plugin::common_calls!(AssignerPlugin);
+call::common_calls!(AssignerPlugin);
 
 /// What a planning run produced, besides the assigner's own fuel (in [`CallOutcome`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -240,7 +239,7 @@ impl AssignerPlugin {
             .route
             .take()
             .expect("the route lives as long as the run");
-        let result = planned.map_err(|e| plugin::plugin_error(e, fuel_used))?;
+        let result = planned.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("plan result", &result, limits.max_output_bytes)?;
         Ok(CallOutcome {
             value: PlanRun {

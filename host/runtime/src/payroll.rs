@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use crate::bindings::payroll::PayrollPre;
+use crate::call::{self, CallOutcome, Core, EngineHandle, GuestState};
 use crate::error::{Error, Result};
-use crate::plugin::{self, CallOutcome, Core, GuestState};
-use crate::runtime::Inner;
 use crate::sandbox::{Budget, Limiter, Permit};
 use crate::size;
 use crate::types::{Params, PayInput, Payslip};
@@ -16,12 +15,12 @@ pub(crate) type Pre = PayrollPre<GuestState>;
 /// A loaded payroll plugin: cheap to clone, safe to share between threads.
 #[derive(Clone)]
 pub struct PayrollPlugin {
-    rt: Arc<Inner>,
+    rt: Arc<EngineHandle>,
     core: Arc<Core<Pre>>,
     budget: Budget,
 }
 
-plugin::common_calls!(PayrollPlugin);
+call::common_calls!(PayrollPlugin);
 
 impl PayrollPlugin {
     fn fresh_state(&self) -> GuestState {
@@ -47,7 +46,7 @@ impl PayrollPlugin {
         let limits = &self.rt.config;
         size::check_input("pay-input", input, limits.max_input_bytes)?;
         size::check_input("params", params, limits.max_input_bytes)?;
-        let outcome = plugin::call_fresh(
+        let outcome = call::call_fresh(
             &self.rt,
             permit,
             self.fresh_state(),
@@ -62,7 +61,7 @@ impl PayrollPlugin {
         let fuel_used = outcome.fuel_used;
         let payslip = outcome
             .value
-            .map_err(|e| plugin::plugin_error(e, fuel_used))?;
+            .map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("payslip", &payslip, limits.max_output_bytes)?;
         check_payslip(input, &payslip)?;
         Ok(CallOutcome {

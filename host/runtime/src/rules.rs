@@ -18,9 +18,8 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use crate::bindings::rules::{Rules, RulesPre};
+use crate::call::{self, CallOutcome, Core, EngineHandle, GuestState};
 use crate::error::{Error, Result};
-use crate::plugin::{self, CallOutcome, Core, GuestState};
-use crate::runtime::Inner;
 use crate::sandbox::{self, Budget, Limiter, Permit};
 use crate::size;
 use crate::types::{Params, Plan, PlanEvaluation, Problem, Schedule, ScheduleEvaluation};
@@ -34,12 +33,12 @@ pub(crate) type Pre = RulesPre<GuestState>;
 /// assigner, the whole run's rules side.
 #[derive(Clone)]
 pub struct RulesPlugin {
-    pub(crate) rt: Arc<Inner>,
+    pub(crate) rt: Arc<EngineHandle>,
     pub(crate) core: Arc<Core<Pre>>,
     budget: Budget,
 }
 
-plugin::common_calls!(RulesPlugin);
+call::common_calls!(RulesPlugin);
 
 impl RulesPlugin {
     fn fresh_state(&self) -> GuestState {
@@ -162,7 +161,7 @@ impl Session {
     /// Instantiates the plugin and calls `evaluator.open`. The store stays armed with
     /// `budget` (fuel left, deadline) for the calls that follow without refuel.
     pub(crate) fn open(
-        rt: &Inner,
+        rt: &EngineHandle,
         core: &Core<Pre>,
         budget: Budget,
         problem: &Problem,
@@ -198,7 +197,7 @@ impl Session {
                 },
                 fuel_used,
             }),
-            Err(error) => Err(plugin::plugin_error(error, fuel_used)),
+            Err(error) => Err(call::plugin_error(error, fuel_used)),
         }
     }
 
@@ -242,7 +241,7 @@ impl Session {
                 .evaluator()
                 .call_evaluate_schedules(store, evaluator, schedules)
         })?;
-        let evaluations = result.map_err(|e| plugin::plugin_error(e, fuel_used))?;
+        let evaluations = result.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("schedule evaluations", &evaluations, self.max_output)?;
         check_one_per_schedule(schedules, &evaluations)?;
         Ok(CallOutcome {
@@ -263,7 +262,7 @@ impl Session {
                 .evaluator()
                 .call_evaluate_plan(store, evaluator, plan)
         })?;
-        let evaluation = result.map_err(|e| plugin::plugin_error(e, fuel_used))?;
+        let evaluation = result.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("plan evaluation", &evaluation, self.max_output)?;
         Ok(CallOutcome {
             value: evaluation,

@@ -4,17 +4,18 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::assigner::{self, AssignerPlugin, AssignerState};
 use crate::bindings;
 use crate::cache::{self, CompileCache, Lru, Sha256Digest};
+use crate::call::{Core, EngineHandle, GuestState};
 use crate::error::{Error, Result};
 use crate::payroll::{self, PayrollPlugin};
-use crate::plugin::{self, Core, GuestState, Plugin, Slot};
+use crate::plugin::Plugin;
 use crate::rules::{self, RulesPlugin};
 use crate::sandbox::{self, EpochTicker, Gate, RuntimeConfig, RuntimeStats, Stats};
+use crate::slot::{self, Slot};
 use crate::types::PluginInfo;
 
 /// The plugin runtime: one per process, cheap to clone (an `Arc`), shared by every tenant.
@@ -28,10 +29,6 @@ pub struct Runtime {
 }
 
 pub(crate) struct Inner {
-    pub engine: Engine,
-    pub config: RuntimeConfig,
-    pub gate: Gate,
-    pub stats: Stats,
     cache: CompileCache,
     /// Rules and payroll instances import nothing callable: an empty linker.
     guest_linker: Linker<GuestState>,
@@ -44,8 +41,9 @@ pub(crate) struct Inner {
     /// uses of one plugin (a hundred requests after a start) compile it once, not a
     /// hundred times, and compilations (CPU-bound, seconds) queue instead of thrashing.
     linking: Mutex<()>,
-    // Last field: dropped last, after everything that may still call into the engine.
-    _ticker: EpochTicker,
+    /// What plugin handles share (engine, limits, gate, counters). Last field: dropped
+    /// after the caches that hold compiled code of its engine.
+    handle: Arc<EngineHandle>,
 }
 
 /// A loaded plugin's core, any slot.
@@ -59,7 +57,7 @@ enum Loaded {
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("config", &self.inner.config)
+            .field("config", &self.inner.handle.config)
             .finish_non_exhaustive()
     }
 }
@@ -84,28 +82,30 @@ impl Runtime {
         let ticker = EpochTicker::start(&engine, config.epoch_tick)?;
         Ok(Runtime {
             inner: Arc::new(Inner {
-                gate: Gate::new(config.max_instances),
-                stats: Stats::default(),
                 loaded: Mutex::new(Lru::new(config.max_cached_components.saturating_mul(3))),
                 linking: Mutex::new(()),
                 cache,
                 guest_linker,
                 assigner_linker,
-                engine,
-                config,
-                _ticker: ticker,
+                handle: Arc::new(EngineHandle {
+                    gate: Gate::new(config.max_instances),
+                    stats: Stats::default(),
+                    engine,
+                    config,
+                    _ticker: ticker,
+                }),
             }),
         })
     }
 
     /// The configuration it runs with.
     pub fn config(&self) -> &RuntimeConfig {
-        &self.inner.config
+        &self.inner.handle.config
     }
 
     /// Counters: compilations, cache hits, instantiations.
     pub fn stats(&self) -> RuntimeStats {
-        self.inner.stats.get()
+        self.inner.handle.stats.get()
     }
 
     /// Loads a plugin for `slot`: checks the binary (size, a component), compiles it or
@@ -113,11 +113,11 @@ impl Runtime {
     /// exports the world, and pre-links it. Runs no guest code. CPU-heavy on a cache miss
     /// (Cranelift): from async code use [`Runtime::load_async`].
     pub fn load(&self, slot: Slot, bytes: &[u8]) -> Result<Plugin> {
-        plugin::check_binary(&self.inner, bytes)?;
+        slot::check_binary(&self.inner.handle, bytes)?;
         let sha = cache::sha256(bytes);
         let loaded = match self.cached(slot, &sha) {
             Some(loaded) => {
-                self.inner.stats.bump(|s| s.memory_hits += 1);
+                self.inner.handle.stats.bump(|s| s.memory_hits += 1);
                 loaded
             }
             None => {
@@ -129,7 +129,7 @@ impl Runtime {
                 // Someone may have linked it while we waited.
                 match self.cached(slot, &sha) {
                     Some(loaded) => {
-                        self.inner.stats.bump(|s| s.memory_hits += 1);
+                        self.inner.handle.stats.bump(|s| s.memory_hits += 1);
                         loaded
                     }
                     None => {
@@ -181,7 +181,7 @@ impl Runtime {
     /// store. The conformance run on a sample problem comes on top, through the slot's API.
     pub fn validate(&self, slot: Slot, bytes: &[u8]) -> Result<PluginInfo> {
         let info = self.load(slot, bytes)?.describe()?;
-        plugin::check_info(&self.inner, &info)?;
+        slot::check_info(&self.inner.handle, &info)?;
         Ok(info)
     }
 
@@ -204,10 +204,11 @@ impl Runtime {
 
     fn link(&self, slot: Slot, sha: &Sha256Digest, bytes: &[u8]) -> Result<Loaded> {
         let inner = &self.inner;
-        let component = inner
-            .cache
-            .get_or_compile(&inner.engine, sha, bytes, &inner.stats)?;
-        plugin::check_imports(inner, &component, slot)?;
+        let component =
+            inner
+                .cache
+                .get_or_compile(&inner.handle.engine, sha, bytes, &inner.handle.stats)?;
+        slot::check_imports(&inner.handle, &component, slot)?;
         let cannot_link = |e: wasmtime::Error| Error::invalid(format!("cannot be linked: {e:#}"));
         Ok(match slot {
             Slot::Rules => {
@@ -215,7 +216,7 @@ impl Runtime {
                     .guest_linker
                     .instantiate_pre(&component)
                     .map_err(cannot_link)?;
-                let pre = rules::Pre::new(pre).map_err(|e| plugin::wrong_world(slot, e))?;
+                let pre = rules::Pre::new(pre).map_err(|e| slot::wrong_world(slot, e))?;
                 Loaded::Rules(Core::new(*sha, pre))
             }
             Slot::Payroll => {
@@ -223,7 +224,7 @@ impl Runtime {
                     .guest_linker
                     .instantiate_pre(&component)
                     .map_err(cannot_link)?;
-                let pre = payroll::Pre::new(pre).map_err(|e| plugin::wrong_world(slot, e))?;
+                let pre = payroll::Pre::new(pre).map_err(|e| slot::wrong_world(slot, e))?;
                 Loaded::Payroll(Core::new(*sha, pre))
             }
             Slot::Assigner => {
@@ -231,14 +232,14 @@ impl Runtime {
                     .assigner_linker
                     .instantiate_pre(&component)
                     .map_err(cannot_link)?;
-                let pre = assigner::Pre::new(pre).map_err(|e| plugin::wrong_world(slot, e))?;
+                let pre = assigner::Pre::new(pre).map_err(|e| slot::wrong_world(slot, e))?;
                 Loaded::Assigner(Core::new(*sha, pre))
             }
         })
     }
 
     fn handle(&self, loaded: Loaded) -> Plugin {
-        let rt = self.inner.clone();
+        let rt = self.inner.handle.clone();
         let budget = rt.config.default_budget;
         match loaded {
             Loaded::Rules(core) => Plugin::Rules(RulesPlugin::new(rt, core, budget)),

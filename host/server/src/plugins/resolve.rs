@@ -2,7 +2,7 @@
 
 use callsheet_engine::{Configured, PluginIdentity};
 use callsheet_runtime::types::Params;
-use callsheet_runtime::{AssignerPlugin, Budget, PayrollPlugin, Plugin, RulesPlugin, Slot};
+use callsheet_runtime::{AssignerPlugin, PayrollPlugin, Plugin, RulesPlugin, Slot, SlotPlugin};
 
 use super::TenantPluginError;
 use super::budget::BudgetSetting;
@@ -11,21 +11,32 @@ use crate::domain::TenantId;
 use crate::state::AppState;
 use crate::storage::{ActivationRecord, DynStorage};
 
+/// The tenant's active plugin of `P`'s slot, configured with the tenant's parameters and
+/// budget.
+pub async fn configured<P: SlotPlugin>(
+    state: &AppState,
+    tenant: TenantId,
+) -> Result<Configured<P>, TenantPluginError> {
+    let active = active_or_default(&state.storage, tenant, P::SLOT).await?;
+    let plugin = P::try_from(load(state, P::SLOT, &active.plugin_sha256).await?)
+        .map_err(|_| wrong_slot(P::SLOT))?;
+    Ok(Configured {
+        plugin: plugin.with_budget(BudgetSetting::of(&active).effective(&state.runtime)),
+        params: parse_params(&active.params)?,
+        identity: PluginIdentity {
+            name: active.plugin_name,
+            version: active.plugin_version,
+            sha256: active.plugin_sha256,
+        },
+    })
+}
+
 /// The tenant's active rules plugin, configured.
 pub async fn rules(
     state: &AppState,
     tenant: TenantId,
 ) -> Result<Configured<RulesPlugin>, TenantPluginError> {
-    let r = resolve(state, tenant, Slot::Rules).await?;
-    let plugin = r
-        .plugin
-        .into_rules()
-        .ok_or_else(|| wrong_slot(Slot::Rules))?;
-    Ok(Configured {
-        plugin: plugin.with_budget(r.budget),
-        params: r.params,
-        identity: r.identity,
-    })
+    configured(state, tenant).await
 }
 
 /// The tenant's active assigner plugin, configured.
@@ -33,34 +44,15 @@ pub async fn assigner(
     state: &AppState,
     tenant: TenantId,
 ) -> Result<Configured<AssignerPlugin>, TenantPluginError> {
-    let r = resolve(state, tenant, Slot::Assigner).await?;
-    let plugin = r
-        .plugin
-        .into_assigner()
-        .ok_or_else(|| wrong_slot(Slot::Assigner))?;
-    Ok(Configured {
-        plugin: plugin.with_budget(r.budget),
-        params: r.params,
-        identity: r.identity,
-    })
+    configured(state, tenant).await
 }
 
-/// The tenant's active payroll plugin, configured (the engine's `Configured` holds any
-/// plugin type; its budget is `plugin.budget()`).
+/// The tenant's active payroll plugin, configured.
 pub async fn payroll(
     state: &AppState,
     tenant: TenantId,
 ) -> Result<Configured<PayrollPlugin>, TenantPluginError> {
-    let r = resolve(state, tenant, Slot::Payroll).await?;
-    let plugin = r
-        .plugin
-        .into_payroll()
-        .ok_or_else(|| wrong_slot(Slot::Payroll))?;
-    Ok(Configured {
-        plugin: plugin.with_budget(r.budget),
-        params: r.params,
-        identity: r.identity,
-    })
+    configured(state, tenant).await
 }
 
 /// A plugin by the sha256 of its bytes, for a replay: the exact bytes from
@@ -76,33 +68,6 @@ pub async fn by_sha256(
 
 fn wrong_slot(slot: Slot) -> TenantPluginError {
     TenantPluginError::Corrupt(format!("a plugin stored for {slot} loaded as another slot"))
-}
-
-/// A slot's active plugin with its configuration.
-struct Resolved {
-    plugin: Plugin,
-    params: Params,
-    budget: Budget,
-    identity: PluginIdentity,
-}
-
-async fn resolve(
-    state: &AppState,
-    tenant: TenantId,
-    slot: Slot,
-) -> Result<Resolved, TenantPluginError> {
-    let active = active_or_default(&state.storage, tenant, slot).await?;
-    let plugin = load(state, slot, &active.plugin_sha256).await?;
-    Ok(Resolved {
-        plugin,
-        params: parse_params(&active.params)?,
-        budget: BudgetSetting::of(&active).effective(&state.runtime),
-        identity: PluginIdentity {
-            name: active.plugin_name,
-            version: active.plugin_version,
-            sha256: active.plugin_sha256,
-        },
-    })
 }
 
 /// The active activation of a slot, provisioning the default plugin when there is none.

@@ -179,8 +179,8 @@ pub(super) async fn conformance(
         cause,
     };
     // An assigner is scored on the tenant's active rules, resolved outside the run.
-    let tenant_rules = match plugin {
-        Plugin::Assigner(_) => Some(rules(state, tenant).await.map_err(|e| match e {
+    let tenant_rules = match slot {
+        Slot::Assigner => Some(rules(state, tenant).await.map_err(|e| match e {
             TenantPluginError::Plugin(e) => refused(Cause::Runtime(e)),
             other => other,
         })?),
@@ -204,9 +204,8 @@ async fn run_sample(
         None => (sample_problem(), None),
     };
     let mut calls = Vec::new();
-    let result = match plugin {
+    let result = match plugin.with_budget(budget) {
         Plugin::Rules(rules) => {
-            let rules = rules.with_budget(budget);
             let session = rules
                 .open_async(problem.clone(), params)
                 .await
@@ -242,7 +241,7 @@ async fn run_sample(
                 ))
             })?;
             let assigner = Configured {
-                plugin: assigner.with_budget(budget),
+                plugin: assigner,
                 params,
                 identity,
             };
@@ -263,7 +262,6 @@ async fn run_sample(
             })
         }
         Plugin::Payroll(payroll) => {
-            let payroll = payroll.with_budget(budget);
             let payslip = payroll
                 .compute_async(sample_pay_input(), params)
                 .await
@@ -323,26 +321,11 @@ pub(super) async fn check_configuration(
 ) -> Result<Conformance, TenantPluginError> {
     let slot = plugin.slot();
     check_param_names(params)?;
-    let checked = match &plugin {
-        Plugin::Rules(p) => {
-            p.clone()
-                .with_budget(budget)
-                .validate_params_async(params.clone())
-                .await
-        }
-        Plugin::Assigner(p) => {
-            p.clone()
-                .with_budget(budget)
-                .validate_params_async(params.clone())
-                .await
-        }
-        Plugin::Payroll(p) => {
-            p.clone()
-                .with_budget(budget)
-                .validate_params_async(params.clone())
-                .await
-        }
-    };
+    let checked = plugin
+        .clone()
+        .with_budget(budget)
+        .validate_params_async(params.clone())
+        .await;
     match checked {
         Err(e) => {
             return Err(TenantPluginError::Refused {
