@@ -45,6 +45,8 @@ pub mod telemetry;
 
 #[cfg(test)]
 mod docs_check;
+#[cfg(test)]
+mod layers_check;
 
 /// The plugin runtime, re-exported for embedders and tests.
 pub use callsheet_runtime::{Runtime, RuntimeConfig};

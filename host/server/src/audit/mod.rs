@@ -35,13 +35,13 @@
 //! ## Runs and replay
 //! [`append_run`] records a [`RunRecord`]: the request, the exact problem, both plugins
 //! (identity with sha256, parameters, budget), the canonical outcome (plan, explanations,
-//! score, fuel) and its sha256. [`replay`] loads the recorded plugins by sha256, configures
+//! score, fuel) and its sha256. [`crate::planning::replay`] (a planning service, since it
+//! runs plugins, whose activations this chain records) loads the recorded plugins by sha256, configures
 //! them as recorded, plans the recorded problem again on a blocking thread and compares:
 //! plugins are deterministic (no clock, no randomness, fuel counted by instruction), so an
 //! untouched record replays to the identical bytes. It writes nothing.
 
 mod chain;
-mod replay;
 
 use callsheet_engine::{BudgetRecord, FuelUsed, PlanOutcome, PluginIdentity, RunPlugins};
 use callsheet_runtime::types::{Params, Problem, Score};
@@ -52,7 +52,6 @@ use crate::domain::{AuditEntryId, MissionId, TenantId, UserId};
 use crate::storage::StorageError;
 
 pub use chain::{Broken, Verification, append, append_run, entry_hash, format_at, verify};
-pub use replay::{Difference, Replay, ReplayError, ReplayFailure, replay};
 
 /// `prev_hash` of a chain's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -14,9 +14,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::extract::{Allowed, ValidPath, ValidQuery};
-use crate::audit::{self, EntryKind, Replay, RunSummary, Verification};
+use crate::audit::{self, EntryKind, RunSummary, Verification};
 use crate::domain::time::{DateBound, local};
 use crate::domain::{AuditEntryId, Page, PageRequest, TimeZone, UserId};
+use crate::planning::{self, Replay};
 use crate::rbac::ReadAudit;
 use crate::state::AppState;
 use crate::storage::{AuditFilter, AuditRow};
@@ -263,7 +264,7 @@ async fn replay_run(
     ValidPath(id): ValidPath<AuditEntryId>,
 ) -> Result<Json<Replay>, ApiError> {
     let caller = allowed.caller;
-    let replay = audit::replay(&state, caller.tenant, id).await?;
+    let replay = planning::replay(&state, caller.tenant, id).await?;
     tracing::info!(run = %id, identical = replay.identical, "run replayed");
     Ok(Json(replay))
 }

@@ -14,10 +14,10 @@ use callsheet_runtime::types::PluginError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::audit::{AuditError, ReplayError};
+use crate::audit::AuditError;
 use crate::domain::{AssignmentId, InvalidValue, MissionId};
 use crate::jobs::{JobError, JobFailure};
-use crate::planning::PlanningError;
+use crate::planning::{PlanningError, ReplayError};
 use crate::plugins::TenantPluginError;
 use crate::storage::StorageError;
 

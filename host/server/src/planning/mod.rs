@@ -4,13 +4,16 @@
 //! - [`problem`] builds the plugin contract's `problem` from the tenant's data, the same
 //!   way for every caller (manual checks, runs, conflicts, replays);
 //! - [`admission`] decides whether the tenant's rules admit a manual assignment;
-//! - [`runs`] prepares, executes, commits and records automatic runs.
+//! - [`runs`] prepares, executes, commits and records automatic runs;
+//! - [`replay`] plans a recorded run again from its audit record and compares the bytes.
 //!
 //! Every failure is a [`PlanningError`]; the API maps it to a status in `http::error`.
 
 pub mod admission;
 mod error;
 pub mod problem;
+mod replay;
 pub mod runs;
 
 pub use error::PlanningError;
+pub use replay::{Difference, Replay, ReplayError, ReplayFailure, replay};

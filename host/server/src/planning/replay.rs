@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use callsheet_engine::{Configured, PlanOutcome, PluginIdentity, canonical};
-use callsheet_runtime::Slot;
 use callsheet_runtime::types::PlannedAssignment;
+use callsheet_runtime::{AssignerPlugin, RulesPlugin, SlotPlugin};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{EntryKind, RecordedPlugin, RunRecord};
+use crate::audit::{EntryKind, RecordedPlugin, RunRecord};
 use crate::domain::{AuditEntryId, TenantId};
 use crate::plugins::{self, TenantPluginError};
 use crate::state::AppState;
@@ -92,24 +92,8 @@ pub async fn replay(
         }),
     };
     let configured = async {
-        let assigner = configure(state, Slot::Assigner, &record.assigner).await?;
-        let rules = configure(state, Slot::Rules, &record.rules).await?;
-        let assigner = Configured {
-            plugin: assigner
-                .0
-                .into_assigner()
-                .ok_or_else(|| TenantPluginError::Corrupt("not an assigner".into()))?,
-            params: record.assigner.params.clone(),
-            identity: assigner.1,
-        };
-        let rules = Configured {
-            plugin: rules
-                .0
-                .into_rules()
-                .ok_or_else(|| TenantPluginError::Corrupt("not a rules plugin".into()))?,
-            params: record.rules.params.clone(),
-            identity: rules.1,
-        };
+        let assigner = configure::<AssignerPlugin>(state, &record.assigner).await?;
+        let rules = configure::<RulesPlugin>(state, &record.rules).await?;
         Ok::<_, TenantPluginError>((assigner, rules))
     }
     .await;
@@ -148,40 +132,28 @@ pub async fn replay(
     })
 }
 
-/// A recorded plugin loaded by sha256 with its recorded budget, and its identity as the
-/// stored bytes describe themselves.
-async fn configure(
+/// A recorded plugin loaded by sha256 with its recorded budget and parameters, and its
+/// identity as the stored bytes describe themselves.
+async fn configure<P: SlotPlugin>(
     state: &AppState,
-    slot: Slot,
     recorded: &RecordedPlugin,
-) -> Result<(callsheet_runtime::Plugin, PluginIdentity), TenantPluginError> {
-    let plugin = plugins::by_sha256(state, slot, &recorded.identity.sha256).await?;
-    let budget = recorded.budget.into();
-    let (plugin, info) = match plugin {
-        callsheet_runtime::Plugin::Rules(p) => {
-            let p = p.with_budget(budget);
-            let info = p.describe_async().await?;
-            (callsheet_runtime::Plugin::Rules(p), info)
-        }
-        callsheet_runtime::Plugin::Assigner(p) => {
-            let p = p.with_budget(budget);
-            let info = p.describe_async().await?;
-            (callsheet_runtime::Plugin::Assigner(p), info)
-        }
-        callsheet_runtime::Plugin::Payroll(p) => {
-            let p = p.with_budget(budget);
-            let info = p.describe_async().await?;
-            (callsheet_runtime::Plugin::Payroll(p), info)
-        }
-    };
-    Ok((
+) -> Result<Configured<P>, TenantPluginError> {
+    let plugin = plugins::by_sha256(state, P::SLOT, &recorded.identity.sha256)
+        .await?
+        .with_budget(recorded.budget.into());
+    let info = plugin.describe_async().await?;
+    let plugin = P::try_from(plugin).map_err(|other| {
+        TenantPluginError::Corrupt(format!("a {} plugin recorded as {}", other.slot(), P::SLOT))
+    })?;
+    Ok(Configured {
         plugin,
-        PluginIdentity {
+        params: recorded.params.clone(),
+        identity: PluginIdentity {
             name: info.name,
             version: info.version,
             sha256: recorded.identity.sha256.clone(),
         },
-    ))
+    })
 }
 
 /// An assignment's identity for comparison: need, technician, window, status, pin.
