@@ -79,10 +79,6 @@ impl Attributes {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    pub fn as_map(&self) -> &BTreeMap<String, AttributeValue> {
-        &self.0
-    }
 }
 
 fn check_name(name: &str) -> Result<(), InvalidValue> {

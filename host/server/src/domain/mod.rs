@@ -6,6 +6,7 @@
 mod attributes;
 mod email;
 mod ids;
+pub mod mission;
 mod page;
 mod password;
 mod patch;

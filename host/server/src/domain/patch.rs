@@ -50,10 +50,6 @@ impl<T> Patch<T> {
             Patch::Value(v) => Patch::Value(f(v)?),
         })
     }
-
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Patch::Absent)
-    }
 }
 
 #[cfg(test)]

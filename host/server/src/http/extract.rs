@@ -253,16 +253,6 @@ where
     }
 }
 
-/// For `Option<Option<T>>` fields of PATCH bodies: absent is `None` (leave as is), `null`
-/// is `Some(None)` (clear), a value is `Some(Some(v))`. Use with `#[serde(default)]`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,12 +22,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
-use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery, nullable};
+use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
 use super::idempotency::{self, IdempotencyKey};
+use crate::domain::mission::{
+    self, Crew, DEFAULT_EXTRA_PENALTY, DEFAULT_UNFILLED_PENALTY, MAX_NEEDS, MissionTitle,
+};
 use crate::domain::time::{DateBound, Window, local};
 use crate::domain::{
-    Attributes, MissionId, MissionStatus, NeedId, Page, PageRequest, ProjectId, RoomId, Skill,
-    TimeZone, VenueId,
+    Attributes, MissionId, MissionStatus, NeedId, Page, PageRequest, Patch, ProjectId, RoomId,
+    Skill, TimeZone, VenueId,
 };
 use crate::rbac::{CreateMissions, DeleteMissions, ReadMissions, UpdateMissions};
 use crate::state::AppState;
@@ -42,14 +45,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_need))
         .routes(routes!(update_need, delete_need))
 }
-
-/// The longest mission accepted: a festival's whole run, not a season.
-const MAX_MISSION_DAYS: i64 = 31;
-/// Needs per mission: a large show has a dozen; more is a data-entry accident.
-const MAX_NEEDS: usize = 50;
-/// Default penalty points of an unfilled place and of an extra person.
-const DEFAULT_UNFILLED_PENALTY: i64 = 1000;
-const DEFAULT_EXTRA_PENALTY: i64 = 100;
 
 /// A mission as the API shows it: times in the tenant's zone.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -350,21 +345,21 @@ struct UpdateMission {
     title: Option<String>,
     venue_id: Option<VenueId>,
     /// `null` removes the room.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
     #[schema(value_type = Option<RoomId>)]
-    room_id: Option<Option<RoomId>>,
+    room_id: Patch<RoomId>,
     /// `null` detaches the mission from its project.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
     #[schema(value_type = Option<ProjectId>)]
-    project_id: Option<Option<ProjectId>>,
+    project_id: Patch<ProjectId>,
     start: Option<DateTime<FixedOffset>>,
     end: Option<DateTime<FixedOffset>>,
     paid: Option<bool>,
     /// `cancelled` deletes the mission's assignments.
     status: Option<MissionStatus>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    notes: Option<Option<String>>,
+    notes: Patch<String>,
     /// Replaces the attributes.
     #[schema(value_type = Option<Object>)]
     attributes: Option<Map<String, Value>>,
@@ -394,6 +389,7 @@ async fn update_mission(
     let caller = allowed.caller;
     let current = load(&state, &caller, id).await?;
     let old = current.mission.window();
+    let (room_id, project_id) = (body.room_id.nullable(), body.project_id.nullable());
     let mut next = current.mission.clone();
     if let Some(title) = &body.title {
         next.title = checked_title(title)?;
@@ -401,17 +397,17 @@ async fn update_mission(
     if let Some(venue) = body.venue_id {
         next.venue_id = venue;
         // A room belongs to one venue: moving venue without naming a room drops it.
-        if body.room_id.is_none() && venue != current.mission.venue_id {
+        if room_id.is_none() && venue != current.mission.venue_id {
             next.room_id = None;
         }
     }
-    if let Some(room) = body.room_id {
+    if let Some(room) = room_id {
         next.room_id = room;
     }
-    if let Some(project) = body.project_id {
+    if let Some(project) = project_id {
         next.project_id = project;
     }
-    if body.venue_id.is_some() || body.room_id.is_some() || body.project_id.is_some() {
+    if body.venue_id.is_some() || room_id.is_some() || project_id.is_some() {
         check_refs(
             &state,
             &caller,
@@ -432,7 +428,7 @@ async fn update_mission(
     if let Some(status) = body.status {
         next.status = status;
     }
-    if let Some(notes) = body.notes {
+    if let Some(notes) = body.notes.nullable() {
         next.notes = checked_notes(notes)?;
     }
     if body.attributes.is_some() {
@@ -532,13 +528,13 @@ async fn add_need(
 #[serde(deny_unknown_fields)]
 struct UpdateNeed {
     skill: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    shift_type: Option<Option<String>>,
+    shift_type: Patch<String>,
     min_crew: Option<i32>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default)]
     #[schema(value_type = Option<i32>)]
-    max_crew: Option<Option<i32>>,
+    max_crew: Patch<i32>,
     start: Option<DateTime<FixedOffset>>,
     end: Option<DateTime<FixedOffset>>,
     unfilled_penalty: Option<i64>,
@@ -581,9 +577,9 @@ async fn update_need(
         .ok_or(ApiError::NotFound { entity: "need" })?;
     let input = NeedInput {
         skill: body.skill.unwrap_or(need.skill),
-        shift_type: body.shift_type.unwrap_or(need.shift_type),
+        shift_type: body.shift_type.nullable().unwrap_or(need.shift_type),
         min_crew: body.min_crew.unwrap_or(need.min_crew),
-        max_crew: body.max_crew.unwrap_or(need.max_crew),
+        max_crew: body.max_crew.nullable().unwrap_or(need.max_crew),
         start: Some(body.start.unwrap_or_else(|| need.start_at.fixed_offset())),
         end: Some(body.end.unwrap_or_else(|| need.end_at.fixed_offset())),
         unfilled_penalty: Some(body.unfilled_penalty.unwrap_or(need.unfilled_penalty)),
@@ -686,37 +682,22 @@ async fn check_refs(
 }
 
 fn checked_title(raw: &str) -> Result<String, ApiError> {
-    let title = raw.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::validation("title", "must be 1 to 200 characters"));
-    }
-    Ok(title.to_owned())
+    MissionTitle::parse(raw)
+        .map(MissionTitle::into_string)
+        .map_err(|e| ApiError::validation("title", e.reason))
 }
 
 fn checked_notes(notes: Option<String>) -> Result<Option<String>, ApiError> {
-    match notes {
-        Some(n) if n.chars().count() > 4000 => Err(ApiError::validation(
-            "notes",
-            "must be at most 4000 characters",
-        )),
-        Some(n) if n.trim().is_empty() => Ok(None),
-        other => Ok(other),
-    }
+    mission::parse_notes(notes).map_err(|e| ApiError::validation("notes", e.reason))
 }
 
 fn mission_window(
     start: DateTime<FixedOffset>,
     end: DateTime<FixedOffset>,
 ) -> Result<Window, ApiError> {
-    let window = Window::new(start.with_timezone(&Utc), end.with_timezone(&Utc))
-        .map_err(|e| ApiError::validation("end", e.reason))?;
-    if window.seconds() > MAX_MISSION_DAYS * 86_400 {
-        return Err(ApiError::validation(
-            "end",
-            format!("a mission lasts at most {MAX_MISSION_DAYS} days; split longer work"),
-        ));
-    }
-    Ok(window)
+    Window::new(start.with_timezone(&Utc), end.with_timezone(&Utc))
+        .and_then(mission::mission_window)
+        .map_err(|e| ApiError::validation("end", e.reason))
 }
 
 /// Checks a need's input (`field` prefixes the names in errors: `needs[2]`).
@@ -737,39 +718,13 @@ fn build_need(
     let skill = Skill::parse(&input.skill)
         .map_err(|e| ApiError::validation(name("skill"), e.reason))?
         .to_string();
-    // Shift types ("load-in", "night") follow the same alphabet as skill codes.
     let shift_type = input
         .shift_type
-        .map(|s| {
-            Skill::parse(&s).map(|code| code.to_string()).map_err(|e| {
-                ApiError::validation(
-                    name("shift_type"),
-                    e.reason.replace("skill code", "shift type"),
-                )
-            })
-        })
-        .transpose()?;
-    if !(0..=100).contains(&input.min_crew) {
-        return Err(ApiError::validation(
-            name("min_crew"),
-            "must be between 0 and 100",
-        ));
-    }
-    match input.max_crew {
-        Some(max) if max < input.min_crew.max(1) || max > 100 => {
-            return Err(ApiError::validation(
-                name("max_crew"),
-                "must be at least min_crew, at least 1, and at most 100",
-            ));
-        }
-        None if input.min_crew == 0 => {
-            return Err(ApiError::validation(
-                name("min_crew"),
-                "a need with min_crew 0 must set max_crew",
-            ));
-        }
-        _ => {}
-    }
+        .map(|s| mission::parse_shift_type(&s))
+        .transpose()
+        .map_err(|e| ApiError::validation(name("shift_type"), e.reason))?;
+    let crew = Crew::new(input.min_crew, input.max_crew)
+        .map_err(|(f, e)| ApiError::validation(name(f.as_str()), e.reason))?;
     let start = input
         .start
         .map_or(mission_window.start, |s| s.with_timezone(&Utc));
@@ -784,13 +739,8 @@ fn build_need(
             "a need's window must lie inside its mission's",
         ));
     }
-    let penalty = |value: Option<i64>, default: i64, f: &str| match value {
-        Some(p) if !(0..=1_000_000_000).contains(&p) => Err(ApiError::validation(
-            name(f),
-            "must be between 0 and 1000000000 points",
-        )),
-        Some(p) => Ok(p),
-        None => Ok(default),
+    let penalty = |value: Option<i64>, default: i64, f: &str| {
+        mission::parse_penalty(value, default).map_err(|e| ApiError::validation(name(f), e.reason))
     };
     Ok(Need {
         id: NeedId::new(),
@@ -798,8 +748,8 @@ fn build_need(
         position,
         skill,
         shift_type,
-        min_crew: input.min_crew,
-        max_crew: input.max_crew,
+        min_crew: crew.min,
+        max_crew: crew.max,
         start_at: window.start,
         end_at: window.end,
         unfilled_penalty: penalty(
