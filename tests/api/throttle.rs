@@ -70,6 +70,48 @@ async fn a_success_clears_the_accounts_failures(app: TestApp) {
     );
 }
 
+/// Sixty simultaneous attempts on one account allowed three failures, the right password
+/// among them: at most three reach the password check, whatever the interleaving.
+async fn parallel_attempts_cannot_outrun_the_limit(app: TestApp) {
+    let tenant = app.create_tenant("acme").await;
+    let attempts = (0..60).map(|i| {
+        let password = if i == 30 { PASSWORD } else { "wrong password" };
+        app.login("acme", &tenant.admin_email, password)
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!((1..=3).contains(&checked), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [
+            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+        .contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn in_process_parallel_attempts_cannot_outrun_the_limit() {
+    parallel_attempts_cannot_outrun_the_limit(TestApp::spawn_with(LIMITS, false).await).await;
+}
+
+#[tokio::test]
+async fn with_redis_parallel_attempts_cannot_outrun_the_limit() {
+    match TestApp::spawn_with_redis(LIMITS).await {
+        Some(app) => parallel_attempts_cannot_outrun_the_limit(app).await,
+        None => eprintln!("skipped: CALLSHEET_TEST_REDIS_URL is not set"),
+    }
+}
+
 #[tokio::test]
 async fn in_process_an_account_is_locked_after_repeated_failures() {
     an_account_is_locked_after_repeated_failures(TestApp::spawn_with(LIMITS, false).await).await;

@@ -6,6 +6,12 @@
 //! the address's, so one valid account cannot be used to reset an address that is guessing
 //! others).
 //!
+//! An attempt is counted *before* its password is checked ([`LoginThrottle::reserve`]): the
+//! increment is atomic and its result decides, so of sixty parallel attempts on an account
+//! allowed five, exactly five reach the password check. Checking the count first and
+//! recording the failure after the (slow, by design) password hash let all sixty through. A
+//! success takes its reservation back ([`LoginThrottle::record_success`]).
+//!
 //! The counters live in Redis when `REDIS_URL` is set, so every replica sees the same
 //! failures, and in process otherwise; both implement [`FailureCounter`] with the same
 //! semantics and are tested the same way. When Redis cannot be reached, [`Degrading`]
@@ -35,6 +41,8 @@ pub trait FailureCounter: Send + Sync + std::fmt::Debug {
     /// Adds one failure, starting a window of `window` if none is running.
     async fn increment(&self, key: &str, window: Duration) -> Result<u32, ThrottleError>;
     async fn clear(&self, key: &str) -> Result<(), ThrottleError>;
+    /// Takes one back from a live count (never below zero, keeping its window).
+    async fn release(&self, key: &str) -> Result<(), ThrottleError>;
 }
 
 /// In-process counters, for a single replica without Redis.
@@ -77,6 +85,17 @@ impl FailureCounter for MemoryCounter {
             .lock()
             .expect("throttle map poisoned")
             .remove(key);
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), ThrottleError> {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().expect("throttle map poisoned");
+        if let Some((count, until)) = entries.get_mut(key)
+            && *until > now
+        {
+            *count = count.saturating_sub(1);
+        }
         Ok(())
     }
 }
@@ -145,6 +164,23 @@ impl FailureCounter for RedisCounter {
             .await?;
         Ok(())
     }
+
+    async fn release(&self, key: &str) -> Result<(), ThrottleError> {
+        // A script, so the check and the decrement are one step: a plain DECR on a key
+        // that expired meanwhile would create it at -1 with no expiry.
+        static RELEASE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+            redis::Script::new(
+                "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+                 if n > 0 then return redis.call('DECR', KEYS[1]) end return 0",
+            )
+        });
+        let key = format!("{}{key}", self.prefix);
+        RELEASE
+            .key(&key)
+            .invoke_async::<i64>(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
 }
 
 /// A shared counter (Redis) that falls back to this replica's own counters while the
@@ -192,6 +228,12 @@ impl FailureCounter for Degrading {
         self.local.clear(key).await?;
         self.shared.clear(key).await
     }
+
+    async fn release(&self, key: &str) -> Result<(), ThrottleError> {
+        // Both, like `clear`: the reservation was taken from whichever answered.
+        self.local.release(key).await?;
+        self.shared.release(key).await
+    }
 }
 
 /// The login policy on top of a [`FailureCounter`].
@@ -222,41 +264,45 @@ impl LoginThrottle {
         Self { counter, config }
     }
 
-    /// `Some(retry_after)` when the account or the address is locked.
+    /// Counts this attempt on the account and on the address, before the password is
+    /// checked; `Err(retry_after)` when either count is now past its limit (the attempt is
+    /// refused and stays counted, within the same fixed window). An admitted attempt stays
+    /// counted as a failure unless [`LoginThrottle::record_success`] takes it back.
     ///
     /// If the counter fails, the attempt is allowed and the error logged rather than every
     /// user locked out. With Redis the counter is [`Degrading`], which counts in process
     /// while Redis is down, so an outage weakens the protection to one replica's count
     /// instead of switching it off; the readiness probe reports the outage meanwhile.
-    pub async fn locked_for(&self, keys: &AttemptKeys) -> Option<Duration> {
+    pub async fn reserve(&self, keys: &AttemptKeys) -> Result<(), Duration> {
         let checks = [
             (&keys.account, self.config.max_failures_per_account),
             (&keys.address, self.config.max_failures_per_ip),
         ];
         let mut longest: Option<Duration> = None;
         for (key, limit) in checks {
-            match self.counter.get(key).await {
-                Ok(Some((failures, left))) if failures >= limit => {
+            match self.counter.increment(key, self.config.window).await {
+                Ok(attempts) if attempts > limit => {
+                    let left = match self.counter.get(key).await {
+                        Ok(Some((_, left))) => left,
+                        _ => self.config.window,
+                    };
                     longest = Some(longest.map_or(left, |l| l.max(left)));
                 }
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "login throttle check skipped"),
+                Err(e) => tracing::error!(error = %e, "login attempt not counted"),
             }
         }
-        longest
+        longest.map_or(Ok(()), Err)
     }
 
-    pub async fn record_failure(&self, keys: &AttemptKeys) {
-        for key in [&keys.account, &keys.address] {
-            if let Err(e) = self.counter.increment(key, self.config.window).await {
-                tracing::error!(error = %e, "login failure not counted");
-            }
-        }
-    }
-
+    /// A reserved attempt succeeded: the account's failures are cleared and the address
+    /// gets its reservation back (its other failures stand).
     pub async fn record_success(&self, keys: &AttemptKeys) {
         if let Err(e) = self.counter.clear(&keys.account).await {
             tracing::error!(error = %e, "login throttle not cleared");
+        }
+        if let Err(e) = self.counter.release(&keys.address).await {
+            tracing::error!(error = %e, "login attempt not released");
         }
     }
 }
@@ -296,35 +342,56 @@ mod tests {
     async fn an_account_locks_after_its_limit_and_a_success_clears_it() {
         let t = throttle(3, 100);
         let k = keys("a@x.test", [10, 0, 0, 1]);
-        for _ in 0..2 {
-            t.record_failure(&k).await;
-            assert!(t.locked_for(&k).await.is_none());
+        for _ in 0..3 {
+            assert_eq!(t.reserve(&k).await, Ok(()), "attempts 1 to 3 are checked");
         }
-        t.record_failure(&k).await;
-        let left = t.locked_for(&k).await.expect("locked after 3 failures");
+        let left = t.reserve(&k).await.expect_err("locked after 3 failures");
         assert!(
             left <= Duration::from_secs(60) && left > Duration::from_secs(55),
             "{left:?}"
         );
         t.record_success(&k).await;
-        assert!(t.locked_for(&k).await.is_none());
+        assert_eq!(t.reserve(&k).await, Ok(()));
     }
 
     #[tokio::test]
     async fn an_address_locks_across_accounts() {
         let t = throttle(100, 2);
-        t.record_failure(&keys("a@x.test", [10, 0, 0, 2])).await;
-        t.record_failure(&keys("b@x.test", [10, 0, 0, 2])).await;
-        assert!(
-            t.locked_for(&keys("c@x.test", [10, 0, 0, 2]))
-                .await
-                .is_some()
-        );
-        assert!(
-            t.locked_for(&keys("c@x.test", [10, 0, 0, 3]))
-                .await
-                .is_none()
-        );
+        assert!(t.reserve(&keys("a@x.test", [10, 0, 0, 2])).await.is_ok());
+        assert!(t.reserve(&keys("b@x.test", [10, 0, 0, 2])).await.is_ok());
+        assert!(t.reserve(&keys("c@x.test", [10, 0, 0, 2])).await.is_err());
+        assert!(t.reserve(&keys("c@x.test", [10, 0, 0, 3])).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn parallel_attempts_past_the_limit_never_reach_the_password_check() {
+        let t = throttle(5, 100);
+        let k = keys("p@x.test", [10, 0, 0, 7]);
+        let mut attempts = tokio::task::JoinSet::new();
+        for _ in 0..60 {
+            let (t, k) = (t.clone(), k.clone());
+            attempts.spawn(async move { t.reserve(&k).await });
+        }
+        let admitted = attempts
+            .join_all()
+            .await
+            .into_iter()
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(admitted, 5);
+    }
+
+    #[tokio::test]
+    async fn a_success_gives_the_address_its_attempt_back() {
+        let t = throttle(100, 2);
+        for account in ["a@x.test", "b@x.test", "c@x.test"] {
+            let k = keys(account, [10, 0, 0, 8]);
+            assert!(t.reserve(&k).await.is_ok(), "{account}");
+            t.record_success(&k).await;
+        }
+        let counter = MemoryCounter::default();
+        counter.release("never-counted").await.unwrap();
+        assert!(counter.get("never-counted").await.unwrap().is_none());
     }
 
     /// A shared store that is down: every call fails as a refused connection does.
@@ -349,22 +416,24 @@ mod tests {
         async fn clear(&self, _: &str) -> Result<(), ThrottleError> {
             Err(refused())
         }
+        async fn release(&self, _: &str) -> Result<(), ThrottleError> {
+            Err(refused())
+        }
     }
 
     #[tokio::test]
     async fn without_the_shared_store_an_account_still_locks_on_this_replica() {
         let t = throttle_over(Arc::new(Degrading::new(Arc::new(Unreachable))), 2, 100);
         let k = keys("a@x.test", [10, 0, 0, 4]);
-        t.record_failure(&k).await;
-        assert!(t.locked_for(&k).await.is_none());
-        t.record_failure(&k).await;
+        assert!(t.reserve(&k).await.is_ok());
+        assert!(t.reserve(&k).await.is_ok());
         assert!(
-            t.locked_for(&k).await.is_some(),
+            t.reserve(&k).await.is_err(),
             "counted in process while the store is down"
         );
         // A success ends the local lock even though the shared store still fails.
         t.record_success(&k).await;
-        assert!(t.locked_for(&k).await.is_none());
+        assert!(t.reserve(&k).await.is_ok());
     }
 
     #[tokio::test]
@@ -379,7 +448,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert!(t.locked_for(&k).await.is_some());
+        assert!(t.reserve(&k).await.is_err());
         t.record_success(&k).await;
         assert!(shared.get(&k.account).await.unwrap().is_none());
     }
@@ -390,9 +459,8 @@ mod tests {
         let t = throttle_over(Arc::new(Unreachable), 1, 100);
         let k = keys("c@x.test", [10, 0, 0, 6]);
         for _ in 0..3 {
-            t.record_failure(&k).await;
+            assert!(t.reserve(&k).await.is_ok());
         }
-        assert!(t.locked_for(&k).await.is_none());
     }
 
     #[tokio::test]

@@ -82,7 +82,8 @@ async fn login(
         TenantSlug::parse(&body.tenant).map_err(|e| ApiError::validation("tenant", e.reason))?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.reason))?;
     let keys = AttemptKeys::new(&slug, &email, ip);
-    if let Some(retry_after) = state.throttle.locked_for(&keys).await {
+    // Counted before the password is checked, so parallel attempts cannot all pass.
+    if let Err(retry_after) = state.throttle.reserve(&keys).await {
         return Err(ApiError::RateLimited { retry_after });
     }
 
@@ -99,7 +100,6 @@ async fn login(
     let user = match credentials {
         Some(c) if password_ok && c.user.active => c.user,
         _ => {
-            state.throttle.record_failure(&keys).await;
             tracing::info!(%ip, "login failed");
             return Err(ApiError::Unauthenticated(BAD_CREDENTIALS));
         }
