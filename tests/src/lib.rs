@@ -120,6 +120,10 @@ impl TestApp {
             ("APP_PORT", "0"),
             ("JWT_SECRET", TEST_JWT_SECRET),
             ("CORS_ORIGINS", "http://planner.test"),
+            // The suites send hundreds of requests from one address on purpose (races,
+            // floods); the rate-limit tests set the limits they exercise.
+            ("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "0"),
+            ("RATE_LIMIT_PER_TENANT_PER_MINUTE", "0"),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -41,8 +41,10 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Send `Strict-Transport-Security`; only meaningful when served over TLS.
     pub hsts: bool,
-    /// Trust `X-Forwarded-For` for the client address (only behind a trusted proxy).
-    pub trust_proxy: bool,
+    /// How many trusted proxies stand in front of the server: the client address is the
+    /// `X-Forwarded-For` entry this many hops from the right (0: the socket peer).
+    pub proxy_hops: u8,
+    pub rate_limit: RateLimitConfig,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
     /// Automatic runs with more places than this answer 202 and run as a background job.
@@ -61,6 +63,13 @@ pub struct LoginThrottleConfig {
     pub max_failures_per_ip: u32,
     /// Failures are counted over this window; the lock lasts until it ends.
     pub window: Duration,
+}
+
+/// Requests per minute allowed per client address and per tenant; 0 switches one off.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitConfig {
+    pub per_address_per_minute: u32,
+    pub per_tenant_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,7 +172,11 @@ impl Config {
                 })
                 .unwrap_or_default(),
             hsts: parse_or("HSTS", &get, false)?,
-            trust_proxy: parse_or("TRUST_PROXY_HEADERS", &get, false)?,
+            proxy_hops: proxy_hops(get("TRUST_PROXY_HEADERS"))?,
+            rate_limit: RateLimitConfig {
+                per_address_per_minute: parse_or("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", &get, 600)?,
+                per_tenant_per_minute: parse_or("RATE_LIMIT_PER_TENANT_PER_MINUTE", &get, 6000)?,
+            },
             body_limit_bytes: parse_or("BODY_LIMIT_BYTES", &get, 1024 * 1024)?,
             auto_assign_sync_places: parse_or("AUTO_ASSIGN_SYNC_PLACES", &get, 300)?,
             plugin_cache_dir: get("PLUGIN_CACHE_DIR")
@@ -192,6 +205,21 @@ impl Config {
     /// The Redis URL, for the one place that connects.
     pub fn redis_url(&self) -> Option<&str> {
         self.redis_url.as_ref().map(|s| s.expose_secret())
+    }
+}
+
+/// `TRUST_PROXY_HEADERS`: `false` (or absent, or 0) trusts no proxy, `true` one, a number
+/// that many (a load balancer in front of a reverse proxy is 2).
+fn proxy_hops(raw: Option<String>) -> Result<u8, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => Ok(0),
+        Some("true") => Ok(1),
+        Some(n) => n.parse().map_err(|_| {
+            invalid(
+                "TRUST_PROXY_HEADERS",
+                format!("{n:?} is not true, false or a number of proxies (0-255)"),
+            )
+        }),
     }
 }
 

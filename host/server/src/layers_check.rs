@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "storage",
             "auth",
             "plan_cache",
+            "rate_limit",
             "rbac",
             "config",
             "default_plugins",

@@ -37,6 +37,7 @@ pub mod planning;
 pub mod plugin_cli;
 pub mod plugins;
 pub mod provision;
+pub mod rate_limit;
 pub mod rbac;
 pub mod startup;
 pub mod state;

@@ -15,6 +15,7 @@ use crate::auth::throttle::{
     Degrading, FailureCounter, LoginThrottle, MemoryCounter, RedisCounter,
 };
 use crate::config::Config;
+use crate::rate_limit::RequestLimiter;
 use crate::storage::{self, DynStorage, StorageError};
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc` or a pool.
@@ -23,6 +24,8 @@ pub struct AppState {
     pub storage: DynStorage,
     pub jwt: Arc<JwtKeys>,
     pub throttle: LoginThrottle,
+    /// Request rate limits per client address and per tenant.
+    pub limiter: Arc<RequestLimiter>,
     /// Set when `REDIS_URL` is; shared cache and counters across replicas.
     pub redis: Option<ConnectionManager>,
     pub config: Arc<Config>,
@@ -103,6 +106,12 @@ impl AppState {
             storage,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.jwt_expire)),
             throttle: LoginThrottle::new(counter, config.login_throttle),
+            limiter: Arc::new(match &redis {
+                Some(conn) => {
+                    RequestLimiter::shared(config.rate_limit, conn.clone(), &config.redis_prefix)
+                }
+                None => RequestLimiter::local(config.rate_limit),
+            }),
             redis,
             runtime,
             config: Arc::new(config),

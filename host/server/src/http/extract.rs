@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::domain::{Role, SessionId, TechnicianId, TenantId, TimeZone, UserId};
+use crate::rate_limit::Scope;
 use crate::rbac::{self, Permission};
 use crate::state::AppState;
 
@@ -165,6 +166,13 @@ where
             tracing::debug!(error = %e, "access token refused");
             ApiError::Unauthenticated("invalid or expired access token")
         })?;
+        // Counted once the token is verified (a forged tenant id cannot spend another
+        // tenant's budget) and before the session is read (a flood costs no query).
+        state
+            .limiter
+            .check(Scope::Tenant, &claims.tid.to_string())
+            .await
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         let principal = state
             .storage
             .principal(claims.sid)
@@ -219,11 +227,39 @@ where
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when
-/// `TRUST_PROXY_HEADERS` says a trusted proxy sets it (otherwise anyone could forge it to
-/// dodge the per-address login throttle).
+/// The client's address: the socket peer, or, behind `TRUST_PROXY_HEADERS` trusted proxies,
+/// the `X-Forwarded-For` entry they added. Each proxy appends the address it received the
+/// request from, so the entries a client wrote itself come first: the client is the entry
+/// `proxy_hops` from the right, never the leftmost (which anyone can forge).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// From a request's headers and extensions, as [`ClientIp`] extracts it.
+    pub fn of(parts: &Parts, proxy_hops: u8) -> Option<Self> {
+        if proxy_hops > 0 {
+            let hops: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .collect();
+            if let Some(ip) = hops
+                .len()
+                .checked_sub(usize::from(proxy_hops))
+                .and_then(|at| hops[at].parse().ok())
+            {
+                return Some(Self(ip));
+            }
+        }
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| Self(info.0.ip()))
+    }
+}
 
 impl<S> FromRequestParts<S> for ClientIp
 where
@@ -234,21 +270,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        if state.config.trust_proxy {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|ip| ip.trim().parse().ok());
-            if let Some(ip) = forwarded {
-                return Ok(Self(ip));
-            }
-        }
-        parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| Self(info.0.ip()))
+        Self::of(parts, state.config.proxy_hops)
             .ok_or_else(|| ApiError::internal("the server was started without peer addresses"))
     }
 }

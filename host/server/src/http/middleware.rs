@@ -1,15 +1,19 @@
-//! Cross-cutting request handling: request ids, access logs, security headers, and the
-//! rewriting of the framework's bare error responses into the standard error shape.
+//! Cross-cutting request handling: request ids, access logs, security headers, the
+//! per-address rate limit, and the rewriting of the framework's bare error responses into
+//! the standard error shape.
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
 
 use super::error::ApiError;
+use super::extract::ClientIp;
+use crate::rate_limit::Scope;
+use crate::state::AppState;
 
 pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -65,6 +69,27 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         }
     });
     response
+}
+
+/// The per-address rate limit, counted before routing so a flood is refused before any
+/// work. Health probes are not counted: a load balancer polling them must never be told to
+/// wait, nor spend the budget of the clients behind the same address.
+pub async fn limit_by_address(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/api/v1/health") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let client = ClientIp::of(&parts, state.config.proxy_hops);
+    if let Some(ClientIp(ip)) = client
+        && let Err(retry_after) = state.limiter.check(Scope::Address, &ip.to_string()).await
+    {
+        return ApiError::RateLimited { retry_after }.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Rewrites error responses that did not come from [`ApiError`] (unknown route, wrong

@@ -130,11 +130,11 @@ pub fn router(state: AppState) -> Router {
     let largest_body = config
         .body_limit_bytes
         .max(state.runtime.config().max_binary_bytes);
-    let app = api.merge(docs::router(openapi)).with_state(state);
-    with_layers(app, &config, largest_body)
+    let app = api.merge(docs::router(openapi)).with_state(state.clone());
+    with_layers(app, state, &config, largest_body)
 }
 
-fn with_layers(app: Router, config: &Config, largest_body: usize) -> Router {
+fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usize) -> Router {
     let security_headers = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -151,6 +151,10 @@ fn with_layers(app: Router, config: &Config, largest_body: usize) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::limit_by_address,
         ))
         // Inside the security headers, so rewritten errors get them too.
         .layer(axum::middleware::from_fn(middleware::standardise_errors))
