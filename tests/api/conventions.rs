@@ -199,3 +199,79 @@ async fn the_openapi_document_and_the_docs_page_are_served() {
         "the docs page loads nothing from elsewhere"
     );
 }
+
+/// Bodies the server must not half-read: trailing bytes, an array for an object, NUL in
+/// text (which PostgreSQL cannot store). Each is a 422 naming the body, on every route.
+#[tokio::test]
+async fn malformed_bodies_and_nul_characters_are_refused_before_any_handler() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let token = app.login_ok("acme", &tenant.admin_email).await.access;
+    let post = |raw: &'static str| {
+        app.client
+            .post(app.url("/api/v1/venues"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+    };
+    for (raw, field) in [
+        (r#"{"name": "Zénith"} {"name": "again"}"#, "body"),
+        (r#"{"name": "Zénith"}garbage"#, "body"),
+        (r#"["Zénith"]"#, "body"),
+        (r#"{"name": "Zé\u0000nith"}"#, "body"),
+    ] {
+        let b = assert_error(
+            post(raw).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERR",
+        )
+        .await;
+        assert_eq!(b["meta"]["field"], field, "{raw}: {b}");
+    }
+    // An escaped backslash followed by `u0000` is text, not NUL: the body reaches the
+    // handler (and its own checks).
+    let response = post(r#"{"name": "C:\\u0000 hall"}"#).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        body(response).await
+    );
+
+    let b = assert_error(
+        app.client
+            .get(app.url("/api/v1/missions?q=a%00b"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
+    assert_eq!(b["meta"]["field"], "q");
+}
+
+#[tokio::test]
+async fn token_responses_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let login = app
+        .login("acme", &tenant.admin_email, callsheet_e2e::PASSWORD)
+        .await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let refresh_token = body(login).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refreshed = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&serde_json::json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    assert_eq!(refreshed.headers()["cache-control"], "no-store");
+}

@@ -722,3 +722,54 @@ async fn hard_rule_violations_refuse_unless_an_admin_overrides_with_a_reason() {
     let verify = body(app.get("/api/v1/audit/verify", &c.admin).await).await;
     assert_eq!(verify["ok"], true);
 }
+
+#[tokio::test]
+async fn null_for_a_field_that_cannot_be_cleared_is_refused_not_ignored() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 0).await;
+    let m = post(
+        &app,
+        &c.admin,
+        "/api/v1/missions",
+        mission(&c.venue, "2026-07-01T18:00:00Z", "2026-07-01T22:00:00Z", 1),
+    )
+    .await;
+    let id = m["id"].as_str().unwrap();
+    let need = m["needs"][0]["id"].as_str().unwrap();
+    for (path, field) in [
+        (format!("/api/v1/missions/{id}"), "title"),
+        (format!("/api/v1/missions/{id}"), "start"),
+        (format!("/api/v1/missions/{id}"), "status"),
+        (format!("/api/v1/missions/{id}/needs/{need}"), "skill"),
+        (format!("/api/v1/missions/{id}/needs/{need}"), "min_crew"),
+    ] {
+        let b = assert_error(
+            app.send_json(
+                Method::PATCH,
+                &path,
+                Some(&c.admin),
+                &json!({ field: null }),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERR",
+        )
+        .await;
+        assert_eq!(b["meta"]["field"], field, "{b}");
+    }
+    // Fields that can be cleared still take null.
+    let response = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/missions/{id}"),
+            Some(&c.admin),
+            &json!({"notes": null}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // Nothing was changed by the refused requests.
+    let after = body(app.get(&format!("/api/v1/missions/{id}"), &c.admin).await).await;
+    assert_eq!(after["title"], "Show");
+    assert_eq!(after["needs"][0]["skill"], "sound");
+}

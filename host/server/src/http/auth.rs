@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -45,6 +46,20 @@ struct LoginRequest {
     password: String,
 }
 
+/// Tokens are credentials: no browser, proxy or CDN may keep a copy of the response.
+#[derive(Debug)]
+struct NoStore<T>(T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     /// An HS256 JWT for the `Authorization: Bearer` header.
@@ -77,7 +92,7 @@ async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ValidJson(body): ValidJson<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<NoStore<Json<TokenResponse>>, ApiError> {
     let slug =
         TenantSlug::parse(&body.tenant).map_err(|e| ApiError::validation("tenant", e.reason))?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.reason))?;
@@ -121,14 +136,14 @@ async fn login(
         })
         .await?;
     tracing::info!(user = %user.id, %session, "login");
-    Ok(Json(tokens(
+    Ok(NoStore(Json(tokens(
         &state,
         user.id,
         user.tenant_id,
         user.role,
         session,
         refresh,
-    )))
+    ))))
 }
 
 fn tokens(
@@ -168,7 +183,7 @@ struct RefreshRequest {
 async fn refresh_tokens(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<RefreshRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<NoStore<Json<TokenResponse>>, ApiError> {
     let successor = RefreshToken::generate();
     let now = Utc::now();
     let outcome = state
@@ -181,14 +196,14 @@ async fn refresh_tokens(
         )
         .await?;
     match outcome {
-        RefreshOutcome::Rotated { session, user } => Ok(Json(tokens(
+        RefreshOutcome::Rotated { session, user } => Ok(NoStore(Json(tokens(
             &state,
             user.id,
             user.tenant_id,
             user.role,
             session,
             successor,
-        ))),
+        )))),
         RefreshOutcome::Reused { session } => {
             tracing::warn!(%session, "refresh token reuse: session revoked");
             Err(ApiError::Unauthenticated(

@@ -52,21 +52,58 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
                 }
                 other => ApiError::validation("body", other.body_text()),
             })?;
+        // Every body of the API is an object; serde would also read a struct from an array
+        // of its fields in order, which no client means.
+        if bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b != b'{')
+        {
+            return Err(ApiError::validation("body", "must be a JSON object"));
+        }
+        if holds_nul(&bytes) {
+            return Err(ApiError::validation(
+                "body",
+                "text must not contain NUL characters (\\u0000)",
+            ));
+        }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer)
-            .map(ValidJson)
-            .map_err(|e| {
-                // A syntax error is about the document, not about the field it stopped in.
-                if matches!(
-                    e.inner().classify(),
-                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-                ) {
-                    return field_error(".", e.inner().to_string());
-                }
-                let path = e.path().to_string();
-                field_error(&path, e.inner().to_string())
-            })
+        let value = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
+            // A syntax error is about the document, not about the field it stopped in.
+            if matches!(
+                e.inner().classify(),
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+            ) {
+                return field_error(".", e.inner().to_string());
+            }
+            let path = e.path().to_string();
+            field_error(&path, e.inner().to_string())
+        })?;
+        // Bytes after the document are a client bug (two bodies glued, a bad proxy): refuse
+        // rather than act on the first half.
+        deserializer
+            .end()
+            .map_err(|e| field_error(".", e.to_string()))?;
+        Ok(ValidJson(value))
     }
+}
+
+/// Whether a JSON text holds a `\u0000` escape in a string. No text field accepts NUL
+/// (PostgreSQL cannot store it in `text`), so it is refused once, here, for every body.
+/// Raw NUL bytes are not valid JSON and fail to parse anyway.
+fn holds_nul(json: &[u8]) -> bool {
+    let mut bytes = json.iter();
+    while let Some(&b) = bytes.next() {
+        // After a backslash the next byte is the escape's: consumed here, so the second
+        // backslash of an escaped one (`\\u0000`, a literal text) never starts an escape.
+        if b == b'\\' && bytes.next() == Some(&b'u') {
+            let hex: Vec<u8> = bytes.by_ref().take(4).copied().collect();
+            if hex == b"0000" {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Query parameters deserialized into `T` (which should `deny_unknown_fields`).
@@ -78,6 +115,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> 
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if let Some((name, _)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.contains('\0'))
+        {
+            return Err(ApiError::validation(
+                name.into_owned(),
+                "must not contain NUL characters",
+            ));
+        }
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -101,6 +146,23 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidPa
             .await
             .map(|p| ValidPath(p.0))
             .map_err(|rejection| ApiError::validation("path", rejection.body_text()))
+    }
+}
+
+/// For PATCH fields that can be changed but not cleared, kept as `Option<T>` (absent:
+/// leave as is) with `#[serde(default, deserialize_with = "not_null")]`: an explicit `null`
+/// is refused with the same words as [`crate::domain::Patch::required`], instead of being
+/// read as "absent" and silently ignored.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    match <Option<T> as serde::Deserialize>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "cannot be null; leave the field out to keep its value",
+        )),
     }
 }
 
@@ -278,6 +340,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_is_found_in_escapes_only() {
+        assert!(holds_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(holds_nul(br#"{"a": "\u0000"}"#));
+        assert!(
+            !holds_nul(br#"{"a": "x\\u0000y"}"#),
+            "an escaped backslash, then text"
+        );
+        assert!(!holds_nul(br#"{"a": "\u00e9", "b": "\\"}"#));
+        assert!(!holds_nul(b"{}"));
+    }
 
     fn field_of(path: &str, message: &str) -> (String, String) {
         match field_error(path, message.to_owned()) {

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
-use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
+use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery, not_null};
 use super::idempotency::{self, IdempotencyKey};
 use crate::domain::mission::{
     self, Crew, DEFAULT_EXTRA_PENALTY, DEFAULT_UNFILLED_PENALTY, MAX_NEEDS, MissionTitle,
@@ -342,7 +342,9 @@ async fn get_mission(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateMission {
+    #[serde(default, deserialize_with = "not_null")]
     title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     venue_id: Option<VenueId>,
     /// `null` removes the room.
     #[serde(default)]
@@ -352,15 +354,20 @@ struct UpdateMission {
     #[serde(default)]
     #[schema(value_type = Option<ProjectId>)]
     project_id: Patch<ProjectId>,
+    #[serde(default, deserialize_with = "not_null")]
     start: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "not_null")]
     end: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "not_null")]
     paid: Option<bool>,
     /// `cancelled` deletes the mission's assignments.
+    #[serde(default, deserialize_with = "not_null")]
     status: Option<MissionStatus>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     notes: Patch<String>,
     /// Replaces the attributes.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = Option<Object>)]
     attributes: Option<Map<String, Value>>,
 }
@@ -527,18 +534,25 @@ async fn add_need(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateNeed {
+    #[serde(default, deserialize_with = "not_null")]
     skill: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     shift_type: Patch<String>,
+    #[serde(default, deserialize_with = "not_null")]
     min_crew: Option<i32>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     max_crew: Patch<i32>,
+    #[serde(default, deserialize_with = "not_null")]
     start: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "not_null")]
     end: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "not_null")]
     unfilled_penalty: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     extra_penalty: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = Option<Object>)]
     attributes: Option<Map<String, Value>>,
 }
