@@ -215,6 +215,25 @@ pub async fn verify(storage: &DynStorage, tenant: TenantId) -> Result<Verificati
     }
 }
 
+/// Why one entry does not hold, if it does not: its own hash, and its link to the entry
+/// before it. What a replay checks before it trusts a record; [`verify`] walks the chain.
+pub async fn check_one(
+    storage: &DynStorage,
+    tenant: TenantId,
+    row: &AuditRow,
+) -> Result<Option<String>, StorageError> {
+    let prev_hash = if row.seq <= 1 {
+        GENESIS.to_owned()
+    } else {
+        let before = storage.audit_chain(tenant, row.seq - 2, 1).await?;
+        match before.into_iter().next() {
+            Some(prev) if prev.seq == row.seq - 1 => prev.hash,
+            _ => return Ok(Some(format!("entry {} is missing before it", row.seq - 1))),
+        }
+    };
+    Ok(check_entry(row, row.seq - 1, &prev_hash))
+}
+
 /// Why `row` does not hold after an entry `prev_seq` with hash `prev_hash`, if it does not.
 fn check_entry(row: &AuditRow, prev_seq: i64, prev_hash: &str) -> Option<String> {
     if row.seq != prev_seq + 1 {

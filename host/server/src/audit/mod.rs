@@ -51,7 +51,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{AuditEntryId, MissionId, TenantId, UserId};
 use crate::storage::StorageError;
 
-pub use chain::{Broken, Verification, append, append_run, entry_hash, format_at, verify};
+pub use chain::{
+    Broken, Verification, append, append_run, check_one, entry_hash, format_at, verify,
+};
 
 /// `prev_hash` of a chain's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

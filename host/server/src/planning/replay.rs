@@ -8,11 +8,11 @@ use callsheet_runtime::{AssignerPlugin, RulesPlugin, SlotPlugin};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::audit::{EntryKind, RecordedPlugin, RunRecord};
+use crate::audit::{self, EntryKind, RecordedPlugin, RunRecord};
 use crate::domain::{AuditEntryId, TenantId};
 use crate::plugins::{self, TenantPluginError};
 use crate::state::AppState;
-use crate::storage::StorageError;
+use crate::storage::{AuditRow, StorageError};
 
 /// What a replay found.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -74,6 +74,30 @@ pub async fn replay(
         .await?
         .filter(|row| row.kind == EntryKind::AutoRun.as_str())
         .ok_or(ReplayError::NotFound)?;
+    // The record is checked against the chain first: a replay of an edited record can
+    // match the edit, and its "identical" would vouch for bytes nobody recorded. It is
+    // still replayed, so the auditor sees what the edit changed.
+    let broken = audit::check_one(&state.storage, tenant, &row).await?;
+    let mut replay = replay_record(state, &row).await?;
+    if let Some(reason) = broken {
+        replay.identical = false;
+        replay.differences.insert(
+            0,
+            Difference {
+                field: "record".into(),
+                detail: format!(
+                    "the audit entry does not hold in the chain ({reason}): this is not the record as written"
+                ),
+                recorded: Value::Null,
+                replayed: Value::Null,
+            },
+        );
+    }
+    Ok(replay)
+}
+
+/// Plans a run again from its record and compares.
+async fn replay_record(state: &AppState, row: &AuditRow) -> Result<Replay, ReplayError> {
     let record: RunRecord = serde_json::from_str(row.payload.as_deref().unwrap_or_default())
         .map_err(|e| ReplayError::Unreadable(e.to_string()))?;
     let failed = |code: &str, detail: String| Replay {
