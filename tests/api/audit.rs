@@ -610,3 +610,33 @@ async fn audit_routes_are_for_admins_managers_and_viewers_of_the_tenant() {
     let verify = ok(app.get("/api/v1/audit/verify", &theirs.access).await).await;
     assert_eq!(verify["entries_checked"], 0);
 }
+
+#[tokio::test]
+async fn a_record_edited_where_the_replay_cannot_see_is_never_identical() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let actor = admin_id(&app, &tenant).await;
+    let token = app.login_ok("acme", &tenant.admin_email).await.access;
+    let entry = record_run(&app, tenant.id, actor, 12).await;
+    let replay_path = format!("/api/v1/audit/runs/{}/replay", entry.id);
+
+    // What the run was asked (a dry run or not) plays no part in planning it again, so
+    // only the chain can tell the record was edited.
+    let mut db = Db::connect(&app).await;
+    let mut record: Value = serde_json::from_str(&db.read(tenant.id, 1, "payload").await).unwrap();
+    let dry_run = record["request"]["dry_run"].as_bool().unwrap();
+    record["request"]["dry_run"] = json!(!dry_run);
+    db.write(tenant.id, 1, "payload", &record.to_string()).await;
+
+    let result = ok(app
+        .request(Method::POST, &replay_path, Some(&token))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(result["identical"], false, "{result}");
+    assert_eq!(result["differences"][0]["field"], "record", "{result}");
+    // The plan itself replays as recorded: the report says so rather than hiding it.
+    assert_eq!(result["replayed_sha256"], result["recorded_sha256"]);
+    assert_eq!(result["differences"].as_array().unwrap().len(), 1, "{result}");
+}

@@ -112,7 +112,9 @@ pub struct CreatedAssignment {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(minimum = 1)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     #[param(value_type = Option<String>, example = "2026-07-01")]
     from: Option<DateBound>,

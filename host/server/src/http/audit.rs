@@ -124,8 +124,10 @@ pub struct RunListItem {
 #[into_params(parameter_in = Query)]
 struct RunsQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Runs appended from this day (local midnight) or instant on.
     #[param(value_type = Option<String>, example = "2026-07-01")]
@@ -293,8 +295,10 @@ pub struct EntryView {
 #[into_params(parameter_in = Query)]
 struct EntriesQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Only entries of this kind.
     kind: Option<EntryKind>,

@@ -48,7 +48,7 @@ struct ConflictQuery {
 /// The conflict kinds, as the query names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
-enum ConflictKindFilter {
+pub(super) enum ConflictKindFilter {
     TechnicianOverlap,
     RoomDoubleBooking,
     LegalRule,
@@ -74,7 +74,7 @@ impl ConflictKindFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum SeverityFilter {
+pub(super) enum SeverityFilter {
     Hard,
     Soft,
 }

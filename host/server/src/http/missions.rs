@@ -141,7 +141,9 @@ fn parse_attributes(json: &str) -> Map<String, Value> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(minimum = 1)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Missions ending after this date (local midnight) or instant.
     #[param(value_type = Option<String>, example = "2026-07-01")]

@@ -59,7 +59,14 @@ pub use docs::openapi;
         license(name = "AGPL-3.0-or-later"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(error::ErrorBody)),
+    // The schemas that only query parameters name: utoipa-axum collects those of bodies
+    // and responses, not of `IntoParams`, and a `$ref` must resolve.
+    components(schemas(
+        error::ErrorBody,
+        crate::audit::EntryKind,
+        conflicts::ConflictKindFilter,
+        conflicts::SeverityFilter
+    )),
     tags(
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "users", description = "User accounts of the caller's tenant"),
@@ -99,7 +106,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The API routes with their OpenAPI description, before layers.
 pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+    let mut routes = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
         "/api/v1",
         OpenApiRouter::new()
             .merge(health::router())
@@ -118,7 +125,41 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(plugins::router())
             .merge(audit::router())
             .merge(jobs::router()),
-    )
+    );
+    declare_media_type_refusals(routes.get_openapi_mut());
+    routes
+}
+
+/// Every operation with a body may answer 415 (`ValidJson` refuses any other content
+/// type); declared here once rather than on each route. A route that declares its own
+/// (the plugin upload, which takes bytes) keeps it.
+fn declare_media_type_refusals(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref};
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.post, &mut item.put, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_none() {
+                continue;
+            }
+            operation
+                .responses
+                .responses
+                .entry("415".to_owned())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`)")
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
+        }
+    }
 }
 
 /// The whole application: routes, OpenAPI and docs, and every layer.

@@ -340,8 +340,10 @@ async fn upload_plugin(
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Only the plugins of this slot.
     slot: Option<SlotName>,
@@ -654,8 +656,10 @@ async fn rollback(
 #[into_params(parameter_in = Query)]
 struct HistoryQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 

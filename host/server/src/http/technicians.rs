@@ -96,8 +96,10 @@ impl TechnicianView {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Only technicians with this skill code.
     skill: Option<String>,

@@ -55,8 +55,10 @@ impl From<User> for UserView {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Only users with this role.
     role: Option<Role>,
@@ -99,6 +101,7 @@ struct CreateUser {
     #[schema(example = "ana@demo.test")]
     email: String,
     /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
     role: Role,
     /// Defaults to `true`.
@@ -174,6 +177,7 @@ async fn get_user(
 struct UpdateUser {
     email: Option<String>,
     /// 8 to 128 characters; ends the user's open sessions.
+    #[schema(min_length = 8, max_length = 128)]
     password: Option<String>,
     role: Option<Role>,
     /// `false` deactivates: the user can no longer log in or refresh, and their sessions end.
