@@ -1,0 +1,776 @@
+//! Technicians, projects, venues and rooms, availabilities.
+//!
+//! The trait is a part of [`super::Storage`]; [`sql`] implements it over a backend's pool
+//! with the same SQL on both. Structured columns (skills, preferences, relations,
+//! attributes) are JSON text, decoded here, so the records the rest of the server sees
+//! are typed.
+//!
+//! A delete keeps the rows it checks and rewrites from changing before it commits as the
+//! backend says ([`super::backend::Backend::BEGIN_WRITE`], `LOCK_ROW`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{corrupt, from_json};
+use super::{StorageError, StorageResult};
+use crate::domain::time::Window;
+use crate::domain::{
+    AvailabilityId, Email, InvalidValue, PageRequest, Phone, ProjectId, RoomId, TechnicianId,
+    TenantId, UserId, VenueId,
+};
+
+pub use crate::domain::{AttributeValue, Attributes, Scalar, Skill};
+
+// ---------------------------------------------------------------------------------------
+// Technicians
+
+/// How a technician is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContractKind {
+    /// By the hour (technicians, annexe 8): `hourly_rate_cents` per hour.
+    Hourly,
+    /// By the show (artists, annexe 10): `cachet_rate_cents` per cachet.
+    Cachet,
+}
+
+impl ContractKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractKind::Hourly => "hourly",
+            ContractKind::Cachet => "cachet",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "hourly" => Some(Self::Hourly),
+            "cachet" => Some(Self::Cachet),
+            _ => None,
+        }
+    }
+}
+
+/// A technician's contract: its kind and both rates, in cents. The rate the kind names is
+/// positive; the other may be zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Contract {
+    pub kind: ContractKind,
+    #[schema(example = 2500)]
+    pub hourly_rate_cents: i64,
+    #[schema(example = 0)]
+    pub cachet_rate_cents: i64,
+}
+
+impl Contract {
+    /// Checks the rates; the error names the field under `contract`.
+    pub fn new(
+        kind: ContractKind,
+        hourly_rate_cents: i64,
+        cachet_rate_cents: i64,
+    ) -> Result<Self, (&'static str, InvalidValue)> {
+        const HOURLY: &str = "contract.hourly_rate_cents";
+        const CACHET: &str = "contract.cachet_rate_cents";
+        for (field, rate) in [(HOURLY, hourly_rate_cents), (CACHET, cachet_rate_cents)] {
+            if rate < 0 {
+                return Err((field, InvalidValue::new("must not be negative")));
+            }
+        }
+        match kind {
+            ContractKind::Hourly if hourly_rate_cents == 0 => Err((
+                HOURLY,
+                InvalidValue::new("an hourly contract needs a positive hourly rate"),
+            )),
+            ContractKind::Cachet if cachet_rate_cents == 0 => Err((
+                CACHET,
+                InvalidValue::new("a cachet contract needs a positive cachet rate"),
+            )),
+            _ => Ok(Self {
+                kind,
+                hourly_rate_cents,
+                cachet_rate_cents,
+            }),
+        }
+    }
+}
+
+/// Where a technician likes to work, and how much.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Preferences {
+    /// Venues of the tenant the technician prefers, sorted, without duplicates.
+    pub preferred_venues: Vec<VenueId>,
+    /// Venues of the tenant the technician would rather avoid; never also preferred.
+    pub avoided_venues: Vec<VenueId>,
+    /// At most this many hours a week, 1 to 72, if set.
+    pub max_weekly_hours: Option<u32>,
+}
+
+impl Preferences {
+    pub const MAX_WEEKLY_HOURS: u32 = 72;
+
+    /// Sorts and deduplicates the venue lists and checks the rest (not that the venues
+    /// exist: that needs the database). The error names the field under `preferences`.
+    pub fn new(
+        mut preferred_venues: Vec<VenueId>,
+        mut avoided_venues: Vec<VenueId>,
+        max_weekly_hours: Option<i64>,
+    ) -> Result<Self, (&'static str, InvalidValue)> {
+        let max_weekly_hours = match max_weekly_hours {
+            None => None,
+            Some(h) => Some(
+                u32::try_from(h)
+                    .ok()
+                    .filter(|h| (1..=Self::MAX_WEEKLY_HOURS).contains(h))
+                    .ok_or((
+                        "preferences.max_weekly_hours",
+                        InvalidValue::new(format!(
+                            "must be between 1 and {}",
+                            Self::MAX_WEEKLY_HOURS
+                        )),
+                    ))?,
+            ),
+        };
+        preferred_venues.sort();
+        preferred_venues.dedup();
+        avoided_venues.sort();
+        avoided_venues.dedup();
+        if let Some(both) = avoided_venues
+            .iter()
+            .find(|v| preferred_venues.binary_search(v).is_ok())
+        {
+            return Err((
+                "preferences.avoided_venues",
+                InvalidValue::new(format!(
+                    "venue {both} is also preferred; a venue is either preferred or avoided"
+                )),
+            ));
+        }
+        Ok(Self {
+            preferred_venues,
+            avoided_venues,
+            max_weekly_hours,
+        })
+    }
+
+    /// Every venue the preferences name.
+    pub fn venues(&self) -> impl Iterator<Item = VenueId> + '_ {
+        self.preferred_venues
+            .iter()
+            .chain(&self.avoided_venues)
+            .copied()
+    }
+}
+
+/// Whether two technicians work well together or must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    Affinity,
+    Incompatibility,
+}
+
+/// A hard relation must hold; a soft one weighs in the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationSeverity {
+    Hard,
+    Soft,
+}
+
+/// A technician's relation to another technician of the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Relation {
+    pub technician_id: TechnicianId,
+    pub kind: RelationKind,
+    /// Always `soft` for an affinity.
+    pub severity: RelationSeverity,
+    /// The weight of a soft relation in the score, >= 0.
+    pub weight: i64,
+}
+
+impl Relation {
+    /// Checks what can be checked without the database; the error names the field
+    /// relative to the relation (`severity`, `weight`).
+    pub fn new(
+        technician_id: TechnicianId,
+        kind: RelationKind,
+        severity: RelationSeverity,
+        weight: i64,
+    ) -> Result<Self, (&'static str, InvalidValue)> {
+        if kind == RelationKind::Affinity && severity == RelationSeverity::Hard {
+            return Err(("severity", InvalidValue::new("an affinity is always soft")));
+        }
+        if weight < 0 {
+            return Err(("weight", InvalidValue::new("must not be negative")));
+        }
+        Ok(Self {
+            technician_id,
+            kind,
+            severity,
+            weight,
+        })
+    }
+}
+
+/// A technician profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Technician {
+    pub id: TechnicianId,
+    pub tenant_id: TenantId,
+    /// The account of the technician, who then manages their own availabilities.
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Sorted, without duplicates.
+    pub skills: Vec<Skill>,
+    pub contract: Contract,
+    pub preferences: Preferences,
+    /// Sorted by the other technician's id, one relation per other technician.
+    pub relations: Vec<Relation>,
+    pub attributes: Attributes,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Technician {
+    pub fn has_skill(&self, skill: &Skill) -> bool {
+        self.skills.binary_search(skill).is_ok()
+    }
+}
+
+/// A technician to create; the fields are checked values.
+#[derive(Debug, Clone)]
+pub struct NewTechnician {
+    pub id: TechnicianId,
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub skills: Vec<Skill>,
+    pub contract: Contract,
+    pub preferences: Preferences,
+    pub relations: Vec<Relation>,
+    pub attributes: Attributes,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields a `PATCH` may change: `None` leaves a field as it is, `Some(None)` clears
+/// an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct TechnicianPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<Email>>,
+    pub phone: Option<Option<Phone>>,
+    pub user_id: Option<Option<UserId>>,
+    pub skills: Option<Vec<Skill>>,
+    pub contract: Option<Contract>,
+    pub preferences: Option<Preferences>,
+    pub relations: Option<Vec<Relation>>,
+    pub attributes: Option<Attributes>,
+    pub active: Option<bool>,
+}
+
+/// Filters of the technician list; every set field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct TechnicianFilter {
+    pub skill: Option<Skill>,
+    pub active: Option<bool>,
+    /// Substring of the name, case-insensitive (see [`contains_pattern`]).
+    pub name_contains: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Projects
+
+/// A project: a tour, a festival, a client's account. Names are unique in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Project {
+    pub id: ProjectId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub client: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    /// On or after `starts_on` when both are set.
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub id: ProjectId,
+    pub name: String,
+    pub client: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub client: Option<Option<String>>,
+    pub starts_on: Option<Option<NaiveDate>>,
+    pub ends_on: Option<Option<NaiveDate>>,
+}
+
+/// Filters of the project list. A project overlaps `[from, to]` (whole days) unless it
+/// ends before `from` or starts after `to`; a missing date is open-ended.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub name_contains: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Venues and rooms
+
+/// A room (stage, hall) of a venue. Names are unique in the venue.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Room {
+    pub id: RoomId,
+    pub venue_id: VenueId,
+    pub name: String,
+    pub capacity: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A venue and its rooms (ordered by name). Names are unique in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Venue {
+    pub id: VenueId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub address: Option<String>,
+    pub rooms: Vec<Room>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVenue {
+    pub id: VenueId,
+    pub name: String,
+    pub address: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VenuePatch {
+    pub name: Option<String>,
+    pub address: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    pub id: RoomId,
+    pub name: String,
+    pub capacity: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RoomPatch {
+    pub name: Option<String>,
+    pub capacity: Option<Option<i32>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Availabilities
+
+/// What a technician declares about a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AvailabilityKind {
+    Available,
+    Unavailable,
+    /// Available, and would like to work then.
+    Preferred,
+}
+
+impl AvailabilityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AvailabilityKind::Available => "available",
+            AvailabilityKind::Unavailable => "unavailable",
+            AvailabilityKind::Preferred => "preferred",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "available" => Some(Self::Available),
+            "unavailable" => Some(Self::Unavailable),
+            "preferred" => Some(Self::Preferred),
+            _ => None,
+        }
+    }
+}
+
+/// A declared availability window of a technician, in UTC to the second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    pub id: AvailabilityId,
+    pub tenant_id: TenantId,
+    pub technician_id: TechnicianId,
+    pub window: Window,
+    pub kind: AvailabilityKind,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAvailability {
+    pub id: AvailabilityId,
+    pub technician_id: TechnicianId,
+    pub window: Window,
+    pub kind: AvailabilityKind,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields a `PATCH` may change. `start` and `end` are checked together by the caller
+/// against the stored values.
+#[derive(Debug, Clone, Default)]
+pub struct AvailabilityPatch {
+    pub technician_id: Option<TechnicianId>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub kind: Option<AvailabilityKind>,
+    pub note: Option<Option<String>>,
+}
+
+/// Filters of the availability list. `from`/`to` keep the windows overlapping
+/// `[from, to)`.
+#[derive(Debug, Clone, Default)]
+pub struct AvailabilityFilter {
+    pub technician: Option<TechnicianId>,
+    pub kind: Option<AvailabilityKind>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The trait
+
+/// Technicians, projects, venues and rooms, availabilities. Every method is scoped to
+/// the tenant; an id of another tenant behaves as an unknown id.
+#[async_trait::async_trait]
+pub trait CrewStore: Send + Sync {
+    /// Creates a technician. `Duplicate { field: "user_id" }` when the account is already
+    /// linked to another technician. References (venues, other technicians, the user)
+    /// are the caller's to check.
+    async fn create_technician(
+        &self,
+        tenant: TenantId,
+        technician: NewTechnician,
+    ) -> StorageResult<Technician>;
+    async fn technician(
+        &self,
+        tenant: TenantId,
+        id: TechnicianId,
+    ) -> StorageResult<Option<Technician>>;
+    /// The technicians of the tenant among `ids` (unknown ids are left out), ordered by id.
+    async fn technicians_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[TechnicianId],
+    ) -> StorageResult<Vec<Technician>>;
+    /// Every active technician of the tenant, ordered by id.
+    async fn active_technicians(&self, tenant: TenantId) -> StorageResult<Vec<Technician>>;
+    /// One page of technicians, ordered by name then id, and the total matching.
+    async fn list_technicians(
+        &self,
+        tenant: TenantId,
+        filter: &TechnicianFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<Technician>, u64)>;
+    /// Applies the set fields; `None` when there is no such technician in the tenant.
+    async fn update_technician(
+        &self,
+        tenant: TenantId,
+        id: TechnicianId,
+        patch: TechnicianPatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Technician>>;
+    /// Deletes a technician without assignments (`InUse` otherwise), with their
+    /// availabilities, and removes the relations other technicians had with them, in one
+    /// transaction. `false` when there is no such technician in the tenant.
+    async fn delete_technician(
+        &self,
+        tenant: TenantId,
+        id: TechnicianId,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+
+    /// `Duplicate { field: "name" }` when the name is taken in the tenant.
+    async fn create_project(&self, tenant: TenantId, project: NewProject)
+    -> StorageResult<Project>;
+    async fn project(&self, tenant: TenantId, id: ProjectId) -> StorageResult<Option<Project>>;
+    /// One page of projects, ordered by name then id, and the total matching.
+    async fn list_projects(
+        &self,
+        tenant: TenantId,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<Project>, u64)>;
+    async fn update_project(
+        &self,
+        tenant: TenantId,
+        id: ProjectId,
+        patch: ProjectPatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Project>>;
+    /// Missions of the project keep going without one.
+    async fn delete_project(&self, tenant: TenantId, id: ProjectId) -> StorageResult<bool>;
+
+    /// `Duplicate { field: "name" }` when the name is taken in the tenant.
+    async fn create_venue(&self, tenant: TenantId, venue: NewVenue) -> StorageResult<Venue>;
+    /// The venue with its rooms.
+    async fn venue(&self, tenant: TenantId, id: VenueId) -> StorageResult<Option<Venue>>;
+    /// One page of venues with their rooms (two queries), ordered by name then id.
+    async fn list_venues(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<Venue>, u64)>;
+    async fn update_venue(
+        &self,
+        tenant: TenantId,
+        id: VenueId,
+        patch: VenuePatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Venue>>;
+    /// Deletes a venue no mission uses (`InUse` otherwise) with its rooms, and removes it
+    /// from technicians' preferences, in one transaction.
+    async fn delete_venue(
+        &self,
+        tenant: TenantId,
+        id: VenueId,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    /// Which of `ids` are venues of the tenant.
+    async fn existing_venue_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[VenueId],
+    ) -> StorageResult<Vec<VenueId>>;
+
+    /// `None` when the venue is not the tenant's; `Duplicate { field: "name" }` when the
+    /// venue already has a room of that name.
+    async fn create_room(
+        &self,
+        tenant: TenantId,
+        venue: VenueId,
+        room: NewRoom,
+    ) -> StorageResult<Option<Room>>;
+    async fn room(&self, tenant: TenantId, id: RoomId) -> StorageResult<Option<Room>>;
+    /// One page of the venue's rooms, ordered by name then id; `None` when the venue is
+    /// not the tenant's.
+    async fn list_rooms(
+        &self,
+        tenant: TenantId,
+        venue: VenueId,
+        page: PageRequest,
+    ) -> StorageResult<Option<(Vec<Room>, u64)>>;
+    /// `None` when the room is not a room of that venue of the tenant.
+    async fn update_room(
+        &self,
+        tenant: TenantId,
+        venue: VenueId,
+        id: RoomId,
+        patch: RoomPatch,
+    ) -> StorageResult<Option<Room>>;
+    /// Missions in the room keep their venue and lose the room.
+    async fn delete_room(
+        &self,
+        tenant: TenantId,
+        venue: VenueId,
+        id: RoomId,
+    ) -> StorageResult<bool>;
+
+    /// `None` when the technician is not the tenant's.
+    async fn create_availability(
+        &self,
+        tenant: TenantId,
+        availability: NewAvailability,
+    ) -> StorageResult<Option<Availability>>;
+    async fn availability(
+        &self,
+        tenant: TenantId,
+        id: AvailabilityId,
+    ) -> StorageResult<Option<Availability>>;
+    /// One page of availabilities, ordered by start then id, and the total matching.
+    async fn list_availabilities(
+        &self,
+        tenant: TenantId,
+        filter: &AvailabilityFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<Availability>, u64)>;
+    /// Applies the set fields; with `owner`, only if the availability is that
+    /// technician's (checked in the same statement). `None` when there is no such
+    /// availability (of that owner) in the tenant.
+    async fn update_availability(
+        &self,
+        tenant: TenantId,
+        id: AvailabilityId,
+        owner: Option<TechnicianId>,
+        patch: AvailabilityPatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Availability>>;
+    /// With `owner`, only if the availability is that technician's.
+    async fn delete_availability(
+        &self,
+        tenant: TenantId,
+        id: AvailabilityId,
+        owner: Option<TechnicianId>,
+    ) -> StorageResult<bool>;
+    /// Every availability overlapping `window` (of one technician, or all), ordered by
+    /// technician then start.
+    async fn availabilities_overlapping(
+        &self,
+        tenant: TenantId,
+        window: Window,
+        technician: Option<TechnicianId>,
+    ) -> StorageResult<Vec<Availability>>;
+    /// The availabilities of these technicians overlapping `window`, through the
+    /// per-technician index (what a manual assignment's check reads), ordered like
+    /// [`CrewStore::availabilities_overlapping`].
+    async fn availabilities_of(
+        &self,
+        tenant: TenantId,
+        technicians: &[TechnicianId],
+        window: Window,
+    ) -> StorageResult<Vec<Availability>>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Row decoding
+
+/// A `technicians` row as stored, before its JSON columns are decoded.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TechnicianRow {
+    id: TechnicianId,
+    tenant_id: TenantId,
+    user_id: Option<UserId>,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    skills: String,
+    contract_kind: String,
+    hourly_rate_cents: i64,
+    cachet_rate_cents: i64,
+    preferences: String,
+    relations: String,
+    attributes: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TechnicianRow> for Technician {
+    type Error = StorageError;
+
+    fn try_from(row: TechnicianRow) -> Result<Self, Self::Error> {
+        let kind = ContractKind::parse(&row.contract_kind)
+            .ok_or_else(|| corrupt("contract_kind", &row.contract_kind))?;
+        Ok(Self {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            user_id: row.user_id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+            skills: from_json("skills", &row.skills)?,
+            contract: Contract {
+                kind,
+                hourly_rate_cents: row.hourly_rate_cents,
+                cachet_rate_cents: row.cachet_rate_cents,
+            },
+            preferences: from_json("preferences", &row.preferences)?,
+            relations: from_json("relations", &row.relations)?,
+            attributes: from_json("attributes", &row.attributes)?,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(crate) fn technicians(rows: Vec<TechnicianRow>) -> StorageResult<Vec<Technician>> {
+    rows.into_iter().map(Technician::try_from).collect()
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct VenueRow {
+    id: VenueId,
+    tenant_id: TenantId,
+    name: String,
+    address: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl VenueRow {
+    pub(crate) fn id(&self) -> VenueId {
+        self.id
+    }
+
+    pub(crate) fn with_rooms(self, rooms: Vec<Room>) -> Venue {
+        Venue {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            name: self.name,
+            address: self.address,
+            rooms,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AvailabilityRow {
+    id: AvailabilityId,
+    tenant_id: TenantId,
+    technician_id: TechnicianId,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    kind: String,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AvailabilityRow> for Availability {
+    type Error = StorageError;
+
+    fn try_from(row: AvailabilityRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            technician_id: row.technician_id,
+            // The table's CHECK keeps end_at > start_at.
+            window: Window {
+                start: row.start_at,
+                end: row.end_at,
+            },
+            kind: AvailabilityKind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?,
+            note: row.note,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(crate) fn availabilities(rows: Vec<AvailabilityRow>) -> StorageResult<Vec<Availability>> {
+    rows.into_iter().map(Availability::try_from).collect()
+}
+
+pub(super) mod sql;
