@@ -21,6 +21,8 @@ pub mod audit;
 pub mod backend;
 mod codec;
 pub mod crew;
+pub mod idempotency;
+pub mod jobs;
 pub mod planning;
 pub mod plugins;
 pub mod postgres;
@@ -92,7 +94,8 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Everything the server persists. Implementations are cheap to clone (a pool inside).
 ///
 /// Each area has its own part, a supertrait in its own module ([`accounts::AccountStore`],
-/// [`crew::CrewStore`], [`planning::PlanningStore`], [`plugins::PluginStore`],
+/// [`crew::CrewStore`], [`planning::PlanningStore`], [`jobs::JobStore`],
+/// [`idempotency::IdempotencyStore`], [`plugins::PluginStore`],
 /// [`audit::AuditStore`], [`seed::SeedStore`]), so callers reach every method through the
 /// one handle.
 #[async_trait]
@@ -100,6 +103,8 @@ pub trait Storage:
     accounts::AccountStore
     + crew::CrewStore
     + planning::PlanningStore
+    + jobs::JobStore
+    + idempotency::IdempotencyStore
     + plugins::PluginStore
     + audit::AuditStore
     + seed::SeedStore

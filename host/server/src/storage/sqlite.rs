@@ -64,7 +64,9 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .analysis_limit(ANALYSIS_LIMIT);
+            .analysis_limit(ANALYSIS_LIMIT)
+            // The case-insensitive search (`Backend::contains_ignoring_case`) needs it.
+            .with_regexp();
         if let Some(parent) = options
             .get_filename()
             .parent()
@@ -166,6 +168,8 @@ impl super::Storage for SqliteStorage {
 super::accounts::sql::impl_account_store!(SqliteStorage);
 super::crew::sql::impl_crew_store!(SqliteStorage);
 super::planning::sql::impl_planning_store!(SqliteStorage);
+super::jobs::sql::impl_job_store!(SqliteStorage);
+super::idempotency::sql::impl_idempotency_store!(SqliteStorage);
 super::plugins::sql::impl_plugins_store!(SqliteStorage);
 super::audit::sql::impl_audit_store!(SqliteStorage);
 super::seed::sql::impl_seed_store!(SqliteStorage);

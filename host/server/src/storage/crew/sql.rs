@@ -116,13 +116,17 @@ macro_rules! impl_crew_store {
                 // NULL parameters switch a filter off. Skill codes hold neither quotes
                 // nor LIKE wildcards, so the quoted code matches one element of the JSON
                 // array exactly.
-                const WHERE: &str = "WHERE tenant_id = $1
+                use $crate::storage::backend::Backend;
+                let name_matches = <$storage as Backend>::contains_ignoring_case("name", "$4");
+                let where_clause = format!(
+                    "WHERE tenant_id = $1
                     AND ($2 IS NULL OR skills LIKE $2)
                     AND ($3 IS NULL OR active = $3)
-                    AND ($4 IS NULL OR LOWER(name) LIKE LOWER($4) ESCAPE '\\')";
+                    AND ($4 IS NULL OR {name_matches})"
+                );
                 let skill = filter.skill.as_ref().map(|s| format!("%\"{}\"%", s.as_str()));
-                let name = filter.name_contains.as_deref().map($crate::storage::sql::like_contains);
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM technicians {WHERE}"))
+                let name = filter.name_contains.as_deref().map(<$storage as Backend>::contains_pattern);
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM technicians {where_clause}"))
                     .bind(tenant)
                     .bind(skill.as_deref())
                     .bind(filter.active)
@@ -130,7 +134,7 @@ macro_rules! impl_crew_store {
                     .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
-                    "SELECT {} FROM technicians {WHERE} ORDER BY name, id LIMIT $5 OFFSET $6",
+                    "SELECT {} FROM technicians {where_clause} ORDER BY name, id LIMIT $5 OFFSET $6",
                     $crate::storage::crew::sql::TECHNICIAN_COLUMNS
                 );
                 let rows: Vec<crew::TechnicianRow> = sqlx::query_as(&sql)
@@ -308,12 +312,16 @@ macro_rules! impl_crew_store {
             ) -> $crate::storage::StorageResult<(Vec<$crate::storage::crew::Project>, u64)> {
                 // A missing date is open-ended: a project without an end overlaps every
                 // later range.
-                const WHERE: &str = "WHERE tenant_id = $1
-                    AND ($2 IS NULL OR LOWER(name) LIKE LOWER($2) ESCAPE '\\')
+                use $crate::storage::backend::Backend;
+                let name_matches = <$storage as Backend>::contains_ignoring_case("name", "$2");
+                let where_clause = format!(
+                    "WHERE tenant_id = $1
+                    AND ($2 IS NULL OR {name_matches})
                     AND ($3 IS NULL OR ends_on IS NULL OR ends_on >= $3)
-                    AND ($4 IS NULL OR starts_on IS NULL OR starts_on <= $4)";
-                let name = filter.name_contains.as_deref().map($crate::storage::sql::like_contains);
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM projects {WHERE}"))
+                    AND ($4 IS NULL OR starts_on IS NULL OR starts_on <= $4)"
+                );
+                let name = filter.name_contains.as_deref().map(<$storage as Backend>::contains_pattern);
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM projects {where_clause}"))
                     .bind(tenant)
                     .bind(name.as_deref())
                     .bind(filter.from)
@@ -321,7 +329,7 @@ macro_rules! impl_crew_store {
                     .fetch_one(&self.reader)
                     .await?;
                 let sql = format!(
-                    "SELECT {} FROM projects {WHERE} ORDER BY name, id LIMIT $5 OFFSET $6",
+                    "SELECT {} FROM projects {where_clause} ORDER BY name, id LIMIT $5 OFFSET $6",
                     $crate::storage::crew::sql::PROJECT_COLUMNS
                 );
                 let items = sqlx::query_as(&sql)

@@ -1,4 +1,4 @@
-//! Missions and needs, assignments, jobs and idempotency keys.
+//! Missions and needs, assignments.
 //!
 //! The trait is a part of [`super::Storage`]; [`sql`] implements it over a backend's pool
 //! with the same SQL on both.
@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::time::Window;
 use crate::domain::{
-    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, JobId, JobState, MissionId,
-    MissionStatus, NeedId, PageRequest, ProjectId, RoomId, TechnicianId, TenantId, UserId, VenueId,
+    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, MissionStatus,
+    NeedId, PageRequest, ProjectId, RoomId, TechnicianId, TenantId, UserId, VenueId,
 };
 
 use super::StorageResult;
@@ -199,48 +199,6 @@ pub struct RunCommit {
     pub create: Vec<Assignment>,
 }
 
-/// A background job row.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Job {
-    pub id: JobId,
-    pub tenant_id: TenantId,
-    pub kind: String,
-    #[sqlx(try_from = "String")]
-    pub state: JobState,
-    pub progress: i32,
-    /// The request, JSON.
-    pub request: String,
-    /// The result once succeeded, JSON.
-    pub result: Option<String>,
-    /// Why it failed, JSON `{detail, code}`.
-    pub error: Option<String>,
-    pub created_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A change of a job's state; refused once the job is final (a cancelled job stays so).
-#[derive(Debug, Clone)]
-pub struct JobUpdate {
-    pub state: JobState,
-    pub progress: i32,
-    pub result: Option<String>,
-    pub error: Option<String>,
-}
-
-/// The first step of an idempotent request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyBegin {
-    /// First time this key is seen: the request runs, then `idempotency_finish`.
-    Started,
-    /// Done before with the same body: replay this response.
-    Replay { status: u16, body: String },
-    /// Used before with a different body.
-    Mismatch,
-    /// The first request with this key is still running.
-    InFlight,
-}
-
 /// Which references of a mission exist in the tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissionRefs {
@@ -251,7 +209,7 @@ pub struct MissionRefs {
     pub project: bool,
 }
 
-/// Missions and needs, assignments, jobs and idempotency keys.
+/// Missions and needs, assignments.
 #[async_trait::async_trait]
 pub trait PlanningStore: Send + Sync {
     /// Checks a mission's venue, room and project in one round trip.
@@ -362,51 +320,6 @@ pub trait PlanningStore: Send + Sync {
         commit: RunCommit,
         now: DateTime<Utc>,
     ) -> StorageResult<Vec<Assignment>>;
-
-    async fn create_job(&self, job: Job) -> StorageResult<Job>;
-    async fn job(&self, tenant: TenantId, id: JobId) -> StorageResult<Option<Job>>;
-    /// Moves a job on; `None` when it is unknown or already final (e.g. cancelled).
-    async fn update_job(
-        &self,
-        id: JobId,
-        update: JobUpdate,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Option<Job>>;
-    /// Marks failed (`JOB_INTERRUPTED`) every queued or running job last updated before
-    /// `stale_before`: called at start-up, since a job's work dies with the process that ran
-    /// it. The cut-off spares the jobs other replicas are running right now.
-    async fn fail_interrupted_jobs(
-        &self,
-        now: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> StorageResult<u64>;
-
-    /// Claims `key` for `route` with the request's sha256.
-    async fn idempotency_begin(
-        &self,
-        tenant: TenantId,
-        route: &str,
-        key: &str,
-        request_sha256: &str,
-        now: DateTime<Utc>,
-    ) -> StorageResult<IdempotencyBegin>;
-    /// Stores the response of a claimed key.
-    async fn idempotency_finish(
-        &self,
-        tenant: TenantId,
-        route: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> StorageResult<()>;
-    /// Releases a claimed key without a response (the request failed on the server's
-    /// side; a retry with the same key runs again).
-    async fn idempotency_release(
-        &self,
-        tenant: TenantId,
-        route: &str,
-        key: &str,
-    ) -> StorageResult<()>;
 }
 
 /// Attaches each need to its mission, keeping the missions' order.

@@ -6,9 +6,6 @@ pub(in crate::storage) const MISSION_COLUMNS: &str = "m.id, m.tenant_id, m.title
 pub(in crate::storage) const NEED_COLUMNS: &str = "n.id, n.mission_id, n.position, n.skill, n.shift_type, n.min_crew, n.max_crew, n.start_at, n.end_at, n.unfilled_penalty, n.extra_penalty, n.attributes";
 /// Columns of [`super::Assignment`].
 pub(in crate::storage) const ASSIGNMENT_COLUMNS: &str = "a.id, a.tenant_id, a.need_id, a.mission_id, a.technician_id, a.start_at, a.end_at, a.status, a.pinned, a.source, a.run_id, a.override_reason, a.created_by, a.created_at, a.updated_at";
-/// Columns of [`super::Job`].
-pub(in crate::storage) const JOB_COLUMNS: &str = "id, tenant_id, kind, state, progress, request, result, error, created_by, created_at, updated_at";
-
 macro_rules! impl_planning_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
@@ -108,17 +105,21 @@ macro_rules! impl_planning_store {
                 page: $crate::domain::PageRequest,
             ) -> $crate::storage::StorageResult<(Vec<$crate::storage::planning::MissionWithNeeds>, u64)> {
                 use $crate::storage::planning::sql::{MISSION_COLUMNS, NEED_COLUMNS};
-                const WHERE: &str = "WHERE m.tenant_id = $1
+                use $crate::storage::backend::Backend;
+                let title_matches = <$storage as Backend>::contains_ignoring_case("m.title", "$7");
+                let where_clause = format!(
+                    "WHERE m.tenant_id = $1
                     AND ($2 IS NULL OR m.end_at > $2)
                     AND ($3 IS NULL OR m.start_at < $3)
                     AND ($4 IS NULL OR m.venue_id = $4)
                     AND ($5 IS NULL OR m.project_id = $5)
                     AND ($6 IS NULL OR m.status = $6)
-                    AND ($7 IS NULL OR lower(m.title) LIKE $7 ESCAPE '\\')";
-                let pattern = filter.title_contains.as_ref().map(|needle| $crate::storage::sql::like_contains(&needle.to_lowercase()));
+                    AND ($7 IS NULL OR {title_matches})"
+                );
+                let pattern = filter.title_contains.as_deref().map(<$storage as Backend>::contains_pattern);
                 let (from, to) = (filter.window.map(|w| w.start), filter.window.map(|w| w.end));
                 let status = filter.status.map(|s| s.as_str());
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM missions m {WHERE}"))
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM missions m {where_clause}"))
                     .bind(tenant)
                     .bind(from)
                     .bind(to)
@@ -129,7 +130,7 @@ macro_rules! impl_planning_store {
                     .fetch_one(&self.reader)
                     .await?;
                 let missions: Vec<$crate::storage::planning::Mission> = sqlx::query_as(&format!(
-                    "SELECT {MISSION_COLUMNS} FROM missions m {WHERE} ORDER BY m.start_at, m.id LIMIT $8 OFFSET $9"
+                    "SELECT {MISSION_COLUMNS} FROM missions m {where_clause} ORDER BY m.start_at, m.id LIMIT $8 OFFSET $9"
                 ))
                 .bind(tenant)
                 .bind(from)
@@ -548,162 +549,6 @@ macro_rules! impl_planning_store {
                 }
                 tx.commit().await?;
                 Ok(commit.create)
-            }
-
-            async fn create_job(
-                &self,
-                job: $crate::storage::planning::Job,
-            ) -> $crate::storage::StorageResult<$crate::storage::planning::Job> {
-                sqlx::query(
-                    "INSERT INTO jobs (id, tenant_id, kind, state, progress, request, result, error, created_by, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(job.id)
-                .bind(job.tenant_id)
-                .bind(&job.kind)
-                .bind(job.state.as_str())
-                .bind(job.progress)
-                .bind(&job.request)
-                .bind(job.result.as_deref())
-                .bind(job.error.as_deref())
-                .bind(job.created_by)
-                .bind(job.created_at)
-                .bind(job.updated_at)
-                .execute(&self.writer)
-                .await?;
-                Ok(job)
-            }
-
-            async fn job(
-                &self,
-                tenant: $crate::domain::TenantId,
-                id: $crate::domain::JobId,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Job>> {
-                use $crate::storage::planning::sql::JOB_COLUMNS;
-                Ok(sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2"))
-                    .bind(tenant)
-                    .bind(id)
-                    .fetch_optional(&self.reader)
-                    .await?)
-            }
-
-            async fn update_job(
-                &self,
-                id: $crate::domain::JobId,
-                update: $crate::storage::planning::JobUpdate,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Job>> {
-                use $crate::storage::planning::sql::JOB_COLUMNS;
-                Ok(sqlx::query_as(&format!(
-                    "UPDATE jobs SET state = $2, progress = $3, result = COALESCE($4, result), error = COALESCE($5, error), updated_at = $6
-                     WHERE id = $1 AND state IN ('queued', 'running') RETURNING {JOB_COLUMNS}"
-                ))
-                .bind(id)
-                .bind(update.state.as_str())
-                .bind(update.progress)
-                .bind(update.result.as_deref())
-                .bind(update.error.as_deref())
-                .bind(now)
-                .fetch_optional(&self.writer)
-                .await?)
-            }
-
-            async fn fail_interrupted_jobs(
-                &self,
-                now: chrono::DateTime<chrono::Utc>,
-                stale_before: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<u64> {
-                let failed = sqlx::query(
-                    "UPDATE jobs SET state = 'failed', updated_at = $1,
-                            error = '{\"code\":\"JOB_INTERRUPTED\",\"detail\":\"the server stopped while the job was running; start it again\"}'
-                     WHERE state IN ('queued', 'running') AND updated_at < $2",
-                )
-                .bind(now)
-                .bind(stale_before)
-                .execute(&self.writer)
-                .await?;
-                Ok(failed.rows_affected())
-            }
-
-            async fn idempotency_begin(
-                &self,
-                tenant: $crate::domain::TenantId,
-                route: &str,
-                key: &str,
-                request_sha256: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<$crate::storage::planning::IdempotencyBegin> {
-                use $crate::storage::planning::IdempotencyBegin;
-                let claimed = sqlx::query(
-                    "INSERT INTO idempotency_keys (tenant_id, route, key, request_sha256, created_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(tenant)
-                .bind(route)
-                .bind(key)
-                .bind(request_sha256)
-                .bind(now)
-                .execute(&self.writer)
-                .await?;
-                if claimed.rows_affected() == 1 {
-                    return Ok(IdempotencyBegin::Started);
-                }
-                let row: Option<(String, Option<i32>, Option<String>)> = sqlx::query_as(
-                    "SELECT request_sha256, status, response FROM idempotency_keys WHERE tenant_id = $1 AND route = $2 AND key = $3",
-                )
-                .bind(tenant)
-                .bind(route)
-                .bind(key)
-                .fetch_optional(&self.reader)
-                .await?;
-                Ok(match row {
-                    // Released between our insert and this read: let the client retry.
-                    None => IdempotencyBegin::InFlight,
-                    Some((sha, _, _)) if sha != request_sha256 => IdempotencyBegin::Mismatch,
-                    Some((_, Some(status), Some(body))) => IdempotencyBegin::Replay {
-                        status: u16::try_from(status).unwrap_or(500),
-                        body,
-                    },
-                    Some(_) => IdempotencyBegin::InFlight,
-                })
-            }
-
-            async fn idempotency_finish(
-                &self,
-                tenant: $crate::domain::TenantId,
-                route: &str,
-                key: &str,
-                status: u16,
-                body: &str,
-            ) -> $crate::storage::StorageResult<()> {
-                sqlx::query(
-                    "UPDATE idempotency_keys SET status = $4, response = $5 WHERE tenant_id = $1 AND route = $2 AND key = $3",
-                )
-                .bind(tenant)
-                .bind(route)
-                .bind(key)
-                .bind(i32::from(status))
-                .bind(body)
-                .execute(&self.writer)
-                .await?;
-                Ok(())
-            }
-
-            async fn idempotency_release(
-                &self,
-                tenant: $crate::domain::TenantId,
-                route: &str,
-                key: &str,
-            ) -> $crate::storage::StorageResult<()> {
-                sqlx::query(
-                    "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND route = $2 AND key = $3 AND status IS NULL",
-                )
-                .bind(tenant)
-                .bind(route)
-                .bind(key)
-                .execute(&self.writer)
-                .await?;
-                Ok(())
             }
         }
 
