@@ -83,6 +83,20 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+impl UserPatch {
+    /// Why the patch ends the user's open logins, if it does: a deactivated account or a
+    /// new password.
+    pub(crate) fn ends_sessions(&self) -> Option<&'static str> {
+        if self.active == Some(false) {
+            Some("user deactivated")
+        } else if self.password_hash.is_some() {
+            Some("password changed")
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id: SessionId,

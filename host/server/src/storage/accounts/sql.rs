@@ -182,8 +182,7 @@ macro_rules! impl_account_store {
                     .await
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "email"))?;
                 // A deactivated account or a new password ends every open login.
-                if user.is_some() && (patch.active == Some(false) || patch.password_hash.is_some()) {
-                    let reason = if patch.active == Some(false) { "user deactivated" } else { "password changed" };
+                if let Some(reason) = patch.ends_sessions().filter(|_| user.is_some()) {
                     sqlx::query(
                         "UPDATE sessions SET revoked_at = $2, revoke_reason = $3
                          WHERE user_id = $1 AND revoked_at IS NULL",

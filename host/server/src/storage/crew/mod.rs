@@ -11,7 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{corrupt, from_json};
+use super::codec::{corrupt, from_json, to_json};
 use super::{StorageError, StorageResult};
 use crate::domain::time::Window;
 use crate::domain::{
@@ -465,6 +465,44 @@ pub trait CrewStore: Send + Sync {
 }
 
 // ---------------------------------------------------------------------------------------
+// What a delete rewrites and refuses
+
+/// A technician's stored relations without those naming `gone`.
+pub(crate) fn relations_without(text: &str, gone: TechnicianId) -> StorageResult<String> {
+    let mut relations: Vec<Relation> = from_json("relations", text)?;
+    relations.retain(|r| r.technician_id != gone);
+    to_json(&relations)
+}
+
+/// A technician's stored preferences without the venue `gone`.
+pub(crate) fn preferences_without(text: &str, gone: VenueId) -> StorageResult<String> {
+    let mut preferences: Preferences = from_json("preferences", text)?;
+    preferences.preferred_venues.retain(|v| *v != gone);
+    preferences.avoided_venues.retain(|v| *v != gone);
+    to_json(&preferences)
+}
+
+/// Why a technician with assignments is kept.
+pub(crate) fn technician_in_use(assignments: i64) -> StorageError {
+    StorageError::InUse {
+        entity: "technician",
+        detail: format!(
+            "{assignments} assignment(s) name this technician; deactivate them instead (PATCH with \"active\": false)"
+        ),
+    }
+}
+
+/// Why a venue with missions is kept.
+pub(crate) fn venue_in_use(missions: i64) -> StorageError {
+    StorageError::InUse {
+        entity: "venue",
+        detail: format!(
+            "{missions} mission(s) take place there; a venue with missions is kept for their history"
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Row decoding
 
 /// A `technicians` row as stored, before its JSON columns are decoded.
@@ -547,6 +585,21 @@ impl VenueRow {
             updated_at: self.updated_at,
         }
     }
+}
+
+/// Each venue of the page with its rooms, keeping the venues' order and the rooms'.
+pub(crate) fn venues_with_rooms(rows: Vec<VenueRow>, rooms: Vec<Room>) -> Vec<Venue> {
+    let mut by_venue: std::collections::HashMap<VenueId, Vec<Room>> =
+        std::collections::HashMap::new();
+    for room in rooms {
+        by_venue.entry(room.venue_id).or_default().push(room);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let rooms = by_venue.remove(&row.id).unwrap_or_default();
+            row.with_rooms(rooms)
+        })
+        .collect()
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -239,20 +239,13 @@ macro_rules! impl_crew_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 if assignments > 0 {
-                    return Err($crate::storage::StorageError::InUse {
-                        entity: "technician",
-                        detail: format!(
-                            "{assignments} assignment(s) name this technician; deactivate them instead (PATCH with \"active\": false)"
-                        ),
-                    });
+                    return Err(crew::technician_in_use(assignments));
                 }
                 for (other, text) in locked.into_iter().filter(|(t, _)| *t != id) {
-                    let mut relations: Vec<crew::Relation> = $crate::storage::codec::from_json("relations", &text)?;
-                    relations.retain(|r| r.technician_id != id);
                     sqlx::query("UPDATE technicians SET relations = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(other)
-                        .bind($crate::storage::codec::to_json(&relations)?)
+                        .bind(crew::relations_without(&text, id)?)
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
@@ -474,19 +467,7 @@ macro_rules! impl_crew_store {
                     }
                     rooms.extend(query.fetch_all(&self.reader).await?);
                 }
-                let mut by_venue: std::collections::HashMap<$crate::domain::VenueId, Vec<crew::Room>> =
-                    std::collections::HashMap::new();
-                for room in rooms {
-                    by_venue.entry(room.venue_id).or_default().push(room);
-                }
-                let venues = rows
-                    .into_iter()
-                    .map(|row| {
-                        let rooms = by_venue.remove(&row.id()).unwrap_or_default();
-                        row.with_rooms(rooms)
-                    })
-                    .collect();
-                Ok((venues, u64::try_from(total).unwrap_or(0)))
+                Ok((crew::venues_with_rooms(rows, rooms), u64::try_from(total).unwrap_or(0)))
             }
 
             async fn update_venue(
@@ -552,12 +533,8 @@ macro_rules! impl_crew_store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-                let in_use = |missions: i64| $crate::storage::StorageError::InUse {
-                    entity: "venue",
-                    detail: format!("{missions} mission(s) take place there; a venue with missions is kept for their history"),
-                };
                 if missions > 0 {
-                    return Err(in_use(missions));
+                    return Err(crew::venue_in_use(missions));
                 }
                 // Preferences are JSON: drop the venue from those naming it. The rows are
                 // locked in id order, as a technician delete locks them, so the two wait
@@ -571,13 +548,10 @@ macro_rules! impl_crew_store {
                 .fetch_all(&mut *tx)
                 .await?;
                 for (technician, text) in preferring {
-                    let mut preferences: crew::Preferences = $crate::storage::codec::from_json("preferences", &text)?;
-                    preferences.preferred_venues.retain(|v| *v != id);
-                    preferences.avoided_venues.retain(|v| *v != id);
                     sqlx::query("UPDATE technicians SET preferences = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(technician)
-                        .bind($crate::storage::codec::to_json(&preferences)?)
+                        .bind(crew::preferences_without(&text, id)?)
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
@@ -590,7 +564,7 @@ macro_rules! impl_crew_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| match <$storage as Backend>::refusal(&e) {
-                        Some($crate::storage::backend::Refusal::ForeignKey) => in_use(1),
+                        Some($crate::storage::backend::Refusal::ForeignKey) => crew::venue_in_use(1),
                         _ => e.into(),
                     })?;
                 tx.commit().await?;

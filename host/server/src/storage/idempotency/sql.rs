@@ -27,7 +27,7 @@ macro_rules! impl_idempotency_store {
                 if claimed.rows_affected() == 1 {
                     return Ok(IdempotencyBegin::Started);
                 }
-                let row: Option<(String, Option<i32>, Option<String>)> = sqlx::query_as(
+                let row: Option<$crate::storage::idempotency::StoredKey> = sqlx::query_as(
                     "SELECT request_sha256, status, response FROM idempotency_keys WHERE tenant_id = $1 AND route = $2 AND key = $3",
                 )
                 .bind(tenant)
@@ -35,16 +35,7 @@ macro_rules! impl_idempotency_store {
                 .bind(key)
                 .fetch_optional(&self.reader)
                 .await?;
-                Ok(match row {
-                    // Released between our insert and this read: let the client retry.
-                    None => IdempotencyBegin::InFlight,
-                    Some((sha, _, _)) if sha != request_sha256 => IdempotencyBegin::Mismatch,
-                    Some((_, Some(status), Some(body))) => IdempotencyBegin::Replay {
-                        status: u16::try_from(status).unwrap_or(500),
-                        body,
-                    },
-                    Some(_) => IdempotencyBegin::InFlight,
-                })
+                Ok(IdempotencyBegin::taken(row, request_sha256))
             }
 
             async fn idempotency_finish(

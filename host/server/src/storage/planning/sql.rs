@@ -145,11 +145,10 @@ macro_rules! impl_planning_store {
                 .await?;
                 let mut needs: Vec<$crate::storage::planning::Need> = Vec::new();
                 if !missions.is_empty() {
-                    let placeholders: Vec<String> = (0..missions.len()).map(|i| format!("${}", i + 2)).collect();
                     let sql = format!(
                         "SELECT {NEED_COLUMNS} FROM needs n WHERE n.tenant_id = $1 AND n.mission_id IN ({})
                          ORDER BY n.mission_id, n.position, n.id",
-                        placeholders.join(", ")
+                        $crate::storage::sql::placeholders(2, missions.len())
                     );
                     let mut query = sqlx::query_as(&sql).bind(tenant);
                     for m in &missions {
