@@ -165,3 +165,57 @@ pub fn new_user(email: Email, password_hash: String, role: Role, active: bool) -
         created_at: Utc::now(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("storage/ is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// Storage sits below every service and the HTTP layer, and the stores' SQL never
+    /// names a backend: what differs is asked of `backend::Backend`. A breach of either
+    /// would bring back the import cycles this layout removed.
+    #[test]
+    fn storage_imports_only_the_domain_and_stores_never_name_a_backend() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/storage");
+        let mut files = Vec::new();
+        sources(&root, &mut files);
+        assert!(files.len() > 10, "found the sources: {files:?}");
+        let above = [
+            "http", "state", "planning", "plugins", "audit", "jobs", "startup",
+        ];
+        let backends = ["sqlite::", "postgres::", "SqliteStorage", "PostgresStorage"];
+        for file in files {
+            let relative = file.strip_prefix(&root).expect("under storage/");
+            let text = std::fs::read_to_string(&file).expect("readable");
+            for layer in above {
+                assert!(
+                    !text.contains(&format!("crate::{layer}")),
+                    "storage/{} imports crate::{layer}",
+                    relative.display()
+                );
+            }
+            let is_backend_or_seam = ["mod.rs", "sqlite.rs", "postgres.rs"]
+                .iter()
+                .any(|f| relative == Path::new(f));
+            if !is_backend_or_seam {
+                for name in backends {
+                    assert!(
+                        !text.contains(name),
+                        "storage/{} names the backend `{name}`; ask backend::Backend instead",
+                        relative.display()
+                    );
+                }
+            }
+        }
+    }
+}
