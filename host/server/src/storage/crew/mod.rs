@@ -93,7 +93,7 @@ pub struct TechnicianPatch {
 pub struct TechnicianFilter {
     pub skill: Option<Skill>,
     pub active: Option<bool>,
-    /// Substring of the name, case-insensitive (see [`contains_pattern`]).
+    /// Substring of the name, case-insensitive (see [`super::backend::Backend::contains_ignoring_case`]).
     pub name_contains: Option<String>,
 }
 
