@@ -199,3 +199,81 @@ impl Relation {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contracts_need_the_rate_their_kind_names_and_no_negative_rate() {
+        for (case, kind, hourly, cachet, refused) in [
+            ("hourly", ContractKind::Hourly, 2500, 0, None),
+            ("cachet", ContractKind::Cachet, 0, 15000, None),
+            ("both rates", ContractKind::Hourly, 2500, 15000, None),
+            (
+                "hourly without its rate",
+                ContractKind::Hourly,
+                0,
+                15000,
+                Some("contract.hourly_rate_cents"),
+            ),
+            (
+                "cachet without its rate",
+                ContractKind::Cachet,
+                2500,
+                0,
+                Some("contract.cachet_rate_cents"),
+            ),
+            (
+                "negative other rate",
+                ContractKind::Hourly,
+                2500,
+                -1,
+                Some("contract.cachet_rate_cents"),
+            ),
+        ] {
+            let field = Contract::new(kind, hourly, cachet)
+                .err()
+                .map(|(field, _)| field);
+            assert_eq!(field, refused, "{case}");
+        }
+    }
+
+    #[test]
+    fn preferences_sort_their_venues_and_refuse_a_venue_both_preferred_and_avoided() {
+        let (a, b) = (VenueId::new(), VenueId::new());
+        let p = Preferences::new(vec![b, a, b], vec![], Some(40)).expect("valid");
+        let mut sorted = vec![a, b];
+        sorted.sort();
+        assert_eq!(p.preferred_venues, sorted, "sorted, deduplicated");
+        for (case, preferred, avoided, hours, refused) in [
+            (
+                "both",
+                vec![a],
+                vec![a],
+                None,
+                Some("preferences.avoided_venues"),
+            ),
+            (
+                "no hours",
+                vec![],
+                vec![],
+                Some(0),
+                Some("preferences.max_weekly_hours"),
+            ),
+            (
+                "too many hours",
+                vec![],
+                vec![],
+                Some(73),
+                Some("preferences.max_weekly_hours"),
+            ),
+            ("the most hours", vec![], vec![], Some(72), None),
+        ] {
+            let field = Preferences::new(preferred, avoided, hours)
+                .err()
+                .map(|(field, _)| field);
+            assert_eq!(field, refused, "{case}");
+        }
+    }
+}
