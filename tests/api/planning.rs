@@ -108,6 +108,44 @@ async fn a_mission_is_created_with_its_needs_and_shown_in_the_tenants_zone() {
 }
 
 #[tokio::test]
+async fn a_title_search_ignores_case_beyond_ascii_on_every_backend() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 0).await;
+    for title in [
+        "Festival d'été",
+        "NUIT D'ÉTÉ",
+        "Été indien",
+        "Summer",
+        "Ete sans accent",
+    ] {
+        let mut m = mission(&c.venue, "2026-07-01T16:00:00Z", "2026-07-01T20:00:00Z", 1);
+        m["title"] = json!(title);
+        post(&app, &c.admin, "/api/v1/missions", m).await;
+    }
+    // Percent-encoded "Été", "été" and "ÉTÉ": SQLite's LOWER would fold only the T.
+    for needle in ["%C3%89t%C3%A9", "%C3%A9t%C3%A9", "%C3%89T%C3%89"] {
+        let list = body(
+            app.get(&format!("/api/v1/missions?q={needle}"), &c.admin)
+                .await,
+        )
+        .await;
+        let mut titles: Vec<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap())
+            .collect();
+        titles.sort_unstable();
+        assert_eq!(
+            titles,
+            ["Festival d'été", "NUIT D'ÉTÉ", "Été indien"],
+            "q={needle}: {list}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn bad_missions_are_refused_naming_the_field() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;

@@ -6,9 +6,9 @@ use callsheet::domain::{
     AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, JobId, JobState, MissionId,
     MissionStatus, NeedId, TechnicianId, TenantId, TenantSlug, TimeZone, VenueId,
 };
-use callsheet::storage::planning::{
-    Assignment, IdempotencyBegin, Job, JobUpdate, Mission, Need, NewMission, RunCommit,
-};
+use callsheet::storage::idempotency::IdempotencyBegin;
+use callsheet::storage::jobs::{Job, JobUpdate};
+use callsheet::storage::planning::{Assignment, Mission, Need, NewMission, RunCommit};
 use callsheet::storage::seed::{Seed, SeedTechnician};
 use callsheet::storage::{self, DynStorage, StorageError};
 use callsheet_e2e::TestApp;

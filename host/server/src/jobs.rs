@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{JobId, JobState, TenantId, UserId};
 use crate::state::AppState;
-use crate::storage::planning::{Job, JobUpdate};
+use crate::storage::jobs::{Job, JobUpdate};
 use crate::storage::{DynStorage, StorageError, StorageResult};
 
 /// Why a job could not be started.

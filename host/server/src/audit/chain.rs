@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{AuditEntry, AuditError, EntryKind, GENESIS, RunRecord};
 use crate::domain::time::to_second;
 use crate::domain::{AuditEntryId, TenantId, UserId};
-use crate::storage::{AuditInsert, AuditRow, DynStorage, StorageError};
+use crate::storage::{AuditInsert, AuditRow, DynStorage};
 
 /// Domain tag hashed before the fields; bump it if the encoding ever changes.
 const HASH_TAG: &[u8] = b"callsheet-audit-v1";
@@ -146,7 +146,7 @@ async fn append_text(
                 });
             }
             Ok(AuditInsert::SeqTaken) => {}
-            Err(StorageError::Database(e)) if is_transient(&e) => {}
+            Err(e) if e.is_transient() => {}
             Err(e) => return Err(e.into()),
         }
         // Let the winner's commit land, spreading the losers out a little.
@@ -154,13 +154,6 @@ async fn append_text(
         tokio::time::sleep(Duration::from_millis(1 + jitter)).await;
     }
     Err(AuditError::Contention(MAX_ATTEMPTS))
-}
-
-/// A failure worth retrying: SQLite busy or locked, PostgreSQL serialization failure or
-/// deadlock.
-fn is_transient(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db)
-        if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "262" | "517" | "40001" | "40P01")))
 }
 
 /// The result of walking a tenant's chain.

@@ -4,6 +4,7 @@
 //! business code never see an unchecked email, role or page size.
 
 mod attributes;
+mod crew;
 mod email;
 mod ids;
 pub mod mission;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod time;
 
 pub use attributes::{AttributeValue, Attributes, Scalar};
+pub use crew::{Contract, ContractKind, Preferences, Relation, RelationKind, RelationSeverity};
 pub use email::Email;
 pub use ids::{
     AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PluginId, ProjectId,

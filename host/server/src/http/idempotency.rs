@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::error::ApiError;
 use super::extract::Caller;
 use crate::state::AppState;
-use crate::storage::planning::IdempotencyBegin;
+use crate::storage::idempotency::IdempotencyBegin;
 
 /// The `Idempotency-Key` header, if the client sent one: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use crate::domain::{JobId, JobState, UserId};
 use crate::jobs;
 use crate::rbac::{ReadJobs, UpdateJobs};
 use crate::state::AppState;
-use crate::storage::planning::{Job, JobUpdate};
+use crate::storage::jobs::{Job, JobUpdate};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

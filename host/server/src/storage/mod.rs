@@ -4,20 +4,28 @@
 //!   no setup;
 //! - [`postgres`] - production and scale-out, several stateless replicas on one database.
 //!
-//! Both run the very same SQL text (see [`sql`]), written in the common subset of the
-//! two dialects with `$n` placeholders, so behaviour cannot drift between backends; only
-//! the schema (`migrations/sqlite/`, `migrations/postgres/`) and the connection set-up
-//! differ. The conformance suite (`tests/`) runs every test against both.
+//! Both run the very same SQL text, written in the common subset of the two dialects with
+//! `$n` placeholders, so behaviour cannot drift between backends. Each store is a folder:
+//! its `mod.rs` is the contract (the trait, its records, how rows decode), its `sql.rs`
+//! the SQL that implements it. What the two databases cannot share (how a writing
+//! transaction begins, row locks, case-insensitive search, what an error code means) is
+//! the [`backend::Backend`] trait, implemented in `sqlite.rs` and `postgres.rs` only;
+//! besides it, only the schema (`migrations/sqlite/`, `migrations/postgres/`) and the
+//! connection set-up differ. The conformance suite (`tests/`) runs every test against both.
 //!
 //! Every method that reads tenant data takes the [`TenantId`] first: there is no query
 //! that can return another tenant's rows.
 
+pub mod accounts;
 pub mod audit;
+pub mod backend;
+mod codec;
 pub mod crew;
+pub mod idempotency;
+pub mod jobs;
 pub mod planning;
 pub mod plugins;
 pub mod postgres;
-mod records;
 pub mod seed;
 mod sql;
 pub mod sqlite;
@@ -25,10 +33,15 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use backend::{Backend, Refusal};
+use chrono::Utc;
 
-use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
+use crate::domain::{Email, Role, TenantId, TenantSlug, TimeZone, UserId};
 
+pub use accounts::{
+    NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
+    UserFilter, UserPatch,
+};
 pub use audit::{AuditFilter, AuditInsert, AuditRow};
 pub use crew::{
     AttributeValue, Attributes, Availability, AvailabilityFilter, AvailabilityKind,
@@ -38,10 +51,6 @@ pub use crew::{
     TechnicianPatch, Venue, VenuePatch,
 };
 pub use plugins::{ActivationRecord, NewActivation, NewPlugin, PluginRecord};
-pub use records::{
-    NewSession, NewTenant, NewUser, Principal, RefreshOutcome, Tenant, User, UserCredentials,
-    UserFilter, UserPatch,
-};
 
 /// What went wrong below the API; `http::error` maps each variant to a status once.
 #[derive(Debug, thiserror::Error)]
@@ -66,17 +75,36 @@ pub enum StorageError {
     Open(String),
 }
 
+impl StorageError {
+    /// Whether the database refused for now only (busy, a serialization failure, a
+    /// deadlock), so the same statement may succeed if tried again.
+    pub fn is_transient(&self) -> bool {
+        let StorageError::Database(err) = self else {
+            return false;
+        };
+        // The error does not say which backend raised it; each recognises only its own.
+        let refusal = <sqlite::SqliteStorage as Backend>::refusal(err)
+            .or_else(|| <postgres::PostgresStorage as Backend>::refusal(err));
+        refusal == Some(Refusal::Busy)
+    }
+}
+
 pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Everything the server persists. Implementations are cheap to clone (a pool inside).
 ///
-/// Accounts and sessions are here; each other area has its own part, a supertrait in its
-/// own module: [`crew::CrewStore`], [`planning::PlanningStore`], [`plugins::PluginStore`],
-/// [`audit::AuditStore`].
+/// Each area has its own part, a supertrait in its own module ([`accounts::AccountStore`],
+/// [`crew::CrewStore`], [`planning::PlanningStore`], [`jobs::JobStore`],
+/// [`idempotency::IdempotencyStore`], [`plugins::PluginStore`],
+/// [`audit::AuditStore`], [`seed::SeedStore`]), so callers reach every method through the
+/// one handle.
 #[async_trait]
 pub trait Storage:
-    crew::CrewStore
+    accounts::AccountStore
+    + crew::CrewStore
     + planning::PlanningStore
+    + jobs::JobStore
+    + idempotency::IdempotencyStore
     + plugins::PluginStore
     + audit::AuditStore
     + seed::SeedStore
@@ -90,69 +118,6 @@ pub trait Storage:
 
     /// One round trip, for the readiness probe.
     async fn ping(&self) -> StorageResult<()>;
-
-    async fn create_tenant(&self, tenant: NewTenant) -> StorageResult<Tenant>;
-    async fn tenant_by_slug(&self, slug: &TenantSlug) -> StorageResult<Option<Tenant>>;
-    async fn tenant(&self, id: TenantId) -> StorageResult<Option<Tenant>>;
-    /// Renames the tenant or moves it to another time zone; `None` leaves a field as is.
-    async fn update_tenant(
-        &self,
-        id: TenantId,
-        name: Option<String>,
-        time_zone: Option<TimeZone>,
-    ) -> StorageResult<Option<Tenant>>;
-
-    async fn create_user(&self, tenant: TenantId, user: NewUser) -> StorageResult<User>;
-    async fn user(&self, tenant: TenantId, id: UserId) -> StorageResult<Option<User>>;
-    /// The account and its password hash, for the login check only.
-    async fn credentials(
-        &self,
-        tenant: TenantId,
-        email: &Email,
-    ) -> StorageResult<Option<UserCredentials>>;
-    async fn list_users(
-        &self,
-        tenant: TenantId,
-        filter: &UserFilter,
-        page: PageRequest,
-    ) -> StorageResult<(Vec<User>, u64)>;
-    /// Applies the set fields; `None` when there is no such user in the tenant.
-    /// Deactivating a user revokes all their sessions in the same transaction.
-    async fn update_user(
-        &self,
-        tenant: TenantId,
-        id: UserId,
-        patch: UserPatch,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Option<User>>;
-
-    /// Records a login and its first refresh token.
-    async fn create_session(&self, session: NewSession) -> StorageResult<()>;
-    /// Spends the presented refresh token and stores its successor, atomically.
-    /// A token that was already spent revokes its whole session (reuse detection).
-    async fn rotate_refresh_token(
-        &self,
-        presented_hash: &[u8],
-        successor_hash: &[u8],
-        successor_expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StorageResult<RefreshOutcome>;
-    /// Revokes the session the refresh token belongs to; `false` if the token is unknown.
-    async fn revoke_session_by_refresh_token(
-        &self,
-        hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> StorageResult<bool>;
-    async fn revoke_session(
-        &self,
-        session: SessionId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> StorageResult<()>;
-    /// The live state behind an access token: the user's current role and whether the
-    /// user is active and the session unrevoked. Checked on every authenticated request,
-    /// so a deactivation, a role change or a logout takes effect at once.
-    async fn principal(&self, session: SessionId) -> StorageResult<Option<Principal>>;
 }
 
 /// The handle the server holds: one storage, whichever backend.
@@ -198,5 +163,59 @@ pub fn new_user(email: Email, password_hash: String, role: Role, active: bool) -
         role,
         active,
         created_at: Utc::now(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("storage/ is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// Storage sits below every service and the HTTP layer, and the stores' SQL never
+    /// names a backend: what differs is asked of `backend::Backend`. A breach of either
+    /// would bring back the import cycles this layout removed.
+    #[test]
+    fn storage_imports_only_the_domain_and_stores_never_name_a_backend() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/storage");
+        let mut files = Vec::new();
+        sources(&root, &mut files);
+        assert!(files.len() > 10, "found the sources: {files:?}");
+        let above = [
+            "http", "state", "planning", "plugins", "audit", "jobs", "startup",
+        ];
+        let backends = ["sqlite::", "postgres::", "SqliteStorage", "PostgresStorage"];
+        for file in files {
+            let relative = file.strip_prefix(&root).expect("under storage/");
+            let text = std::fs::read_to_string(&file).expect("readable");
+            for layer in above {
+                assert!(
+                    !text.contains(&format!("crate::{layer}")),
+                    "storage/{} imports crate::{layer}",
+                    relative.display()
+                );
+            }
+            let is_backend_or_seam = ["mod.rs", "sqlite.rs", "postgres.rs"]
+                .iter()
+                .any(|f| relative == Path::new(f));
+            if !is_backend_or_seam {
+                for name in backends {
+                    assert!(
+                        !text.contains(name),
+                        "storage/{} names the backend `{name}`; ask backend::Backend instead",
+                        relative.display()
+                    );
+                }
+            }
+        }
     }
 }

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPoolOptions};
 
 use super::StorageResult;
+use super::backend::{Backend, Refusal};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -40,9 +41,55 @@ impl PostgresStorage {
     }
 }
 
-super::sql::impl_storage!(PostgresStorage, "postgres");
-super::crew::impl_crew_store!(PostgresStorage);
-super::planning::impl_planning_store!(PostgresStorage);
-super::plugins::impl_plugins_store!(PostgresStorage);
-super::audit::impl_audit_store!(PostgresStorage);
-super::seed::impl_seed_store!(PostgresStorage);
+impl Backend for PostgresStorage {
+    type Database = sqlx::Postgres;
+
+    // Rows are locked one by one (`LOCK_ROW`) rather than the whole database.
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    const LOCK_ROW: &'static str = " FOR UPDATE";
+
+    // `ILIKE` folds every letter the database's character type knows (all of Unicode
+    // under the C.UTF-8 and language locales `initdb` picks).
+    fn contains_ignoring_case(column: &str, param: &str) -> String {
+        format!("{column} ILIKE {param} ESCAPE '\\'")
+    }
+
+    fn contains_pattern(needle: &str) -> String {
+        super::sql::like_contains(needle)
+    }
+
+    fn refusal(err: &sqlx::Error) -> Option<Refusal> {
+        let sqlx::Error::Database(db) = err else {
+            return None;
+        };
+        // SQLSTATE codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
+        match db.try_downcast_ref::<PgDatabaseError>()?.code() {
+            "40001" | "40P01" => Some(Refusal::Busy),
+            "23P01" => Some(Refusal::TimeOverlap),
+            "23505" => Some(Refusal::Unique),
+            "23503" => Some(Refusal::ForeignKey),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Storage for PostgresStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StorageResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+}
+
+super::accounts::sql::impl_account_store!(PostgresStorage);
+super::crew::sql::impl_crew_store!(PostgresStorage);
+super::planning::sql::impl_planning_store!(PostgresStorage);
+super::jobs::sql::impl_job_store!(PostgresStorage);
+super::idempotency::sql::impl_idempotency_store!(PostgresStorage);
+super::plugins::sql::impl_plugins_store!(PostgresStorage);
+super::audit::sql::impl_audit_store!(PostgresStorage);
+super::seed::sql::impl_seed_store!(PostgresStorage);

@@ -1,29 +1,65 @@
-//! The queries, written once for both backends.
+//! What the stores' SQL shares, written once for both backends.
 //!
-//! SQLite and PostgreSQL share the subset used here: `$n` placeholders (sqlx binds them
-//! by number on SQLite too), `RETURNING`, `ON CONFLICT`, `COALESCE`. The macro expands the
-//! same method bodies over each backend's pool type, because sqlx's executors are typed by
-//! database and a generic version would drown every query in trait bounds.
+//! SQLite and PostgreSQL share the subset the stores use: `$n` placeholders (sqlx binds
+//! them by number on SQLite too), `RETURNING`, `ON CONFLICT`, `COALESCE`. Each store's
+//! `sql.rs` holds a macro that expands the same method bodies over each backend's pool
+//! type, because sqlx's executors are typed by database and a generic version would
+//! drown every query in trait bounds.
 
-/// Columns of [`super::User`], in one place so every query returns the same shape.
-pub(super) const USER_COLUMNS: &str = "id, tenant_id, email, role, active, created_at, updated_at";
+use super::StorageError;
+use super::backend::{Backend, Refusal};
 
-/// Whether the database refused a write because the technician is already booked: the
-/// PostgreSQL exclusion constraint (SQLSTATE 23P01) or the SQLite trigger's message.
-pub(super) fn is_time_overlap(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db)
-        if db.code().as_deref() == Some("23P01") || db.message().contains("CONFLICT_TIME_OVERLAP"))
+/// How many ids one `IN (...)` list holds at most; longer lists are split.
+pub(crate) const IN_LIST_CHUNK: usize = 500;
+
+/// `$first, $first+1, ...`: `count` numbered placeholders for an `IN (...)` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+/// Sorted and deduplicated, so every id is looked up once.
+pub(crate) fn unique<T: Ord + Copy>(ids: &[T]) -> Vec<T> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
-/// Escapes `%`, `_` and `\` so user input in a `LIKE` pattern matches literally.
-pub(super) fn like_pattern(needle: &str) -> String {
+/// `Duplicate { field }` for a unique-key violation, the error itself otherwise.
+pub(crate) fn duplicate_or<B: Backend>(err: sqlx::Error, field: &'static str) -> StorageError {
+    match B::refusal(&err) {
+        Some(Refusal::Unique) => StorageError::Duplicate { field },
+        _ => err.into(),
+    }
+}
+
+/// `TimeOverlap` when the database refused a double booking, the error itself otherwise.
+pub(crate) fn overlap_or<B: Backend>(err: sqlx::Error) -> StorageError {
+    match B::refusal(&err) {
+        Some(Refusal::TimeOverlap) => StorageError::TimeOverlap,
+        _ => err.into(),
+    }
+}
+
+/// What a write that books a technician answers: a double booking or a unique key
+/// (`Duplicate { field }`) refused, or the error itself.
+pub(crate) fn booking_refused<B: Backend>(err: sqlx::Error, field: &'static str) -> StorageError {
+    match B::refusal(&err) {
+        Some(Refusal::TimeOverlap) => StorageError::TimeOverlap,
+        Some(Refusal::Unique) => StorageError::Duplicate { field },
+        _ => err.into(),
+    }
+}
+
+/// A `LIKE ... ESCAPE '\'` pattern matching `needle` anywhere, its `%`, `_` and `\`
+/// taken literally. The one escaper of user input in a pattern.
+pub(crate) fn like_contains(needle: &str) -> String {
     let mut escaped = String::with_capacity(needle.len() + 2);
     escaped.push('%');
-    for c in needle.to_lowercase().chars() {
+    for c in needle.chars() {
         if matches!(c, '%' | '_' | '\\') {
             escaped.push('\\');
         }
@@ -33,374 +69,13 @@ pub(super) fn like_pattern(needle: &str) -> String {
     escaped
 }
 
-macro_rules! impl_storage {
-    ($storage:ty, $backend:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::storage::Storage for $storage {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
-            async fn ping(&self) -> $crate::storage::StorageResult<()> {
-                sqlx::query("SELECT 1").execute(&self.reader).await?;
-                Ok(())
-            }
-
-            #[tracing::instrument(skip(self, tenant), fields(slug = %tenant.slug))]
-            async fn create_tenant(
-                &self,
-                tenant: $crate::storage::NewTenant,
-            ) -> $crate::storage::StorageResult<$crate::storage::Tenant> {
-                sqlx::query_as(
-                    "INSERT INTO tenants (id, slug, name, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)
-                     RETURNING id, slug, name, time_zone, created_at",
-                )
-                .bind(tenant.id)
-                .bind(tenant.slug.as_str())
-                .bind(&tenant.name)
-                .bind(tenant.time_zone.name())
-                .bind(tenant.created_at)
-                .fetch_one(&self.writer)
-                .await
-                .map_err(|e| duplicate_or(e, "slug"))
-            }
-
-            async fn tenant_by_slug(
-                &self,
-                slug: &$crate::domain::TenantSlug,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
-                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE slug = $1")
-                    .bind(slug.as_str())
-                    .fetch_optional(&self.reader)
-                    .await?)
-            }
-
-            async fn tenant(
-                &self,
-                id: $crate::domain::TenantId,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
-                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.reader)
-                    .await?)
-            }
-
-            async fn update_tenant(
-                &self,
-                id: $crate::domain::TenantId,
-                name: Option<String>,
-                time_zone: Option<$crate::domain::TimeZone>,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
-                Ok(sqlx::query_as(
-                    "UPDATE tenants SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone)
-                     WHERE id = $1 RETURNING id, slug, name, time_zone, created_at",
-                )
-                .bind(id)
-                .bind(name)
-                .bind(time_zone.map(|tz| tz.name()))
-                .fetch_optional(&self.writer)
-                .await?)
-            }
-
-            #[tracing::instrument(skip(self, user), fields(role = %user.role))]
-            async fn create_user(
-                &self,
-                tenant: $crate::domain::TenantId,
-                user: $crate::storage::NewUser,
-            ) -> $crate::storage::StorageResult<$crate::storage::User> {
-                let sql = format!(
-                    "INSERT INTO users (id, tenant_id, email, password_hash, role, active, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {}",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                sqlx::query_as(&sql)
-                    .bind(user.id)
-                    .bind(tenant)
-                    .bind(user.email.as_str())
-                    .bind(&user.password_hash)
-                    .bind(user.role.as_str())
-                    .bind(user.active)
-                    .bind(user.created_at)
-                    .fetch_one(&self.writer)
-                    .await
-                    .map_err(|e| duplicate_or(e, "email"))
-            }
-
-            async fn user(
-                &self,
-                tenant: $crate::domain::TenantId,
-                id: $crate::domain::UserId,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::User>> {
-                let sql = format!(
-                    "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
-            }
-
-            async fn credentials(
-                &self,
-                tenant: $crate::domain::TenantId,
-                email: &$crate::domain::Email,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::UserCredentials>> {
-                let sql = format!(
-                    "SELECT {}, password_hash FROM users WHERE tenant_id = $1 AND email = $2",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                Ok(sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(&self.reader).await?)
-            }
-
-            #[tracing::instrument(skip(self))]
-            async fn list_users(
-                &self,
-                tenant: $crate::domain::TenantId,
-                filter: &$crate::storage::UserFilter,
-                page: $crate::domain::PageRequest,
-            ) -> $crate::storage::StorageResult<(Vec<$crate::storage::User>, u64)> {
-                // NULL parameters switch a filter off, so one statement serves every
-                // combination and stays in the prepared-statement cache.
-                const WHERE: &str = "WHERE tenant_id = $1
-                    AND ($2 IS NULL OR role = $2)
-                    AND ($3 IS NULL OR active = $3)
-                    AND ($4 IS NULL OR email LIKE $4 ESCAPE '\\')";
-                let role = filter.role.map(|r| r.as_str());
-                let pattern = filter.email_contains.as_deref().map($crate::storage::sql::like_pattern);
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users {WHERE}"))
-                    .bind(tenant)
-                    .bind(role)
-                    .bind(filter.active)
-                    .bind(pattern.as_deref())
-                    .fetch_one(&self.reader)
-                    .await?;
-                let sql = format!(
-                    "SELECT {} FROM users {WHERE} ORDER BY email, id LIMIT $5 OFFSET $6",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                let items = sqlx::query_as(&sql)
-                    .bind(tenant)
-                    .bind(role)
-                    .bind(filter.active)
-                    .bind(pattern.as_deref())
-                    .bind(page.limit())
-                    .bind(page.offset())
-                    .fetch_all(&self.reader)
-                    .await?;
-                Ok((items, u64::try_from(total).unwrap_or_default()))
-            }
-
-            #[tracing::instrument(skip(self, patch))]
-            async fn update_user(
-                &self,
-                tenant: $crate::domain::TenantId,
-                id: $crate::domain::UserId,
-                patch: $crate::storage::UserPatch,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::User>> {
-                let mut tx = self.writer.begin().await?;
-                let sql = format!(
-                    "UPDATE users SET
-                        email = COALESCE($3, email),
-                        password_hash = COALESCE($4, password_hash),
-                        role = COALESCE($5, role),
-                        active = COALESCE($6, active),
-                        updated_at = $7
-                     WHERE tenant_id = $1 AND id = $2
-                     RETURNING {}",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                let user: Option<$crate::storage::User> = sqlx::query_as(&sql)
-                    .bind(tenant)
-                    .bind(id)
-                    .bind(patch.email.as_ref().map(|e| e.as_str()))
-                    .bind(patch.password_hash.as_deref())
-                    .bind(patch.role.map(|r| r.as_str()))
-                    .bind(patch.active)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| duplicate_or(e, "email"))?;
-                // A deactivated account or a new password ends every open login.
-                if user.is_some() && (patch.active == Some(false) || patch.password_hash.is_some()) {
-                    let reason = if patch.active == Some(false) { "user deactivated" } else { "password changed" };
-                    sqlx::query(
-                        "UPDATE sessions SET revoked_at = $2, revoke_reason = $3
-                         WHERE user_id = $1 AND revoked_at IS NULL",
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(user)
-            }
-
-            async fn create_session(
-                &self,
-                session: $crate::storage::NewSession,
-            ) -> $crate::storage::StorageResult<()> {
-                let mut tx = self.writer.begin().await?;
-                sqlx::query("INSERT INTO sessions (id, tenant_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(session.id)
-                    .bind(session.tenant_id)
-                    .bind(session.user_id)
-                    .bind(session.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&session.refresh_token_hash)
-                .bind(session.id)
-                .bind(session.created_at)
-                .bind(session.refresh_expires_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            #[tracing::instrument(skip_all)]
-            async fn rotate_refresh_token(
-                &self,
-                presented_hash: &[u8],
-                successor_hash: &[u8],
-                successor_expires_at: chrono::DateTime<chrono::Utc>,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<$crate::storage::RefreshOutcome> {
-                use $crate::storage::RefreshOutcome;
-                let mut tx = self.writer.begin().await?;
-                // Spend first: the conditional UPDATE is the single point where two
-                // concurrent refreshes race, and only one of them can see `spent_at IS NULL`.
-                // Writing first also takes SQLite's write lock up front, so the transaction
-                // never has to upgrade a read lock (which fails instead of waiting).
-                let spent: Option<($crate::domain::SessionId, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-                    "UPDATE refresh_tokens SET spent_at = $2
-                     WHERE token_hash = $1 AND spent_at IS NULL
-                     RETURNING session_id, expires_at",
-                )
-                .bind(presented_hash)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((session, expires_at)) = spent else {
-                    let known: Option<$crate::domain::SessionId> =
-                        sqlx::query_scalar("SELECT session_id FROM refresh_tokens WHERE token_hash = $1")
-                            .bind(presented_hash)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let Some(session) = known else {
-                        return Ok(RefreshOutcome::Rejected);
-                    };
-                    sqlx::query(
-                        "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh token reuse'
-                         WHERE id = $1 AND revoked_at IS NULL",
-                    )
-                    .bind(session)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    return Ok(RefreshOutcome::Reused { session });
-                };
-                let sql = format!(
-                    "SELECT {} FROM users WHERE id = (SELECT user_id FROM sessions WHERE id = $1 AND revoked_at IS NULL)",
-                    $crate::storage::sql::USER_COLUMNS
-                );
-                let user: Option<$crate::storage::User> =
-                    sqlx::query_as(&sql).bind(session).fetch_optional(&mut *tx).await?;
-                let user = match user {
-                    Some(user) if user.active && expires_at > now => user,
-                    // Dropping the transaction rolls the spend back: a rejected token
-                    // stays as it was.
-                    _ => return Ok(RefreshOutcome::Rejected),
-                };
-                sqlx::query(
-                    "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(successor_hash)
-                .bind(session)
-                .bind(now)
-                .bind(successor_expires_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(RefreshOutcome::Rotated { session, user })
-            }
-
-            async fn revoke_session_by_refresh_token(
-                &self,
-                hash: &[u8],
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<bool> {
-                let revoked = sqlx::query(
-                    "UPDATE sessions SET revoked_at = COALESCE(revoked_at, $2), revoke_reason = COALESCE(revoke_reason, 'logout')
-                     WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)",
-                )
-                .bind(hash)
-                .bind(now)
-                .execute(&self.writer)
-                .await?;
-                Ok(revoked.rows_affected() > 0)
-            }
-
-            async fn revoke_session(
-                &self,
-                session: $crate::domain::SessionId,
-                reason: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<()> {
-                sqlx::query(
-                    "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
-                )
-                .bind(session)
-                .bind(now)
-                .bind(reason)
-                .execute(&self.writer)
-                .await?;
-                Ok(())
-            }
-
-            async fn principal(
-                &self,
-                session: $crate::domain::SessionId,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::Principal>> {
-                Ok(sqlx::query_as(
-                    "SELECT u.id AS user_id, u.tenant_id, u.role, u.active,
-                            (s.revoked_at IS NOT NULL) AS session_revoked,
-                            t.time_zone, tech.id AS technician_id
-                     FROM sessions s
-                     JOIN users u ON u.id = s.user_id
-                     JOIN tenants t ON t.id = u.tenant_id
-                     LEFT JOIN technicians tech ON tech.user_id = u.id AND tech.tenant_id = u.tenant_id
-                     WHERE s.id = $1",
-                )
-                .bind(session)
-                .fetch_optional(&self.reader)
-                .await?)
-            }
-        }
-
-        fn duplicate_or(err: sqlx::Error, field: &'static str) -> $crate::storage::StorageError {
-            if $crate::storage::sql::is_unique_violation(&err) {
-                $crate::storage::StorageError::Duplicate { field }
-            } else {
-                err.into()
-            }
-        }
-    };
-}
-
-pub(crate) use impl_storage;
-
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use super::like_contains;
 
     #[test]
     fn like_patterns_match_wildcards_literally() {
-        assert_eq!(like_pattern("Ana"), "%ana%");
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("Ana"), "%Ana%");
+        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

@@ -24,6 +24,9 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use sqlx::error::{DatabaseError, ErrorKind};
+
+use super::backend::{Backend, Refusal};
 use super::{StorageError, StorageResult};
 
 /// Where `cargo run` keeps its data when `DATABASE_URL` is unset.
@@ -61,7 +64,9 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .analysis_limit(ANALYSIS_LIMIT);
+            .analysis_limit(ANALYSIS_LIMIT)
+            // The case-insensitive search (`Backend::contains_ignoring_case`) needs it.
+            .with_regexp();
         if let Some(parent) = options
             .get_filename()
             .parent()
@@ -110,12 +115,64 @@ impl SqliteStorage {
     }
 }
 
-super::sql::impl_storage!(SqliteStorage, "sqlite");
-super::crew::impl_crew_store!(SqliteStorage);
-super::planning::impl_planning_store!(SqliteStorage);
-super::plugins::impl_plugins_store!(SqliteStorage);
-super::audit::impl_audit_store!(SqliteStorage);
-super::seed::impl_seed_store!(SqliteStorage);
+impl Backend for SqliteStorage {
+    type Database = sqlx::Sqlite;
+
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    // The write lock taken at `BEGIN IMMEDIATE` already covers every row.
+    const LOCK_ROW: &'static str = "";
+
+    // SQLite's `LOWER` and `LIKE` fold ASCII letters only; the `regexp` function sqlx
+    // registers (Rust's `regex`) folds every letter under `(?i)`.
+    fn contains_ignoring_case(column: &str, param: &str) -> String {
+        format!("{column} REGEXP {param}")
+    }
+
+    fn contains_pattern(needle: &str) -> String {
+        format!("(?i){}", regex::escape(needle))
+    }
+
+    fn refusal(err: &sqlx::Error) -> Option<Refusal> {
+        let sqlx::Error::Database(db) = err else {
+            return None;
+        };
+        let db = db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+        // The triggers that refuse a double booking raise this message (see the migration).
+        if db.message().contains("CONFLICT_TIME_OVERLAP") {
+            return Some(Refusal::TimeOverlap);
+        }
+        match db.kind() {
+            ErrorKind::UniqueViolation => return Some(Refusal::Unique),
+            ErrorKind::ForeignKeyViolation => return Some(Refusal::ForeignKey),
+            _ => {}
+        }
+        // The primary result code is the low byte of the extended one: SQLITE_BUSY (5)
+        // and SQLITE_LOCKED (6) with all their variants (busy recovery, snapshot...).
+        let code: i32 = db.code()?.parse().ok()?;
+        matches!(code & 0xff, 5 | 6).then_some(Refusal::Busy)
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StorageResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+}
+
+super::accounts::sql::impl_account_store!(SqliteStorage);
+super::crew::sql::impl_crew_store!(SqliteStorage);
+super::planning::sql::impl_planning_store!(SqliteStorage);
+super::jobs::sql::impl_job_store!(SqliteStorage);
+super::idempotency::sql::impl_idempotency_store!(SqliteStorage);
+super::plugins::sql::impl_plugins_store!(SqliteStorage);
+super::audit::sql::impl_audit_store!(SqliteStorage);
+super::seed::sql::impl_seed_store!(SqliteStorage);
 
 #[cfg(test)]
 mod tests {

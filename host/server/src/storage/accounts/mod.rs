@@ -1,8 +1,12 @@
-//! Rows as the rest of the server sees them.
+//! Tenants, users and sessions.
+//!
+//! The trait is a part of [`super::Storage`]; [`sql`] implements it over a backend's pool
+//! with the same SQL on both.
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Email, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
+use super::StorageResult;
+use crate::domain::{Email, PageRequest, Role, SessionId, TenantId, TenantSlug, TimeZone, UserId};
 
 #[derive(Debug, Clone)]
 pub struct NewTenant {
@@ -79,6 +83,20 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+impl UserPatch {
+    /// Why the patch ends the user's open logins, if it does: a deactivated account or a
+    /// new password.
+    pub(crate) fn ends_sessions(&self) -> Option<&'static str> {
+        if self.active == Some(false) {
+            Some("user deactivated")
+        } else if self.password_hash.is_some() {
+            Some("password changed")
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id: SessionId,
@@ -138,3 +156,72 @@ impl TryFrom<String> for Role {
         value.parse()
     }
 }
+
+/// Tenants, users and sessions.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_tenant(&self, tenant: NewTenant) -> StorageResult<Tenant>;
+    async fn tenant_by_slug(&self, slug: &TenantSlug) -> StorageResult<Option<Tenant>>;
+    async fn tenant(&self, id: TenantId) -> StorageResult<Option<Tenant>>;
+    /// Renames the tenant or moves it to another time zone; `None` leaves a field as is.
+    async fn update_tenant(
+        &self,
+        id: TenantId,
+        name: Option<String>,
+        time_zone: Option<TimeZone>,
+    ) -> StorageResult<Option<Tenant>>;
+
+    async fn create_user(&self, tenant: TenantId, user: NewUser) -> StorageResult<User>;
+    async fn user(&self, tenant: TenantId, id: UserId) -> StorageResult<Option<User>>;
+    /// The account and its password hash, for the login check only.
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> StorageResult<Option<UserCredentials>>;
+    async fn list_users(
+        &self,
+        tenant: TenantId,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<User>, u64)>;
+    /// Applies the set fields; `None` when there is no such user in the tenant.
+    /// Deactivating a user revokes all their sessions in the same transaction.
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        patch: UserPatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<User>>;
+
+    /// Records a login and its first refresh token.
+    async fn create_session(&self, session: NewSession) -> StorageResult<()>;
+    /// Spends the presented refresh token and stores its successor, atomically.
+    /// A token that was already spent revokes its whole session (reuse detection).
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &[u8],
+        successor_hash: &[u8],
+        successor_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<RefreshOutcome>;
+    /// Revokes the session the refresh token belongs to; `false` if the token is unknown.
+    async fn revoke_session_by_refresh_token(
+        &self,
+        hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+    async fn revoke_session(
+        &self,
+        session: SessionId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    /// The live state behind an access token: the user's current role and whether the
+    /// user is active and the session unrevoked. Checked on every authenticated request,
+    /// so a deactivation, a role change or a logout takes effect at once.
+    async fn principal(&self, session: SessionId) -> StorageResult<Option<Principal>>;
+}
+
+pub(super) mod sql;

@@ -1,0 +1,345 @@
+//! Missions and needs, assignments.
+//!
+//! The trait is a part of [`super::Storage`]; [`sql`] implements it over a backend's pool
+//! with the same SQL on both.
+//!
+//! Double bookings are refused by the database itself (a PostgreSQL exclusion constraint,
+//! SQLite triggers; see the migration), so every write that can create or move an
+//! assignment maps that refusal to [`StorageError::TimeOverlap`] at the statement that
+//! caused it, and a transaction that hits it rolls back whole.
+//!
+//! [`StorageError::TimeOverlap`]: super::StorageError::TimeOverlap
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::time::Window;
+use crate::domain::{
+    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, MissionStatus,
+    NeedId, PageRequest, ProjectId, RoomId, TechnicianId, TenantId, UserId, VenueId,
+};
+
+use super::StorageResult;
+
+/// A mission row (its needs come separately, see [`MissionWithNeeds`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Mission {
+    pub id: MissionId,
+    pub tenant_id: TenantId,
+    pub title: String,
+    pub project_id: Option<ProjectId>,
+    pub venue_id: VenueId,
+    pub room_id: Option<RoomId>,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub paid: bool,
+    #[sqlx(try_from = "String")]
+    pub status: MissionStatus,
+    pub notes: Option<String>,
+    /// JSON object of free attributes.
+    pub attributes: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Mission {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start_at,
+            end: self.end_at,
+        }
+    }
+}
+
+/// A need of a mission: a skill and a crew size over a window inside the mission's.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Need {
+    pub id: NeedId,
+    pub mission_id: MissionId,
+    pub position: i32,
+    pub skill: String,
+    pub shift_type: Option<String>,
+    pub min_crew: i32,
+    pub max_crew: Option<i32>,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub unfilled_penalty: i64,
+    pub extra_penalty: i64,
+    /// JSON object of free attributes.
+    pub attributes: String,
+}
+
+impl Need {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start_at,
+            end: self.end_at,
+        }
+    }
+}
+
+/// A mission and its needs, in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissionWithNeeds {
+    pub mission: Mission,
+    pub needs: Vec<Need>,
+}
+
+/// A mission to create, with its needs (ids chosen by the caller).
+#[derive(Debug, Clone)]
+pub struct NewMission {
+    pub mission: Mission,
+    pub needs: Vec<Need>,
+}
+
+/// Filters of the mission list; `None` switches a filter off.
+#[derive(Debug, Clone, Default)]
+pub struct MissionFilter {
+    /// Missions overlapping this window.
+    pub window: Option<Window>,
+    pub venue: Option<VenueId>,
+    pub project: Option<ProjectId>,
+    pub status: Option<MissionStatus>,
+    /// Title contains (case-insensitive).
+    pub title_contains: Option<String>,
+}
+
+/// What became of a mission update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissionUpdate {
+    Updated(Box<MissionWithNeeds>),
+    /// No such mission in the tenant.
+    NotFound,
+    /// The mission changed since it was read (`updated_at` differs): read it again.
+    Stale,
+}
+
+/// An assignment row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Assignment {
+    pub id: AssignmentId,
+    pub tenant_id: TenantId,
+    pub need_id: NeedId,
+    pub mission_id: MissionId,
+    pub technician_id: TechnicianId,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    #[sqlx(try_from = "String")]
+    pub status: AssignmentStatus,
+    pub pinned: bool,
+    #[sqlx(try_from = "String")]
+    pub source: AssignmentSource,
+    pub run_id: Option<AuditEntryId>,
+    pub override_reason: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Assignment {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.start_at,
+            end: self.end_at,
+        }
+    }
+}
+
+/// Filters of the assignment list.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub window: Option<Window>,
+    pub mission: Option<MissionId>,
+    pub need: Option<NeedId>,
+    pub technician: Option<TechnicianId>,
+    pub status: Option<AssignmentStatus>,
+}
+
+/// Changes to an assignment; `None` leaves a field as is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssignmentPatch {
+    pub status: Option<AssignmentStatus>,
+    pub pinned: Option<bool>,
+}
+
+/// A mission with the names a plan shows, read in the same query.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NamedMission {
+    #[sqlx(flatten)]
+    pub mission: Mission,
+    pub venue_name: String,
+    pub room_name: Option<String>,
+}
+
+/// An assignment with its technician's name, read in the same query.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NamedAssignment {
+    #[sqlx(flatten)]
+    pub assignment: Assignment,
+    pub technician_name: String,
+}
+
+/// Everything stored about the missions of a window: what plans, conflicts and runs read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanningRows {
+    /// Missions overlapping the window, by start then id.
+    pub missions: Vec<NamedMission>,
+    /// Their needs, by mission then position.
+    pub needs: Vec<Need>,
+    /// Assignments on those needs (every status), by start then id.
+    pub assignments: Vec<NamedAssignment>,
+}
+
+/// What an automatic run writes when it is committed.
+#[derive(Debug, Clone)]
+pub struct RunCommit {
+    /// Existing assignments the run dropped: deleted only if they are still proposed and
+    /// unpinned when the commit runs (a confirmation in between wins).
+    pub delete: Vec<AssignmentId>,
+    /// New assignments (status proposed, source auto, with the run's id).
+    pub create: Vec<Assignment>,
+}
+
+/// Which references of a mission exist in the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissionRefs {
+    pub venue: bool,
+    /// The room exists *in that venue* (true when no room was given).
+    pub room: bool,
+    /// True when no project was given.
+    pub project: bool,
+}
+
+/// Missions and needs, assignments.
+#[async_trait::async_trait]
+pub trait PlanningStore: Send + Sync {
+    /// Checks a mission's venue, room and project in one round trip.
+    async fn mission_refs(
+        &self,
+        tenant: TenantId,
+        venue: VenueId,
+        room: Option<RoomId>,
+        project: Option<ProjectId>,
+    ) -> StorageResult<MissionRefs>;
+
+    async fn create_mission(
+        &self,
+        tenant: TenantId,
+        mission: NewMission,
+    ) -> StorageResult<MissionWithNeeds>;
+    async fn mission(
+        &self,
+        tenant: TenantId,
+        id: MissionId,
+    ) -> StorageResult<Option<MissionWithNeeds>>;
+    async fn list_missions(
+        &self,
+        tenant: TenantId,
+        filter: &MissionFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<MissionWithNeeds>, u64)>;
+    /// Writes `next` over the mission (and its needs' and assignments' windows, given
+    /// in `needs`) if it was last updated at `expected_updated_at`. Cancelling deletes the
+    /// mission's assignments in the same transaction.
+    async fn update_mission(
+        &self,
+        tenant: TenantId,
+        next: Mission,
+        needs: Vec<Need>,
+        expected_updated_at: DateTime<Utc>,
+    ) -> StorageResult<MissionUpdate>;
+    /// Deletes the mission, its needs and their assignments.
+    async fn delete_mission(&self, tenant: TenantId, id: MissionId) -> StorageResult<bool>;
+    async fn add_need(&self, tenant: TenantId, need: Need) -> StorageResult<Need>;
+    /// Writes `need` (and its assignments' windows); `None` when there is no such need.
+    async fn update_need(&self, tenant: TenantId, need: Need) -> StorageResult<Option<Need>>;
+    async fn delete_need(&self, tenant: TenantId, id: NeedId) -> StorageResult<bool>;
+    /// A need and its mission.
+    async fn need(&self, tenant: TenantId, id: NeedId) -> StorageResult<Option<(Need, Mission)>>;
+
+    async fn create_assignment(
+        &self,
+        tenant: TenantId,
+        assignment: Assignment,
+    ) -> StorageResult<Assignment>;
+    async fn assignment(
+        &self,
+        tenant: TenantId,
+        id: AssignmentId,
+    ) -> StorageResult<Option<Assignment>>;
+    async fn list_assignments(
+        &self,
+        tenant: TenantId,
+        filter: &AssignmentFilter,
+        page: PageRequest,
+    ) -> StorageResult<(Vec<Assignment>, u64)>;
+    async fn update_assignment(
+        &self,
+        tenant: TenantId,
+        id: AssignmentId,
+        patch: AssignmentPatch,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<Assignment>>;
+    async fn delete_assignment(&self, tenant: TenantId, id: AssignmentId) -> StorageResult<bool>;
+    /// A technician's assignments (every status) overlapping `window`, by start.
+    async fn technician_assignments(
+        &self,
+        tenant: TenantId,
+        technician: TechnicianId,
+        window: Window,
+    ) -> StorageResult<Vec<Assignment>>;
+
+    /// Missions overlapping `window` with their needs and assignments, in three queries.
+    /// `venue` keeps one venue's missions; `technician` keeps the missions they work on.
+    async fn planning_rows(
+        &self,
+        tenant: TenantId,
+        window: Window,
+        venue: Option<VenueId>,
+        technician: Option<TechnicianId>,
+    ) -> StorageResult<PlanningRows>;
+    /// The non-declined assignments of these technicians overlapping `window`, through the
+    /// per-technician index, ordered like [`PlanningStore::assignments_overlapping`].
+    async fn assignments_of(
+        &self,
+        tenant: TenantId,
+        technicians: &[TechnicianId],
+        window: Window,
+    ) -> StorageResult<Vec<Assignment>>;
+    /// Every assignment (non-declined) overlapping `window`, for history and conflicts.
+    async fn assignments_overlapping(
+        &self,
+        tenant: TenantId,
+        window: Window,
+    ) -> StorageResult<Vec<Assignment>>;
+    /// Applies an automatic run in one transaction: the unpinned proposed assignments of
+    /// `needs` that the run did not keep are deleted, the new ones inserted. A double
+    /// booking created meanwhile by someone else rolls the whole commit back.
+    async fn commit_run(
+        &self,
+        tenant: TenantId,
+        commit: RunCommit,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<Assignment>>;
+}
+
+/// Attaches each need to its mission, keeping the missions' order.
+pub(in crate::storage) fn group_needs(
+    missions: Vec<Mission>,
+    needs: Vec<Need>,
+) -> Vec<MissionWithNeeds> {
+    let mut by_mission: std::collections::HashMap<MissionId, Vec<Need>> =
+        std::collections::HashMap::new();
+    for need in needs {
+        by_mission.entry(need.mission_id).or_default().push(need);
+    }
+    missions
+        .into_iter()
+        .map(|mission| {
+            let mut needs = by_mission.remove(&mission.id).unwrap_or_default();
+            needs.sort_by_key(|n| (n.position, n.id));
+            MissionWithNeeds { mission, needs }
+        })
+        .collect()
+}
+
+pub(super) mod sql;
