@@ -638,5 +638,9 @@ async fn a_record_edited_where_the_replay_cannot_see_is_never_identical() {
     assert_eq!(result["differences"][0]["field"], "record", "{result}");
     // The plan itself replays as recorded: the report says so rather than hiding it.
     assert_eq!(result["replayed_sha256"], result["recorded_sha256"]);
-    assert_eq!(result["differences"].as_array().unwrap().len(), 1, "{result}");
+    assert_eq!(
+        result["differences"].as_array().unwrap().len(),
+        1,
+        "{result}"
+    );
 }
