@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{AuditEntry, AuditError, EntryKind, GENESIS, RunRecord};
 use crate::domain::time::to_second;
 use crate::domain::{AuditEntryId, TenantId, UserId};
-use crate::storage::{AuditInsert, AuditRow, DynStorage};
+use crate::storage::{AuditInsert, AuditRow, DynStorage, StorageError};
 
 /// Domain tag hashed before the fields; bump it if the encoding ever changes.
 const HASH_TAG: &[u8] = b"callsheet-audit-v1";
