@@ -118,6 +118,65 @@ async fn a_run_on_the_demo_week_leaves_no_hard_conflict_and_explains_every_unfil
     assert_eq!(again["score"]["hard"], 0);
 }
 
+/// The runtime's fixture assigner: with `mode = cheat` it keeps the planner contract on
+/// the conformance sample, so it can be activated, and on the tenant's own data proposes a
+/// technician over an inverted window (which the database would refuse: a 500 before the
+/// host checked every result).
+const FIXTURE_ASSIGNER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../host/runtime/tests/fixtures/assigner.wasm"
+);
+
+#[tokio::test]
+async fn a_run_whose_assigner_breaks_the_contract_is_refused_naming_the_breach_and_writes_nothing()
+{
+    let app = TestApp::spawn().await;
+    let (_tenant, admin) = festival(&app, "fest").await;
+    let uploaded = app
+        .request(Method::POST, "/api/v1/plugins?slot=assigner", Some(&admin))
+        .header("content-type", "application/wasm")
+        .body(std::fs::read(FIXTURE_ASSIGNER).expect("the runtime's fixture"))
+        .send()
+        .await
+        .unwrap();
+    let status = uploaded.status();
+    let plugin = body(uploaded).await;
+    assert_eq!(status, StatusCode::CREATED, "{plugin}");
+    let activate = format!(
+        "/api/v1/plugins/{}/activate",
+        plugin["id"].as_str().unwrap()
+    );
+    let cheat = json!({"params": [{"name": "mode", "value": {"Text": "cheat"}}]});
+    let activated = app
+        .send_json(Method::POST, &activate, Some(&admin), &cheat)
+        .await;
+    let status = activated.status();
+    assert_eq!(status, StatusCode::OK, "{}", body(activated).await);
+    let before = body(app.get("/api/v1/assignments?size=200", &admin).await).await;
+
+    for dry_run in [true, false] {
+        let response = auto(
+            &app,
+            &admin,
+            json!({"from": "2026-11-23", "to": "2026-11-29", "dry_run": dry_run}),
+        )
+        .await;
+        let b = assert_error(response, StatusCode::BAD_GATEWAY, "ENGINE_CONTRACT_BROKEN").await;
+        let breach = &b["meta"]["breach"];
+        assert_eq!(breach["code"], "empty-window", "{b}");
+        let (need, technician) = (breach["need"].as_str(), breach["technician"].as_str());
+        assert!(need.is_some() && technician.is_some(), "{b}");
+        let detail = b["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(need.unwrap()) && detail.contains(technician.unwrap()),
+            "{b}"
+        );
+    }
+
+    let after = body(app.get("/api/v1/assignments?size=200", &admin).await).await;
+    assert_eq!(after, before, "a refused run wrote assignments");
+}
+
 #[tokio::test]
 async fn a_run_keeps_confirmed_and_pinned_assignments() {
     let app = TestApp::spawn().await;

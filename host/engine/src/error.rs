@@ -3,6 +3,8 @@
 
 use callsheet_runtime::types::Score;
 
+use crate::contract::Breach;
+
 /// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -23,10 +25,12 @@ pub enum EngineError {
         evaluated: Score,
     },
 
-    /// The assigner broke the planning contract (moved a pinned assignment, re-proposed a
-    /// declined one, named an unknown need or technician).
+    /// The assigner's result breaks the planning contract (an unknown need or technician,
+    /// an unqualified technician, too many people on a need, a wrong or empty window, a kept
+    /// or pinned assignment changed or dropped, a status it may not set...): the first
+    /// breach, see [`crate::contract`]. Nothing of the run may be used.
     #[error("the assigner broke the planning contract: {0}")]
-    Contract(String),
+    Contract(Breach),
 
     /// A problem handed to the engine breaks an invariant (unknown ids, empty windows...).
     #[error("invalid problem: {0}")]

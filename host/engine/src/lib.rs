@@ -8,6 +8,10 @@
 //!   the tenant's rules; the host checks the planner contract and re-evaluates the score;
 //!   the [`PlanOutcome`] is canonical (same inputs, same bytes) with the sha256 of its
 //!   inputs and its own, for the audit log.
+//! - [`contract`]: the planner contract the host checks on every assigner result (known
+//!   ids, qualified technicians, crew limits, need windows, kept and pinned assignments
+//!   unchanged, statuses an assigner may set, no duplicates), refusing it at the first
+//!   [`Breach`] with `ENGINE_CONTRACT_BROKEN`.
 //! - [`find_conflicts`] (module [`conflicts`]): technician overlaps, room double bookings,
 //!   legal-rule violations, role incompatibilities, unavailability and missing skills, each
 //!   with its severity, subjects, message, figures and provenance.
@@ -43,6 +47,7 @@
 pub mod calendar;
 pub mod canonical;
 pub mod conflicts;
+pub mod contract;
 pub mod error;
 pub mod generator;
 pub mod plan;
@@ -52,6 +57,7 @@ pub mod reference;
 mod rng;
 
 pub use conflicts::{Conflict, ConflictKind, ConflictReport, Provenance, Source, find_conflicts};
+pub use contract::{Breach, BreachKind};
 pub use error::{EngineError, Result};
 pub use plan::{FuelUsed, PlanOutcome, RunPlugins, inputs_sha256, plan};
 pub use plugins::{BudgetRecord, Configured, PluginIdentity};

@@ -3,8 +3,11 @@
 //! The run: the assigner plans the problem, scored on the tenant's rules through the
 //! runtime's `tenant-rules` routing; then the host checks what came back before anyone
 //! relies on it:
-//! - pinned assignments are all there, unchanged; no declined (need, technician) pair is
-//!   proposed again; every assignment names a known need and technician;
+//! - the planner contract ([`crate::contract`]), before anything is scored or returned:
+//!   known needs and technicians, qualified technicians, no more people than `max-crew`,
+//!   new assignments proposed over their need's window, kept and pinned assignments
+//!   unchanged, no declined pair proposed again, no duplicate; the first breach refuses
+//!   the whole run with `ENGINE_CONTRACT_BROKEN`;
 //! - the score the assigner claims is the one the rules plugin gives its plan, by a fresh
 //!   `evaluate-plan` on a separate session (the contract says the score *is* that
 //!   evaluation; a buggy or hostile assigner must not be able to report a better one).
@@ -13,18 +16,15 @@
 //! instruction) and canonical (sorted lists, fixed field order), so the same inputs give the
 //! same bytes; `inputs_sha256` and [`PlanOutcome::sha256`] go to the audit log.
 
-use std::collections::BTreeSet;
-
 use callsheet_runtime::types::{
-    AssignmentStatus, Params, Plan, PlanStats, PlannedAssignment, Problem, Score, Unfilled,
-    Violation,
+    Params, Plan, PlanStats, PlannedAssignment, Problem, Score, Unfilled, Violation,
 };
 use callsheet_runtime::{AssignerPlugin, RulesPlugin};
 use serde::{Deserialize, Serialize};
 
-use crate::canonical;
 use crate::error::{EngineError, Result};
 use crate::plugins::{BudgetRecord, Configured, PluginIdentity};
+use crate::{canonical, contract};
 
 /// The identities of the plugins of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ pub fn plan(
     let run = run.value;
     let mut result = run.result;
 
-    check_contract(problem, &result.assignments)?;
+    contract::check(problem, &result.assignments)?;
     result.assignments.sort_by(|a, b| {
         (&a.assignment.need_id, &a.assignment.technician_id)
             .cmp(&(&b.assignment.need_id, &b.assignment.technician_id))
@@ -192,45 +192,4 @@ pub fn plan(
         },
         rules_calls: run.rules_calls,
     })
-}
-
-/// The planner contract, checked by the host: known ids, pins kept unchanged, declined
-/// pairs not proposed again.
-fn check_contract(problem: &Problem, planned: &[PlannedAssignment]) -> Result<()> {
-    let needs: BTreeSet<&str> = problem.needs.iter().map(|n| n.id.as_str()).collect();
-    let techs: BTreeSet<&str> = problem.technicians.iter().map(|t| t.id.as_str()).collect();
-    for p in planned {
-        let a = &p.assignment;
-        if !needs.contains(a.need_id.as_str()) || !techs.contains(a.technician_id.as_str()) {
-            return Err(EngineError::Contract(format!(
-                "assignment of {} to {} names an unknown need or technician",
-                a.technician_id, a.need_id
-            )));
-        }
-    }
-    for pin in problem.assignments.iter().filter(|a| a.pinned) {
-        if !planned.iter().any(|p| &p.assignment == pin) {
-            return Err(EngineError::Contract(format!(
-                "pinned assignment of {} to {} was moved or dropped",
-                pin.technician_id, pin.need_id
-            )));
-        }
-    }
-    for declined in problem
-        .assignments
-        .iter()
-        .filter(|a| a.status == AssignmentStatus::Declined)
-    {
-        if planned.iter().any(|p| {
-            p.assignment.need_id == declined.need_id
-                && p.assignment.technician_id == declined.technician_id
-                && p.assignment.status != AssignmentStatus::Declined
-        }) {
-            return Err(EngineError::Contract(format!(
-                "{} declined {} but was proposed again",
-                declined.technician_id, declined.need_id
-            )));
-        }
-    }
-    Ok(())
 }

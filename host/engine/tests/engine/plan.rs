@@ -80,3 +80,37 @@ fn the_default_assigner_leaves_no_hard_violation_on_feasible_instances() {
         assert_eq!(outcome.score.hard, 0, "hard violations left: {hard:#?}");
     }
 }
+
+#[test]
+fn an_assigner_result_that_breaks_the_contract_is_refused_before_it_is_scored() {
+    // The fixture's `cheat` mode behaves on the conformance sample's tenant and, on any
+    // other, adds a proposal with an inverted window after its own evaluation.
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../runtime/tests/fixtures/assigner.wasm"),
+    )
+    .expect("runtime fixture");
+    let mode = vec![Param {
+        name: "mode".into(),
+        value: Value::Text("cheat".into()),
+    }];
+    let assigner = callsheet_engine::Configured::assigner(
+        runtime(),
+        &bytes,
+        mode,
+        callsheet_runtime::Budget::default(),
+    )
+    .expect("fixture loads");
+    let rules = rules();
+    let mut problem = generator::festival_week(14);
+    plan(&problem, &assigner, &rules).expect("the sample's tenant gets a valid plan");
+
+    problem.tenant_id = "another-tenant".into();
+    let err = plan(&problem, &assigner, &rules).expect_err("refused");
+    assert_eq!(err.code(), "ENGINE_CONTRACT_BROKEN");
+    let callsheet_engine::EngineError::Contract(breach) = err else {
+        unreachable!()
+    };
+    assert_eq!(breach.kind.code(), "empty-window", "{breach}");
+    assert_eq!(breach.need_id, problem.needs[0].id);
+}

@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use callsheet_engine::EngineError;
 use callsheet_runtime::types::PluginError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -18,7 +19,7 @@ use crate::audit::AuditError;
 use crate::domain::{AssignmentId, InvalidValue, MissionId};
 use crate::jobs::{JobError, JobFailure};
 use crate::planning::{PlanningError, ReplayError};
-use crate::plugins::TenantPluginError;
+use crate::plugins::{Cause, TenantPluginError};
 use crate::storage::StorageError;
 
 /// The body of every error response.
@@ -316,6 +317,21 @@ fn plugin_error_meta(meta: &mut serde_json::Map<String, Value>, e: &callsheet_ru
     }
 }
 
+/// The breach of an assigner's result, for programs: `{breach, need, technician}` (the
+/// breach's kebab-case code; `technician` is null for a need-wide breach such as over-crew).
+fn contract_meta(meta: &mut serde_json::Map<String, Value>, e: &EngineError) {
+    if let EngineError::Contract(breach) = e {
+        meta.insert(
+            "breach".into(),
+            json!({
+                "code": breach.kind.code(),
+                "need": breach.need_id,
+                "technician": breach.technician_id,
+            }),
+        );
+    }
+}
+
 impl From<TenantPluginError> for ApiError {
     fn from(err: TenantPluginError) -> Self {
         let mut meta = serde_json::Map::new();
@@ -325,6 +341,9 @@ impl From<TenantPluginError> for ApiError {
                 meta.insert("stage".into(), json!(stage));
                 if let Some(e) = cause.runtime_error() {
                     plugin_error_meta(&mut meta, e);
+                }
+                if let Cause::Engine(e) = &cause {
+                    contract_meta(&mut meta, e);
                 }
                 ApiError::PluginRefused {
                     code: cause.code(),
@@ -397,12 +416,16 @@ impl From<PlanningError> for ApiError {
                 code: "JOB_CANCELLED",
                 detail: err.to_string(),
             },
-            // The request was fine, the tenant's assigner was not.
-            PlanningError::Assigner(ref e) => Self::PluginFailed {
-                code: e.code(),
-                detail: err.to_string(),
-                meta: Map::new(),
-            },
+            // The request was fine, the tenant's assigner was not; nothing was written.
+            PlanningError::Assigner(ref e) => {
+                let mut meta = Map::new();
+                contract_meta(&mut meta, e);
+                Self::PluginFailed {
+                    code: e.code(),
+                    detail: err.to_string(),
+                    meta,
+                }
+            }
             PlanningError::Plugin(e) => e.into(),
             PlanningError::Storage(e) => e.into(),
             PlanningError::Audit(e) => e.into(),
@@ -489,7 +512,6 @@ impl utoipa::IntoResponses for ErrorResponses {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugins::Cause;
 
     #[test]
     fn every_variant_has_its_status_and_code() {
@@ -598,5 +620,38 @@ mod tests {
             (api.status().as_u16(), api.code()),
             (409, "NOTHING_TO_ROLL_BACK")
         );
+    }
+
+    #[test]
+    fn a_broken_planner_contract_is_502_naming_the_breach_never_500() {
+        let breach = callsheet_engine::Breach {
+            need_id: "n1".into(),
+            technician_id: Some("t1".into()),
+            kind: callsheet_engine::BreachKind::EmptyWindow {
+                window: callsheet_runtime::types::Window { start: 5, end: 5 },
+            },
+        };
+        let api: ApiError = PlanningError::from(EngineError::Contract(breach.clone())).into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (502, "ENGINE_CONTRACT_BROKEN")
+        );
+        assert_eq!(
+            api.meta()["breach"],
+            json!({"code": "empty-window", "need": "n1", "technician": "t1"})
+        );
+        assert!(api.to_string().contains("need n1, technician t1"), "{api}");
+        // At activation, the conformance run refuses the plugin with the same breach.
+        let api: ApiError = TenantPluginError::Refused {
+            slot: callsheet_runtime::Slot::Assigner,
+            stage: "conformance",
+            cause: Cause::Engine(EngineError::Contract(breach)),
+        }
+        .into();
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (422, "ENGINE_CONTRACT_BROKEN")
+        );
+        assert_eq!(api.meta()["breach"]["code"], "empty-window");
     }
 }
