@@ -40,7 +40,9 @@ pub fn keep_proposed<R: Rules>(
             techs: vec![(e.tech, with_shift(&state.shifts[e.tech as usize], shift))],
         };
         evals.ensure(model, change.techs.iter().map(|(t, s)| (*t, s.as_slice())))?;
-        if let Some(priced) = state.price(model, evals, &change)? {
+        if let Some(priced) = state.price(model, evals, &change)?
+            && !priced.adds_hard
+        {
             state.apply(model, change, &priced);
             kept += 1;
         }
@@ -143,7 +145,9 @@ pub fn fill<R: Rules>(
             )?;
             let mut best: Option<(Change, Priced)> = None;
             for change in changes {
-                if let Some(priced) = state.price(model, evals, &change)? {
+                if let Some(priced) = state.price(model, evals, &change)?
+                    && !priced.adds_hard
+                {
                     let better = match &best {
                         None => true,
                         Some((_, p)) => priced.delta < p.delta,

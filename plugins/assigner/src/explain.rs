@@ -123,6 +123,7 @@ pub fn result<R: Rules>(
                 count(counters.search.inadmissible),
                 "count",
             ),
+            figure("hard-trades", count(counters.search.traded), "count"),
             figure("best-at-iteration", count(counters.search.best_at), "count"),
             figure("rules-calls", count(evals.calls), "count"),
             figure(
@@ -615,7 +616,8 @@ fn rejected<R: Rules>(
         techs: vec![request.clone()],
     };
     let need = model.need(n);
-    let (message, figures) = match state.price(model, evals, &change)? {
+    let priced = state.price(model, evals, &change)?.filter(|p| !p.adds_hard);
+    let (message, figures) = match priced {
         Some(priced) => {
             let delta = Cost::clamp(priced.delta.soft);
             let own = delta.saturating_add(need.unfilled_penalty);

@@ -11,8 +11,12 @@
 //! still taken when it beats the best plan so far (aspiration). The best plan seen is the
 //! result.
 //!
-//! Moves that would add a hard point are never made, so the plan stays as legal as the
-//! greedy left it; costs compare hard points first anyway.
+//! Plans are compared whole and lexicographically, hard points first ([`Cost`]): a move may
+//! give one technician a hard point when the plan's total hard count falls (or stays and
+//! the soft score improves), so a construction that leaves people below a minimum, or a
+//! plan that starts with hard points (pinned work, kept proposals), is repaired rather
+//! than frozen. The best plan is never worse than the start, so the search never returns
+//! a plan worse than its construction.
 //!
 //! Deterministic: moves come from [`Pcg32`] seeded with `problem.seed`, the plan's lists
 //! are ordered, ties go to the first drawn, and the budgets count moves and schedules
@@ -39,8 +43,11 @@ pub struct Stats {
     pub iterations: u64,
     /// Steps made (one move each).
     pub accepted: u64,
-    /// Moves refused because they would add a hard point or overfill a need.
+    /// Moves refused because they would overfill a need.
     pub inadmissible: u64,
+    /// Steps made that gave some part of the plan (a schedule, a pair, the rooms, a need)
+    /// hard points while the plan as a whole improved or escaped a local optimum.
+    pub traded: u64,
     /// Moves passed over because they were tabu.
     pub tabu: u64,
     /// The iteration at which the best plan was found (0: the greedy's).
@@ -166,6 +173,7 @@ pub fn improve<R: Rules>(
             }
         }
         let (m, p, _) = priced.remove(chosen);
+        stats.traded += u64::from(p.adds_hard);
         let mut changed: Vec<TechIx> = m.change.techs.iter().map(|(t, _)| *t).collect();
         make(&mut current, &mut tabu, model, m, &p, step, settings.tenure);
         stats.accepted += 1;
@@ -180,6 +188,7 @@ pub fn improve<R: Rules>(
                     continue;
                 };
                 if p.delta < Cost::ZERO && !is_tabu(&tabu, &current, &m, step) {
+                    stats.traded += u64::from(p.adds_hard);
                     changed.extend(m.change.techs.iter().map(|(t, _)| *t));
                     make(&mut current, &mut tabu, model, m, &p, step, settings.tenure);
                     stats.accepted += 1;
