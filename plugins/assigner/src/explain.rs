@@ -323,6 +323,25 @@ fn terms(
                 vec![],
             ));
         }
+        Origin::Proposed(_) | Origin::New if is_extra(model, state, n, t) => {
+            let filled = state.crew[n as usize].len();
+            out.push(term(
+                catalog::EXTRA_CREW,
+                need.extra_penalty,
+                format!(
+                    "one of {} above the min-crew of {} on {} ({filled} on it), at its {}-point extra penalty",
+                    filled.saturating_sub(need.min_crew as usize),
+                    need.min_crew,
+                    model.need_label(n),
+                    need.extra_penalty
+                ),
+                vec![
+                    figure("extra-penalty", need.extra_penalty, "points"),
+                    figure("assigned", filled as i64, "count"),
+                    figure("min-crew", i64::from(need.min_crew), "count"),
+                ],
+            ));
+        }
         Origin::Proposed(_) | Origin::New => {
             let filled = state.crew[n as usize].len();
             out.push(term(
@@ -344,6 +363,28 @@ fn terms(
     }
     out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.message.cmp(&b.message)));
     out
+}
+
+/// Whether `t`'s assignment on `n` is extra crew: the need has more people than
+/// `min-crew`, and `t` is among the last movable ones (by technician position), as many as
+/// there are extra, so that the terms of a need's crew add up to its cover score.
+fn is_extra(model: &Model<'_>, state: &State, n: NeedIx, t: TechIx) -> bool {
+    let need = model.need(n);
+    let crew = &state.crew[n as usize];
+    let extra = crew.len().saturating_sub(need.min_crew as usize);
+    if extra == 0 {
+        return false;
+    }
+    let movable: Vec<TechIx> = crew
+        .iter()
+        .copied()
+        .filter(|&c| {
+            state.shifts[c as usize]
+                .iter()
+                .any(|s| s.need == n && s.movable())
+        })
+        .collect();
+    movable.iter().rev().take(extra).any(|&c| c == t)
 }
 
 /// Violations of `candidate` that `base` does not have (a multiset difference on rule,

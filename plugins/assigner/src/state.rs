@@ -160,10 +160,17 @@ impl State {
         total
     }
 
-    /// Places of need `n` still open to the assigner.
+    /// Places of need `n` still open to the assigner (below `min-crew`).
     pub fn open(&self, model: &Model<'_>, n: NeedIx) -> u32 {
         model.needs[n as usize]
             .places
+            .saturating_sub(self.movable[n as usize])
+    }
+
+    /// People the assigner may still add to need `n`, up to `max-crew`.
+    pub fn room(&self, model: &Model<'_>, n: NeedIx) -> u32 {
+        model.needs[n as usize]
+            .capacity
             .saturating_sub(self.movable[n as usize])
     }
 
@@ -246,7 +253,7 @@ impl State {
         let mut missions: Vec<(MissionIx, i64)> = Vec::new();
         for &(n, k) in merged.iter().filter(|(_, k)| *k != 0) {
             let movable = i64::from(self.movable[n as usize]) + k;
-            if movable < 0 || movable > i64::from(model.needs[n as usize].places) {
+            if movable < 0 || movable > i64::from(model.needs[n as usize].capacity) {
                 return Ok(None);
             }
             let before = self.crew[n as usize].len() as i64;

@@ -196,3 +196,65 @@ fn costs_compare_hard_points_first() {
     assert!(much_soft < one_hard);
     assert!(Cost { hard: 1, soft: -5 } < Cost { hard: 1, soft: 0 });
 }
+
+/// One need of 8 h for one to three people (extra crew at 5 points each), three people
+/// who must each work 8 h over the horizon (soft, `weight` points per started hour short).
+fn short_of_work(weight: i64) -> Fx {
+    let mut fx = Fx::new();
+    for t in ["a", "b", "c"] {
+        fx.tech(t, &["sound"]);
+    }
+    let need = fx.need("Show", "sound", may(6, 10, 0), may(6, 18, 0), 1);
+    need.max_crew = Some(3);
+    need.extra_penalty = 5;
+    fx.rules_params = vec![
+        callsheet_plugin_sdk::testing::param("time.total.min", Value::Int(8 * HOUR)),
+        callsheet_plugin_sdk::testing::param("time.total.weight", Value::Int(weight)),
+    ];
+    fx
+}
+
+#[test]
+fn the_search_staffs_above_min_crew_when_work_is_scarce_for_people_with_minimum_hours() {
+    // min-crew work for one, three people each 8 h short of their minimum: every person
+    // added at 5 points of extra penalty (and their cost) saves 8 x 50 points.
+    let fx = short_of_work(50);
+    let outcome = fx.run().expect("plans");
+    let plan = pairs(&outcome.result);
+    assert_eq!(plan.len(), 3, "everyone works the show: {plan:?}");
+    let extra: Vec<&ScoreTerm> = outcome
+        .result
+        .assignments
+        .iter()
+        .flat_map(|a| &a.terms)
+        .filter(|t| t.id == crate::catalog::EXTRA_CREW)
+        .collect();
+    assert_eq!(extra.len(), 2, "two of them are extra crew: {extra:?}");
+    assert!(extra.iter().all(|t| t.points == 5));
+    let mut greedy = fx.clone();
+    greedy.param(config::SEARCH_ITERATIONS, Value::Int(0));
+    let greedy = greedy.run().expect("plans");
+    assert_eq!(pairs(&greedy.result).len(), 1, "the greedy staffs min-crew");
+    assert!(outcome.objective < greedy.objective);
+    assert_eq!(outcome.result.score.hard, 0);
+}
+
+#[test]
+fn extra_crew_that_does_not_pay_is_not_added() {
+    // Same need, but missing hours cost nothing: extra crew would only cost its penalty.
+    let fx = short_of_work(0);
+    let plan = pairs(&fx.plan());
+    assert_eq!(plan.len(), 1, "min-crew only: {plan:?}");
+}
+
+#[test]
+fn never_more_than_max_crew() {
+    // Ten people short of work, room for three: the search fills up to max-crew, no more.
+    let mut fx = short_of_work(50);
+    for i in 0..7 {
+        fx.tech(&format!("x{i}"), &["sound"]);
+    }
+    let result = fx.plan();
+    assert_eq!(pairs(&result).len(), 3);
+    assert_eq!(result.score.hard, 0);
+}
