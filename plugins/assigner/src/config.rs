@@ -21,6 +21,7 @@ pub const SEARCH_TENURE: &str = "assigner.search.tabu-tenure";
 pub const SEARCH_BATCH: &str = "assigner.search.batch";
 pub const SEARCH_PATIENCE: &str = "assigner.search.patience";
 pub const RULES_BATCH: &str = "assigner.rules.batch";
+pub const FUEL_BUDGET: &str = "assigner.fuel-budget";
 pub const KEEP_PROPOSED: &str = "assigner.keep-proposed";
 pub const EXPLAIN_UNQUALIFIED: &str = "assigner.explain.unqualified";
 
@@ -128,6 +129,14 @@ pub const SPECS: &[Spec] = &[
         "Moves drawn at each search step, whose schedules go to the rules in one call; the step makes the best of them that is not tabu, even a worse one.",
     ),
     int(
+        FUEL_BUDGET,
+        "Mfuel",
+        20_000,
+        0,
+        1_000_000_000,
+        "The fuel budget, in millions, the host gives each plugin of a planning run (the runtime's default: 20000). The search estimates the fuel it and the tenant's rules use and stops at 60 % of this, keeping its best plan, so that a large search budget ends with a plan rather than PLUGIN_FUEL_EXHAUSTED. 0: no such limit.",
+    ),
+    int(
         RULES_BATCH,
         "count",
         1_000,
@@ -170,6 +179,8 @@ pub struct Settings {
     pub search_batch: usize,
     /// Schedules per `evaluate-schedules` call.
     pub rules_batch: usize,
+    /// The host's fuel budget per plugin, in millions (0: none).
+    pub fuel_budget: u64,
     /// Start from the existing proposed assignments.
     pub keep_proposed: bool,
     /// Explain unqualified technicians too.
@@ -199,6 +210,7 @@ impl Settings {
             patience: count(SEARCH_PATIENCE),
             search_batch: size(SEARCH_BATCH),
             rules_batch: size(RULES_BATCH),
+            fuel_budget: count(FUEL_BUDGET),
             keep_proposed: r.bool(KEEP_PROPOSED),
             explain_unqualified: r.bool(EXPLAIN_UNQUALIFIED),
         })
@@ -219,6 +231,7 @@ impl Default for Settings {
             patience: 10_000,
             search_batch: 16,
             rules_batch: 1_000,
+            fuel_budget: 20_000,
             keep_proposed: true,
             explain_unqualified: true,
         })

@@ -105,6 +105,7 @@ pub fn result<R: Rules>(
     sort_violations(&mut violations);
 
     let count = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let estimate = crate::fuel::Estimate::of(evals, counters.search.work);
     let sent_explaining = evals.sent.saturating_sub(
         counters.sent_candidates + counters.sent_construction + counters.sent_search,
     );
@@ -124,6 +125,21 @@ pub fn result<R: Rules>(
                 "count",
             ),
             figure("hard-trades", count(counters.search.traded), "count"),
+            figure(
+                "search-stopped-by-fuel-estimate",
+                i64::from(counters.search.fuel_stop),
+                "count",
+            ),
+            figure(
+                "estimated-fuel-assigner",
+                count(estimate.assigner / 1_000_000),
+                "Mfuel",
+            ),
+            figure(
+                "estimated-fuel-rules",
+                count(estimate.rules / 1_000_000),
+                "Mfuel",
+            ),
             figure("best-at-iteration", count(counters.search.best_at), "count"),
             figure("rules-calls", count(evals.calls), "count"),
             figure(

@@ -36,6 +36,7 @@ pub mod construct;
 pub mod error;
 pub mod evaluator;
 pub mod explain;
+pub mod fuel;
 pub mod model;
 pub mod moves;
 pub mod objective;

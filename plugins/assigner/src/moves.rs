@@ -60,6 +60,9 @@ pub struct Neighbourhood {
     /// About how many distinct moves there are: a candidate per movable place (reassign)
     /// and per open place (fill), the scale the search's patience is measured on.
     pub size: u64,
+    /// Needs and assignments looked at to take it (the work it cost, for the fuel
+    /// estimate).
+    pub scanned: u64,
 }
 
 impl Neighbourhood {
@@ -91,12 +94,23 @@ impl Neighbourhood {
             .chain(extra.iter().copied())
             .map(|n| candidates.of[n as usize].len() as u64)
             .sum();
+        let scanned = movable.len() as u64 + u64::from(model.need_indices().end);
         Neighbourhood {
             movable,
             open,
             extra,
             size,
+            scanned,
         }
+    }
+
+    /// Candidates of the needs with an open place: about how many schedules explaining
+    /// them would evaluate.
+    pub fn open_candidates(&self, candidates: &Candidates) -> u64 {
+        self.open
+            .iter()
+            .map(|&n| candidates.of[n as usize].len() as u64)
+            .sum()
     }
 
     /// Draws one move, or none when the picks found nothing possible.

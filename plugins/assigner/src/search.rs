@@ -18,9 +18,14 @@
 //! than frozen. The best plan is never worse than the start, so the search never returns
 //! a plan worse than its construction.
 //!
-//! Deterministic: moves come from [`Pcg32`] seeded with `problem.seed`, the plan's lists
-//! are ordered, ties go to the first drawn, and the budgets count moves and schedules
-//! sent, never time.
+//! Anytime and deterministic: the search stops at the first of its budgets, moves examined
+//! (`assigner.search.iterations`), schedules sent (`assigner.search.evaluations`) and the
+//! run's estimated fuel ([`fuel`], from `assigner.fuel-budget`), and returns the best plan
+//! found; running out of budget is a result, never an error. Moves come from [`Pcg32`]
+//! seeded with `problem.seed`, the plan's lists are ordered, ties go to the first drawn,
+//! and the budgets count work, never time, so a replay stops at the same step.
+//!
+//! [`fuel`]: crate::fuel
 //!
 //! [`moves`]: crate::moves
 
@@ -30,6 +35,7 @@ use alloc::vec::Vec;
 use crate::candidates::Candidates;
 use crate::error::Error;
 use crate::evaluator::{Evaluations, Rules};
+use crate::fuel::{self, Estimate, SearchWork};
 use crate::model::{Model, NeedIx, TechIx};
 use crate::moves::{Move, Neighbourhood};
 use crate::objective::Cost;
@@ -52,6 +58,11 @@ pub struct Stats {
     pub tabu: u64,
     /// The iteration at which the best plan was found (0: the greedy's).
     pub best_at: u64,
+    /// Whether the search stopped because the run's estimated fuel reached its share of
+    /// `assigner.fuel-budget` (rather than at its iterations or evaluations).
+    pub fuel_stop: bool,
+    /// The work counted for the fuel estimate.
+    pub work: SearchWork,
 }
 
 /// The (need, technician) pairs a move takes off the plan (`removed`) or puts on it.
@@ -100,7 +111,14 @@ pub fn improve<R: Rules>(
     rng: &mut Pcg32,
 ) -> Result<(State, Stats), Error> {
     let settings = &model.settings;
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        work: SearchWork {
+            pairs: u64::from(model.need_indices().end)
+                .saturating_mul(u64::from(model.tech_indices().end)),
+            ..SearchWork::default()
+        },
+        ..Stats::default()
+    };
     let mut best = start.clone();
     let mut current = start;
     // (need, technician) taken off the plan -> the first step at which putting it back is
@@ -111,10 +129,22 @@ pub fn improve<R: Rules>(
     let mut step = 0u64;
     // Moves priced since the last improving step (or the last way out).
     let mut idle = 0u64;
+    let fuel_limit = fuel::search_limit(settings.fuel_budget);
     while stats.iterations < settings.iterations && evals.sent - sent_before < settings.evaluations
     {
         step += 1;
         let neighbourhood = Neighbourhood::of(model, candidates, &current);
+        stats.work.scanned += neighbourhood.scanned;
+        if let Some(limit) = fuel_limit {
+            let spent = Estimate::of(evals, stats.work).max();
+            let techs = u64::from(model.tech_indices().end.max(1));
+            let shifts = neighbourhood.scanned / techs;
+            let explaining = fuel::explanations(neighbourhood.open_candidates(candidates), shifts);
+            if spent.saturating_add(explaining) >= limit {
+                stats.fuel_stop = true;
+                break;
+            }
+        }
         let mut moves = Vec::with_capacity(batch);
         for _ in 0..batch.saturating_mul(4) {
             if moves.len() == batch {
@@ -140,6 +170,7 @@ pub fn improve<R: Rules>(
                 break;
             }
             stats.iterations += 1;
+            stats.work.moves += 1;
             let Some(p) = current.price(model, evals, &m.change)? else {
                 stats.inadmissible += 1;
                 continue;

@@ -258,3 +258,62 @@ fn never_more_than_max_crew() {
     assert_eq!(pairs(&result).len(), 3);
     assert_eq!(result.score.hard, 0);
 }
+
+fn figure_of(result: &PlanResult, name: &str) -> i64 {
+    result
+        .stats
+        .figures
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.value)
+        .unwrap_or_else(|| panic!("no figure {name}"))
+}
+
+#[test]
+fn a_search_budget_larger_than_the_fuel_ends_with_the_best_plan_found() {
+    // A hundred million moves, but a fuel budget of 200 M per plugin: the search stops on
+    // its estimate, returns a plan (never an error), no worse than the construction, and
+    // the whole run's estimate stays within the budget, explanations included.
+    let mut fx = random(3, SCARCE);
+    fx.param(config::SEARCH_ITERATIONS, Value::Int(100_000_000));
+    fx.param(config::SEARCH_EVALUATIONS, Value::Int(1_000_000_000));
+    fx.param(config::FUEL_BUDGET, Value::Int(200));
+    let outcome = fx.run().expect("running out of budget is a result");
+    let result = &outcome.result;
+    assert_eq!(figure_of(result, "search-stopped-by-fuel-estimate"), 1);
+    assert!(result.stats.iterations > 0, "the search ran");
+    assert!(result.stats.iterations < 100_000_000);
+    for plugin in ["assigner", "rules"] {
+        let spent = figure_of(result, &format!("estimated-fuel-{plugin}"));
+        assert!(
+            spent <= 200,
+            "{plugin}: {spent} M estimated, over the budget"
+        );
+    }
+    let mut greedy = random(3, SCARCE);
+    greedy.param(config::SEARCH_ITERATIONS, Value::Int(0));
+    assert!(outcome.objective <= greedy.run().expect("plans").objective);
+    // Deterministic: the budget counts work, not time.
+    assert_eq!(fx.run().expect("plans").result, outcome.result);
+}
+
+#[test]
+fn a_larger_fuel_budget_searches_longer() {
+    let run = |budget: i64| {
+        let mut fx = random(3, SCARCE);
+        fx.param(config::SEARCH_ITERATIONS, Value::Int(100_000_000));
+        fx.param(config::FUEL_BUDGET, Value::Int(budget));
+        fx.run().expect("plans").result.stats.iterations
+    };
+    let (small, large) = (run(100), run(400));
+    assert!(
+        small < large,
+        "{small} iterations at 100 M, {large} at 400 M"
+    );
+}
+
+#[test]
+fn the_default_budget_stops_on_iterations_on_small_instances() {
+    let result = random(3, SCARCE).plan();
+    assert_eq!(figure_of(&result, "search-stopped-by-fuel-estimate"), 0);
+}
