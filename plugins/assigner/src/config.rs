@@ -20,6 +20,7 @@ pub const SEARCH_EVALUATIONS: &str = "assigner.search.evaluations";
 pub const SEARCH_TENURE: &str = "assigner.search.tabu-tenure";
 pub const SEARCH_BATCH: &str = "assigner.search.batch";
 pub const SEARCH_PATIENCE: &str = "assigner.search.patience";
+pub const SEARCH_RUIN: &str = "assigner.search.ruin";
 pub const RULES_BATCH: &str = "assigner.rules.batch";
 pub const FUEL_BUDGET: &str = "assigner.fuel-budget";
 pub const KEEP_PROPOSED: &str = "assigner.keep-proposed";
@@ -121,6 +122,14 @@ pub const SPECS: &[Spec] = &[
         "Moves drawn without finding an improving one, as a share of the neighbourhood's size (a candidate per movable or open place), after which a step takes its best move even if worse: the way out of a local optimum. 10000 bp: about as many moves as there are; 0: always take the best move, as plain tabu search does.",
     ),
     int(
+        SEARCH_RUIN,
+        "bp",
+        5_000,
+        0,
+        10_000,
+        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 5000 bp: one step in two; 0: never.",
+    ),
+    int(
         SEARCH_BATCH,
         "count",
         16,
@@ -175,6 +184,8 @@ pub struct Settings {
     pub tenure: u64,
     /// Moves without improvement before a worsening step, in bp of the neighbourhood.
     pub patience: u64,
+    /// Chance of a ruin-and-recreate step, basis points.
+    pub ruin: u64,
     /// Moves per batch.
     pub search_batch: usize,
     /// Schedules per `evaluate-schedules` call.
@@ -208,6 +219,7 @@ impl Settings {
             evaluations: count(SEARCH_EVALUATIONS),
             tenure: count(SEARCH_TENURE),
             patience: count(SEARCH_PATIENCE),
+            ruin: count(SEARCH_RUIN),
             search_batch: size(SEARCH_BATCH),
             rules_batch: size(RULES_BATCH),
             fuel_budget: count(FUEL_BUDGET),
@@ -229,6 +241,7 @@ impl Default for Settings {
             evaluations: 200_000,
             tenure: 10,
             patience: 10_000,
+            ruin: 5_000,
             search_batch: 16,
             rules_batch: 1_000,
             fuel_budget: 20_000,

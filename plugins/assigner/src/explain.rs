@@ -125,6 +125,8 @@ pub fn result<R: Rules>(
                 "count",
             ),
             figure("hard-trades", count(counters.search.traded), "count"),
+            figure("ruins", count(counters.search.ruins), "count"),
+            figure("ruins-kept", count(counters.search.ruins_kept), "count"),
             figure(
                 "search-stopped-by-fuel-estimate",
                 i64::from(counters.search.fuel_stop),

@@ -13,7 +13,8 @@
 //! 5. [`search`]: tabu search over a sampled neighbourhood of [`moves`] (reassign, swap,
 //!    fill, transfer, relocate, unassign, extra crew up to `max-crew`), seeded from
 //!    `problem.seed` ([`rng`]), evaluated incrementally (only the changed schedules) and in
-//!    batches, plans compared whole, hard points first; then a last greedy pass;
+//!    batches, plans compared whole, hard points first, with [`ruin`] and recreate around
+//!    open places, until its budget or its [`fuel`] estimate ends; then a last greedy pass;
 //! 6. [`explain`]: the `plan-result`: score terms per assignment, every rejected candidate
 //!    per unfilled place, and [`scarcity`] groups from a maximum bipartite matching.
 //!
@@ -42,6 +43,7 @@ pub mod moves;
 pub mod objective;
 pub mod planner;
 pub mod rng;
+pub mod ruin;
 pub mod scarcity;
 pub mod search;
 pub mod state;

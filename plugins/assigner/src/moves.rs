@@ -170,6 +170,18 @@ impl Neighbourhood {
         self.movable.get(rng.below(self.movable.len())).copied()
     }
 
+    /// Whether some need has an open place and a candidate.
+    pub fn has_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// A random need with an open place and a candidate (`has_open` must hold).
+    pub fn pick_open_need(&self, rng: &mut Pcg32) -> NeedIx {
+        self.open[rng
+            .below(self.open.len())
+            .min(self.open.len().saturating_sub(1))]
+    }
+
     fn pick_open(&self, rng: &mut Pcg32) -> Option<NeedIx> {
         self.open.get(rng.below(self.open.len())).copied()
     }

@@ -63,6 +63,9 @@ pub struct Stats {
     pub fuel_stop: bool,
     /// The work counted for the fuel estimate.
     pub work: SearchWork,
+    /// Ruin-and-recreate steps made, and kept.
+    pub ruins: u64,
+    pub ruins_kept: u64,
 }
 
 /// The (need, technician) pairs a move takes off the plan (`removed`) or puts on it.
@@ -144,6 +147,28 @@ pub fn improve<R: Rules>(
                 stats.fuel_stop = true;
                 break;
             }
+        }
+        if settings.ruin > 0
+            && neighbourhood.has_open()
+            && (rng.below(10_000) as u64) < settings.ruin
+        {
+            let x = neighbourhood.pick_open_need(rng);
+            stats.iterations += 1;
+            stats.ruins += 1;
+            let outcome = crate::ruin::around(model, candidates, &mut current, evals, rng, x)?;
+            // Its work besides the schedules it sends: the plan copied and scanned again.
+            stats.work.moves += outcome.removed;
+            stats.work.scanned += 2 * neighbourhood.scanned;
+            if outcome.kept {
+                stats.ruins_kept += 1;
+                stats.accepted += 1;
+            }
+            if current.total < best.total {
+                best = current.clone();
+                stats.best_at = stats.iterations;
+                idle = 0;
+            }
+            continue;
         }
         let mut moves = Vec::with_capacity(batch);
         for _ in 0..batch.saturating_mul(4) {

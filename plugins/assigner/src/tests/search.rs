@@ -317,3 +317,27 @@ fn the_default_budget_stops_on_iterations_on_small_instances() {
     let result = random(3, SCARCE).plan();
     assert_eq!(figure_of(&result, "search-stopped-by-fuel-estimate"), 0);
 }
+
+#[test]
+fn ruin_and_recreate_alone_never_makes_the_plan_worse_and_keeps_the_books_exact() {
+    // Every step a ruin around an open place (the planner's debug assertion checks the
+    // incremental objective against a recomputation at the end).
+    for seed in 1..=4 {
+        let mut fx = random(seed, SCARCE);
+        fx.param(config::SEARCH_RUIN, Value::Int(10_000));
+        fx.param(config::SEARCH_ITERATIONS, Value::Int(200));
+        let outcome = fx.run().expect("plans");
+        assert!(
+            figure_of(&outcome.result, "ruins") > 0,
+            "seed {seed}: ruins were made"
+        );
+        let mut greedy = random(seed, SCARCE);
+        greedy.param(config::SEARCH_ITERATIONS, Value::Int(0));
+        let greedy = greedy.run().expect("plans").objective;
+        assert!(
+            outcome.objective <= greedy,
+            "seed {seed}: {:?} > {greedy:?}",
+            outcome.objective
+        );
+    }
+}
