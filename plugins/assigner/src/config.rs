@@ -124,10 +124,10 @@ pub const SPECS: &[Spec] = &[
     int(
         SEARCH_RUIN,
         "bp",
-        5_000,
+        2_500,
         0,
         10_000,
-        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 5000 bp: one step in two; 0: never.",
+        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 2500 bp: one step in four; 0: never.",
     ),
     int(
         SEARCH_BATCH,
@@ -241,7 +241,7 @@ impl Default for Settings {
             evaluations: 200_000,
             tenure: 10,
             patience: 10_000,
-            ruin: 5_000,
+            ruin: 2_500,
             search_batch: 16,
             rules_batch: 1_000,
             fuel_budget: 20_000,
