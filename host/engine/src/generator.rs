@@ -125,6 +125,24 @@ impl Spec {
         }
     }
 
+    /// A scarce month: 1,360 places for 40 technicians over 4 weeks from Monday 10 March
+    /// 2025 (the touring month's dates): about 34 places a head, more than the working-time
+    /// rules let most of them work, so many places must stay open and which ones is the
+    /// assigner's real choice. The shape of issue 11's tenant month (1,363 places, 40
+    /// technicians, 28 days), generated.
+    pub fn scarce_month(seed: u64) -> Spec {
+        Spec {
+            name: "scarce-month".into(),
+            places: 1_360,
+            technicians: 40,
+            first_day: ymd(2025, 3, 10),
+            days: 28,
+            venues: 8,
+            style: Style::Season,
+            seed,
+        }
+    }
+
     /// Any size: a season-style mix from Monday 24 March 2025 (across the spring change),
     /// over enough days that each technician has about two places a week.
     pub fn custom(places: u32, technicians: u32, seed: u64) -> Spec {
@@ -164,6 +182,11 @@ pub fn touring_month(seed: u64) -> Problem {
 /// [`Spec::venue_season`], generated.
 pub fn venue_season(seed: u64) -> Problem {
     generate(&Spec::venue_season(seed))
+}
+
+/// [`Spec::scarce_month`], generated.
+pub fn scarce_month(seed: u64) -> Problem {
+    generate(&Spec::scarce_month(seed))
 }
 
 /// [`Spec::custom`], generated.

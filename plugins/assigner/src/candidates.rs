@@ -27,8 +27,8 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    /// Computes the lists from the plan of fixed work (`initial`), only for needs with
-    /// places to fill.
+    /// Computes the lists from the plan of fixed work (`initial`), only for needs the
+    /// assigner may staff (up to `max-crew`).
     pub fn compute<R: Rules>(
         model: &Model<'_>,
         initial: &State,
@@ -38,7 +38,7 @@ impl Candidates {
         let mut requests: Vec<(NeedIx, TechIx, Vec<Shift>)> = Vec::new();
         let mut needs = model
             .need_indices()
-            .filter(|&n| model.needs[n as usize].places > 0)
+            .filter(|&n| model.needs[n as usize].capacity > 0)
             .peekable();
         // Needs in groups of about `REQUESTS_PER_ROUND` (need, technician) pairs: on a
         // season (thousands of needs, hundreds of qualified technicians each) the pairs'

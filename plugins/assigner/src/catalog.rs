@@ -23,6 +23,8 @@ pub const AFFINITY: &str = "assigner.affinity";
 pub const BALANCE: &str = "assigner.balance";
 /// Score term: the unfilled penalty a filled place saves.
 pub const PLACE_FILLED: &str = "assigner.place-filled";
+/// Score term: crew above the need's `min-crew`, at its `extra-penalty`.
+pub const EXTRA_CREW: &str = "assigner.extra-crew";
 /// Score term of a pinned or confirmed assignment: kept as it was.
 pub const KEPT: &str = "assigner.kept";
 /// Rejection: already working an overlapping need.
@@ -79,6 +81,13 @@ const TERMS: &[Term] = &[
         "Place filled",
         Severity::Soft,
         "Score term: the need's unfilled penalty that filling the place saves (negative points).",
+        &[],
+    ),
+    (
+        EXTRA_CREW,
+        "Extra crew",
+        Severity::Soft,
+        "Score term: a person above the need's min-crew (up to max-crew), costing its extra-penalty; the search staffs above min-crew only when that improves the plan (someone short of a minimum of work, say).",
         &[],
     ),
     (

@@ -20,7 +20,9 @@ pub const SEARCH_EVALUATIONS: &str = "assigner.search.evaluations";
 pub const SEARCH_TENURE: &str = "assigner.search.tabu-tenure";
 pub const SEARCH_BATCH: &str = "assigner.search.batch";
 pub const SEARCH_PATIENCE: &str = "assigner.search.patience";
+pub const SEARCH_RUIN: &str = "assigner.search.ruin";
 pub const RULES_BATCH: &str = "assigner.rules.batch";
+pub const FUEL_BUDGET: &str = "assigner.fuel-budget";
 pub const KEEP_PROPOSED: &str = "assigner.keep-proposed";
 pub const EXPLAIN_UNQUALIFIED: &str = "assigner.explain.unqualified";
 
@@ -120,12 +122,28 @@ pub const SPECS: &[Spec] = &[
         "Moves drawn without finding an improving one, as a share of the neighbourhood's size (a candidate per movable or open place), after which a step takes its best move even if worse: the way out of a local optimum. 10000 bp: about as many moves as there are; 0: always take the best move, as plain tabu search does.",
     ),
     int(
+        SEARCH_RUIN,
+        "bp",
+        2_500,
+        0,
+        10_000,
+        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 2500 bp: one step in four; 0: never.",
+    ),
+    int(
         SEARCH_BATCH,
         "count",
         16,
         1,
         4_096,
         "Moves drawn at each search step, whose schedules go to the rules in one call; the step makes the best of them that is not tabu, even a worse one.",
+    ),
+    int(
+        FUEL_BUDGET,
+        "Mfuel",
+        20_000,
+        0,
+        1_000_000_000,
+        "The fuel budget, in millions, the host gives each plugin of a planning run (the runtime's default: 20000). The search estimates the fuel it and the tenant's rules use and stops at 60 % of this, keeping its best plan, so that a large search budget ends with a plan rather than PLUGIN_FUEL_EXHAUSTED. 0: no such limit.",
     ),
     int(
         RULES_BATCH,
@@ -166,10 +184,14 @@ pub struct Settings {
     pub tenure: u64,
     /// Moves without improvement before a worsening step, in bp of the neighbourhood.
     pub patience: u64,
+    /// Chance of a ruin-and-recreate step, basis points.
+    pub ruin: u64,
     /// Moves per batch.
     pub search_batch: usize,
     /// Schedules per `evaluate-schedules` call.
     pub rules_batch: usize,
+    /// The host's fuel budget per plugin, in millions (0: none).
+    pub fuel_budget: u64,
     /// Start from the existing proposed assignments.
     pub keep_proposed: bool,
     /// Explain unqualified technicians too.
@@ -197,8 +219,10 @@ impl Settings {
             evaluations: count(SEARCH_EVALUATIONS),
             tenure: count(SEARCH_TENURE),
             patience: count(SEARCH_PATIENCE),
+            ruin: count(SEARCH_RUIN),
             search_batch: size(SEARCH_BATCH),
             rules_batch: size(RULES_BATCH),
+            fuel_budget: count(FUEL_BUDGET),
             keep_proposed: r.bool(KEEP_PROPOSED),
             explain_unqualified: r.bool(EXPLAIN_UNQUALIFIED),
         })
@@ -217,8 +241,10 @@ impl Default for Settings {
             evaluations: 200_000,
             tenure: 10,
             patience: 10_000,
+            ruin: 2_500,
             search_batch: 16,
             rules_batch: 1_000,
+            fuel_budget: 20_000,
             keep_proposed: true,
             explain_unqualified: true,
         })

@@ -22,7 +22,8 @@ use crate::objective::Cost;
 use crate::state::{Change, Priced, State, with_shift};
 
 /// Starts from the existing proposed assignments (with `assigner.keep-proposed`), each kept
-/// when its need still has an open place and it adds no hard point; returns how many.
+/// when its need has room (up to `max-crew`: a previous run's extra crew is kept too, the
+/// search may still take it off) and it adds no hard point; returns how many.
 pub fn keep_proposed<R: Rules>(
     model: &Model<'_>,
     state: &mut State,
@@ -31,7 +32,7 @@ pub fn keep_proposed<R: Rules>(
     let mut kept = 0;
     for &i in model.proposed.values() {
         let e = model.existing[i as usize];
-        if state.open(model, e.need) == 0 || !state.can_take(model, e.tech, e.need, &[]) {
+        if state.room(model, e.need) == 0 || !state.can_take(model, e.tech, e.need, &[]) {
             continue;
         }
         let shift = model.shift_for(e.need, e.tech);
@@ -40,7 +41,9 @@ pub fn keep_proposed<R: Rules>(
             techs: vec![(e.tech, with_shift(&state.shifts[e.tech as usize], shift))],
         };
         evals.ensure(model, change.techs.iter().map(|(t, s)| (*t, s.as_slice())))?;
-        if let Some(priced) = state.price(model, evals, &change)? {
+        if let Some(priced) = state.price(model, evals, &change)?
+            && !priced.adds_hard
+        {
             state.apply(model, change, &priced);
             kept += 1;
         }
@@ -143,7 +146,9 @@ pub fn fill<R: Rules>(
             )?;
             let mut best: Option<(Change, Priced)> = None;
             for change in changes {
-                if let Some(priced) = state.price(model, evals, &change)? {
+                if let Some(priced) = state.price(model, evals, &change)?
+                    && !priced.adds_hard
+                {
                     let better = match &best {
                         None => true,
                         Some((_, p)) => priced.delta < p.delta,

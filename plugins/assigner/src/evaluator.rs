@@ -49,6 +49,8 @@ pub struct Evaluations<'r, R: Rules> {
     pub calls: u64,
     /// Schedules sent.
     pub sent: u64,
+    /// Shifts of the schedules sent (what the rules' work grows with).
+    pub shifts_sent: u64,
     /// Requests answered from the cache.
     pub hits: u64,
 }
@@ -66,6 +68,7 @@ impl<'r, R: Rules> Evaluations<'r, R> {
             cache: BTreeMap::new(),
             calls: 0,
             sent: 0,
+            shifts_sent: 0,
             hits: 0,
         }
     }
@@ -147,6 +150,7 @@ impl<'r, R: Rules> Evaluations<'r, R> {
     fn call(&mut self, schedules: &[Schedule]) -> Result<Vec<ScheduleEvaluation>, Error> {
         self.calls += 1;
         self.sent += schedules.len() as u64;
+        self.shifts_sent += schedules.iter().map(|s| s.shifts.len() as u64).sum::<u64>();
         let answers = self
             .rules
             .evaluate_schedules(schedules)

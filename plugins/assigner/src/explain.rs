@@ -105,6 +105,7 @@ pub fn result<R: Rules>(
     sort_violations(&mut violations);
 
     let count = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let estimate = crate::fuel::Estimate::of(evals, counters.search.work);
     let sent_explaining = evals.sent.saturating_sub(
         counters.sent_candidates + counters.sent_construction + counters.sent_search,
     );
@@ -122,6 +123,24 @@ pub fn result<R: Rules>(
                 "inadmissible-moves",
                 count(counters.search.inadmissible),
                 "count",
+            ),
+            figure("hard-trades", count(counters.search.traded), "count"),
+            figure("ruins", count(counters.search.ruins), "count"),
+            figure("ruins-kept", count(counters.search.ruins_kept), "count"),
+            figure(
+                "search-stopped-by-fuel-estimate",
+                i64::from(counters.search.fuel_stop),
+                "count",
+            ),
+            figure(
+                "estimated-fuel-assigner",
+                count(estimate.assigner / 1_000_000),
+                "Mfuel",
+            ),
+            figure(
+                "estimated-fuel-rules",
+                count(estimate.rules / 1_000_000),
+                "Mfuel",
             ),
             figure("best-at-iteration", count(counters.search.best_at), "count"),
             figure("rules-calls", count(evals.calls), "count"),
@@ -322,6 +341,25 @@ fn terms(
                 vec![],
             ));
         }
+        Origin::Proposed(_) | Origin::New if is_extra(model, state, n, t) => {
+            let filled = state.crew[n as usize].len();
+            out.push(term(
+                catalog::EXTRA_CREW,
+                need.extra_penalty,
+                format!(
+                    "one of {} above the min-crew of {} on {} ({filled} on it), at its {}-point extra penalty",
+                    filled.saturating_sub(need.min_crew as usize),
+                    need.min_crew,
+                    model.need_label(n),
+                    need.extra_penalty
+                ),
+                vec![
+                    figure("extra-penalty", need.extra_penalty, "points"),
+                    figure("assigned", filled as i64, "count"),
+                    figure("min-crew", i64::from(need.min_crew), "count"),
+                ],
+            ));
+        }
         Origin::Proposed(_) | Origin::New => {
             let filled = state.crew[n as usize].len();
             out.push(term(
@@ -343,6 +381,28 @@ fn terms(
     }
     out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.message.cmp(&b.message)));
     out
+}
+
+/// Whether `t`'s assignment on `n` is extra crew: the need has more people than
+/// `min-crew`, and `t` is among the last movable ones (by technician position), as many as
+/// there are extra, so that the terms of a need's crew add up to its cover score.
+fn is_extra(model: &Model<'_>, state: &State, n: NeedIx, t: TechIx) -> bool {
+    let need = model.need(n);
+    let crew = &state.crew[n as usize];
+    let extra = crew.len().saturating_sub(need.min_crew as usize);
+    if extra == 0 {
+        return false;
+    }
+    let movable: Vec<TechIx> = crew
+        .iter()
+        .copied()
+        .filter(|&c| {
+            state.shifts[c as usize]
+                .iter()
+                .any(|s| s.need == n && s.movable())
+        })
+        .collect();
+    movable.iter().rev().take(extra).any(|&c| c == t)
 }
 
 /// Violations of `candidate` that `base` does not have (a multiset difference on rule,
@@ -615,7 +675,8 @@ fn rejected<R: Rules>(
         techs: vec![request.clone()],
     };
     let need = model.need(n);
-    let (message, figures) = match state.price(model, evals, &change)? {
+    let priced = state.price(model, evals, &change)?.filter(|p| !p.adds_hard);
+    let (message, figures) = match priced {
         Some(priced) => {
             let delta = Cost::clamp(priced.delta.soft);
             let own = delta.saturating_add(need.unfilled_penalty);

@@ -11,8 +11,10 @@
 //! 4. [`construct`]: greedy construction, most constrained place first, best-scored
 //!    candidate, never a candidate whose schedule would gain a hard violation;
 //! 5. [`search`]: tabu search over a sampled neighbourhood of [`moves`] (reassign, swap,
-//!    fill, transfer, relocate, unassign), seeded from `problem.seed` ([`rng`]), evaluated
-//!    incrementally (only the changed schedules) and in batches; then a last greedy pass;
+//!    fill, transfer, relocate, unassign, extra crew up to `max-crew`), seeded from
+//!    `problem.seed` ([`rng`]), evaluated incrementally (only the changed schedules) and in
+//!    batches, plans compared whole, hard points first, with [`ruin`] and recreate around
+//!    open places, until its budget or its [`fuel`] estimate ends; then a last greedy pass;
 //! 6. [`explain`]: the `plan-result`: score terms per assignment, every rejected candidate
 //!    per unfilled place, and [`scarcity`] groups from a maximum bipartite matching.
 //!
@@ -35,11 +37,13 @@ pub mod construct;
 pub mod error;
 pub mod evaluator;
 pub mod explain;
+pub mod fuel;
 pub mod model;
 pub mod moves;
 pub mod objective;
 pub mod planner;
 pub mod rng;
+pub mod ruin;
 pub mod scarcity;
 pub mod search;
 pub mod state;

@@ -99,9 +99,13 @@ pub struct NeedInfo {
     pub mission: MissionIx,
     /// Fixed assignments on it.
     pub fixed: u32,
-    /// Places the assigner fills: `min-crew` less the fixed crew (never negative). The
-    /// assigner never adds crew above `min-crew`: extra crew only costs `extra-penalty`.
+    /// Places the assigner fills: `min-crew` less the fixed crew (never negative). An
+    /// unfilled place is one of these.
     pub places: u32,
+    /// Most people the assigner may put on it: `max-crew` (`min-crew` when unset or lower)
+    /// less the fixed crew. Crew above `min-crew` costs `extra-penalty` each; the search
+    /// adds it when that pays (someone short of a minimum of work, say), the greedy never.
+    pub capacity: u32,
     /// Technicians with the skill who did not decline it and are not fixed on it, by index.
     pub qualified: Vec<TechIx>,
 }
@@ -210,6 +214,7 @@ impl<'p> Model<'p> {
                 mission,
                 fixed: 0,
                 places: 0,
+                capacity: 0,
                 qualified: Vec::new(),
             });
         }
@@ -283,6 +288,11 @@ impl<'p> Model<'p> {
             let n = ix(n)?;
             let info = &mut needs[n as usize];
             info.places = need.min_crew.saturating_sub(info.fixed);
+            info.capacity = need
+                .max_crew
+                .unwrap_or(need.min_crew)
+                .max(need.min_crew)
+                .saturating_sub(info.fixed);
             for (t, tech) in problem.technicians.iter().enumerate() {
                 let t = ix(t)?;
                 if tech.skills.contains(&need.skill)

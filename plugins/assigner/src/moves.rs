@@ -10,11 +10,13 @@
 //! | fill | an open place gets a free candidate | 2 |
 //! | transfer | a candidate leaves the overlapping places they hold for an open place | 2 |
 //! | relocate | a candidate leaves one of their places (and any overlapping ones) for an open place, e.g. when both would exceed a daily limit | 2 |
-//! | unassign | a place is emptied | 1 |
+//! | unassign | a place is emptied (or extra crew taken off) | 1 |
+//! | extra | a need staffed to `min-crew` gets one more free candidate, up to `max-crew`, at its `extra-penalty` | 1 |
 //!
 //! The weights (out of those kinds possible in the current plan) favour moves that keep the
 //! cover, since emptying a place is rarely right; fill and transfer exist only while a place
-//! is open.
+//! is open, extra only while a need at `min-crew` has room below `max-crew` (over-staffing
+//! pays when it gives work to someone short of a minimum, or relieves a rule elsewhere).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -36,6 +38,7 @@ pub enum Kind {
     Transfer,
     Relocate,
     Unassign,
+    Extra,
 }
 
 /// A drawn move.
@@ -52,9 +55,14 @@ pub struct Neighbourhood {
     movable: Vec<(NeedIx, TechIx)>,
     /// Needs with an open place and at least one candidate.
     open: Vec<NeedIx>,
+    /// Needs at `min-crew` or above with room below `max-crew` and at least one candidate.
+    extra: Vec<NeedIx>,
     /// About how many distinct moves there are: a candidate per movable place (reassign)
     /// and per open place (fill), the scale the search's patience is measured on.
     pub size: u64,
+    /// Needs and assignments looked at to take it (the work it cost, for the fuel
+    /// estimate).
+    pub scanned: u64,
 }
 
 impl Neighbourhood {
@@ -71,17 +79,38 @@ impl Neighbourhood {
             .need_indices()
             .filter(|&n| state.open(model, n) > 0 && !candidates.of[n as usize].is_empty())
             .collect();
+        let extra: Vec<NeedIx> = model
+            .need_indices()
+            .filter(|&n| {
+                state.open(model, n) == 0
+                    && state.room(model, n) > 0
+                    && !candidates.of[n as usize].is_empty()
+            })
+            .collect();
         let size = movable
             .iter()
             .map(|(n, _)| *n)
             .chain(open.iter().copied())
+            .chain(extra.iter().copied())
             .map(|n| candidates.of[n as usize].len() as u64)
             .sum();
+        let scanned = movable.len() as u64 + u64::from(model.need_indices().end);
         Neighbourhood {
             movable,
             open,
+            extra,
             size,
+            scanned,
         }
+    }
+
+    /// Candidates of the needs with an open place: about how many schedules explaining
+    /// them would evaluate.
+    pub fn open_candidates(&self, candidates: &Candidates) -> u64 {
+        self.open
+            .iter()
+            .map(|&n| candidates.of[n as usize].len() as u64)
+            .sum()
     }
 
     /// Draws one move, or none when the picks found nothing possible.
@@ -101,6 +130,7 @@ impl Neighbourhood {
             (Kind::Transfer, 2, has_open),
             (Kind::Relocate, 2, has_open && has_movable),
             (Kind::Unassign, 1, has_movable),
+            (Kind::Extra, 1, !self.extra.is_empty()),
         ];
         let total: usize = kinds.iter().filter(|k| k.2).map(|k| k.1).sum();
         if total == 0 {
@@ -131,6 +161,7 @@ impl Neighbourhood {
             Kind::Transfer => ctx.transfer(self.pick_open(rng), rng),
             Kind::Relocate => ctx.relocate(self.pick_open(rng), rng),
             Kind::Unassign => ctx.unassign(self.pick_movable(rng)),
+            Kind::Extra => ctx.extra(self.pick_extra(rng), rng),
         })?;
         Some(Move { kind, change })
     }
@@ -139,8 +170,24 @@ impl Neighbourhood {
         self.movable.get(rng.below(self.movable.len())).copied()
     }
 
+    /// Whether some need has an open place and a candidate.
+    pub fn has_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// A random need with an open place and a candidate (`has_open` must hold).
+    pub fn pick_open_need(&self, rng: &mut Pcg32) -> NeedIx {
+        self.open[rng
+            .below(self.open.len())
+            .min(self.open.len().saturating_sub(1))]
+    }
+
     fn pick_open(&self, rng: &mut Pcg32) -> Option<NeedIx> {
         self.open.get(rng.below(self.open.len())).copied()
+    }
+
+    fn pick_extra(&self, rng: &mut Pcg32) -> Option<NeedIx> {
+        self.extra.get(rng.below(self.extra.len())).copied()
     }
 }
 
@@ -264,6 +311,18 @@ impl Draw<'_, '_> {
         }
         Some(Change {
             techs: vec![(t, with_shift(&without(self.shifts(t), &left), shift))],
+        })
+    }
+
+    /// One more person on a need with room above `min-crew`.
+    fn extra(&self, n: Option<NeedIx>, rng: &mut Pcg32) -> Option<Change> {
+        let n = n?;
+        let t = self.candidate(n, TechIx::MAX, rng)?;
+        if self.state.room(self.model, n) == 0 || !self.state.can_take(self.model, t, n, &[]) {
+            return None;
+        }
+        Some(Change {
+            techs: vec![(t, with_shift(self.shifts(t), self.model.shift_for(n, t)))],
         })
     }
 

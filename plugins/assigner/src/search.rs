@@ -11,12 +11,21 @@
 //! still taken when it beats the best plan so far (aspiration). The best plan seen is the
 //! result.
 //!
-//! Moves that would add a hard point are never made, so the plan stays as legal as the
-//! greedy left it; costs compare hard points first anyway.
+//! Plans are compared whole and lexicographically, hard points first ([`Cost`]): a move may
+//! give one technician a hard point when the plan's total hard count falls (or stays and
+//! the soft score improves), so a construction that leaves people below a minimum, or a
+//! plan that starts with hard points (pinned work, kept proposals), is repaired rather
+//! than frozen. The best plan is never worse than the start, so the search never returns
+//! a plan worse than its construction.
 //!
-//! Deterministic: moves come from [`Pcg32`] seeded with `problem.seed`, the plan's lists
-//! are ordered, ties go to the first drawn, and the budgets count moves and schedules
-//! sent, never time.
+//! Anytime and deterministic: the search stops at the first of its budgets, moves examined
+//! (`assigner.search.iterations`), schedules sent (`assigner.search.evaluations`) and the
+//! run's estimated fuel ([`fuel`], from `assigner.fuel-budget`), and returns the best plan
+//! found; running out of budget is a result, never an error. Moves come from [`Pcg32`]
+//! seeded with `problem.seed`, the plan's lists are ordered, ties go to the first drawn,
+//! and the budgets count work, never time, so a replay stops at the same step.
+//!
+//! [`fuel`]: crate::fuel
 //!
 //! [`moves`]: crate::moves
 
@@ -26,6 +35,7 @@ use alloc::vec::Vec;
 use crate::candidates::Candidates;
 use crate::error::Error;
 use crate::evaluator::{Evaluations, Rules};
+use crate::fuel::{self, Estimate, SearchWork};
 use crate::model::{Model, NeedIx, TechIx};
 use crate::moves::{Move, Neighbourhood};
 use crate::objective::Cost;
@@ -39,12 +49,23 @@ pub struct Stats {
     pub iterations: u64,
     /// Steps made (one move each).
     pub accepted: u64,
-    /// Moves refused because they would add a hard point or overfill a need.
+    /// Moves refused because they would overfill a need.
     pub inadmissible: u64,
+    /// Steps made that gave some part of the plan (a schedule, a pair, the rooms, a need)
+    /// hard points while the plan as a whole improved or escaped a local optimum.
+    pub traded: u64,
     /// Moves passed over because they were tabu.
     pub tabu: u64,
     /// The iteration at which the best plan was found (0: the greedy's).
     pub best_at: u64,
+    /// Whether the search stopped because the run's estimated fuel reached its share of
+    /// `assigner.fuel-budget` (rather than at its iterations or evaluations).
+    pub fuel_stop: bool,
+    /// The work counted for the fuel estimate.
+    pub work: SearchWork,
+    /// Ruin-and-recreate steps made, and kept.
+    pub ruins: u64,
+    pub ruins_kept: u64,
 }
 
 /// The (need, technician) pairs a move takes off the plan (`removed`) or puts on it.
@@ -93,7 +114,14 @@ pub fn improve<R: Rules>(
     rng: &mut Pcg32,
 ) -> Result<(State, Stats), Error> {
     let settings = &model.settings;
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        work: SearchWork {
+            pairs: u64::from(model.need_indices().end)
+                .saturating_mul(u64::from(model.tech_indices().end)),
+            ..SearchWork::default()
+        },
+        ..Stats::default()
+    };
     let mut best = start.clone();
     let mut current = start;
     // (need, technician) taken off the plan -> the first step at which putting it back is
@@ -104,10 +132,44 @@ pub fn improve<R: Rules>(
     let mut step = 0u64;
     // Moves priced since the last improving step (or the last way out).
     let mut idle = 0u64;
+    let fuel_limit = fuel::search_limit(settings.fuel_budget);
     while stats.iterations < settings.iterations && evals.sent - sent_before < settings.evaluations
     {
         step += 1;
         let neighbourhood = Neighbourhood::of(model, candidates, &current);
+        stats.work.scanned += neighbourhood.scanned;
+        if let Some(limit) = fuel_limit {
+            let spent = Estimate::of(evals, stats.work).max();
+            let techs = u64::from(model.tech_indices().end.max(1));
+            let shifts = neighbourhood.scanned / techs;
+            let explaining = fuel::explanations(neighbourhood.open_candidates(candidates), shifts);
+            if spent.saturating_add(explaining) >= limit {
+                stats.fuel_stop = true;
+                break;
+            }
+        }
+        if settings.ruin > 0
+            && neighbourhood.has_open()
+            && (rng.below(10_000) as u64) < settings.ruin
+        {
+            let x = neighbourhood.pick_open_need(rng);
+            stats.iterations += 1;
+            stats.ruins += 1;
+            let outcome = crate::ruin::around(model, candidates, &mut current, evals, rng, x)?;
+            // Its work besides the schedules it sends: the plan copied and scanned again.
+            stats.work.moves += outcome.removed;
+            stats.work.scanned += 2 * neighbourhood.scanned;
+            if outcome.kept {
+                stats.ruins_kept += 1;
+                stats.accepted += 1;
+            }
+            if current.total < best.total {
+                best = current.clone();
+                stats.best_at = stats.iterations;
+                idle = 0;
+            }
+            continue;
+        }
         let mut moves = Vec::with_capacity(batch);
         for _ in 0..batch.saturating_mul(4) {
             if moves.len() == batch {
@@ -133,6 +195,7 @@ pub fn improve<R: Rules>(
                 break;
             }
             stats.iterations += 1;
+            stats.work.moves += 1;
             let Some(p) = current.price(model, evals, &m.change)? else {
                 stats.inadmissible += 1;
                 continue;
@@ -166,6 +229,7 @@ pub fn improve<R: Rules>(
             }
         }
         let (m, p, _) = priced.remove(chosen);
+        stats.traded += u64::from(p.adds_hard);
         let mut changed: Vec<TechIx> = m.change.techs.iter().map(|(t, _)| *t).collect();
         make(&mut current, &mut tabu, model, m, &p, step, settings.tenure);
         stats.accepted += 1;
@@ -180,6 +244,7 @@ pub fn improve<R: Rules>(
                     continue;
                 };
                 if p.delta < Cost::ZERO && !is_tabu(&tabu, &current, &m, step) {
+                    stats.traded += u64::from(p.adds_hard);
                     changed.extend(m.change.techs.iter().map(|(t, _)| *t));
                     make(&mut current, &mut tabu, model, m, &p, step, settings.tenure);
                     stats.accepted += 1;

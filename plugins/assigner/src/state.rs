@@ -5,8 +5,15 @@
 //! from the cached scores of the new schedules (evaluated beforehand, in a batch) and the
 //! few terms it touches: the changed technicians' own terms, the needs whose crew changes,
 //! the pairs of related technicians involving them, and the room bookings of missions that
-//! become staffed or unstaffed. A change that would add hard points anywhere is
-//! inadmissible: the assigner never gives a candidate a hard violation.
+//! become staffed or unstaffed.
+//!
+//! Hard points are priced like any other term, in the lexicographic [`Cost`]: the search
+//! compares whole plans, hard first, so a change that gives one technician a hard point
+//! while taking more from others (or from the cover) improves the plan. [`Priced::adds_hard`]
+//! still says whether any single part (a schedule, a pair, the rooms, a need's cover) gains
+//! hard points, for the greedy construction and its explanations, which never give a
+//! candidate a hard violation. Only a change that puts more people on a need than the
+//! assigner may fill is inadmissible.
 
 use alloc::format;
 use alloc::vec;
@@ -35,6 +42,9 @@ impl Change {
 pub struct Priced {
     /// Change of the objective.
     pub delta: Cost,
+    /// Whether some part of the plan gains hard points (a changed schedule, a pair of
+    /// related technicians, the rooms, a need's cover), even if others lose more.
+    pub adds_hard: bool,
     /// The rules' score of each new schedule, in the change's order.
     rules: Vec<Cost>,
 }
@@ -150,10 +160,17 @@ impl State {
         total
     }
 
-    /// Places of need `n` still open to the assigner.
+    /// Places of need `n` still open to the assigner (below `min-crew`).
     pub fn open(&self, model: &Model<'_>, n: NeedIx) -> u32 {
         model.needs[n as usize]
             .places
+            .saturating_sub(self.movable[n as usize])
+    }
+
+    /// People the assigner may still add to need `n`, up to `max-crew`.
+    pub fn room(&self, model: &Model<'_>, n: NeedIx) -> u32 {
+        model.needs[n as usize]
+            .capacity
             .saturating_sub(self.movable[n as usize])
     }
 
@@ -191,8 +208,8 @@ impl State {
     }
 
     /// Prices a change whose new schedules have been evaluated. `Ok(None)` when it is
-    /// inadmissible: it adds hard points (to a schedule, a pair, the rooms or the cover) or
-    /// puts more people on a need than its open places.
+    /// inadmissible: it puts more people on a need than the assigner may fill there, or
+    /// takes off more than it holds.
     pub fn price<R: Rules>(
         &self,
         model: &Model<'_>,
@@ -200,6 +217,7 @@ impl State {
         change: &Change,
     ) -> Result<Option<Priced>, Error> {
         let mut delta = Cost::ZERO;
+        let mut adds_hard = false;
         let mut rules = Vec::with_capacity(change.techs.len());
         let mut needs: Vec<(NeedIx, i64)> = Vec::new();
         for (t, new) in &change.techs {
@@ -208,9 +226,7 @@ impl State {
                 Error::Internal(format!("a schedule of technician {t} was not evaluated"))
             })?);
             let before = self.rules[*t as usize];
-            if score.hard > before.hard {
-                return Ok(None);
-            }
+            adds_hard |= score.hard > before.hard;
             delta += score - before;
             delta += Cost::soft(objective::own(model, *t, new) - self.own[*t as usize]);
             rules.push(score);
@@ -237,7 +253,7 @@ impl State {
         let mut missions: Vec<(MissionIx, i64)> = Vec::new();
         for &(n, k) in merged.iter().filter(|(_, k)| *k != 0) {
             let movable = i64::from(self.movable[n as usize]) + k;
-            if movable < 0 || movable > i64::from(model.needs[n as usize].places) {
+            if movable < 0 || movable > i64::from(model.needs[n as usize].capacity) {
                 return Ok(None);
             }
             let before = self.crew[n as usize].len() as i64;
@@ -245,9 +261,7 @@ impl State {
             // Counts are small and non-negative (checked above), so they fit.
             let after = objective::cover(need, (before + k) as u32);
             let was = objective::cover(need, before as u32);
-            if after.hard > was.hard {
-                return Ok(None);
-            }
+            adds_hard |= after.hard > was.hard;
             delta += after - was;
             missions.push((model.mission_of(n), k));
         }
@@ -274,9 +288,7 @@ impl State {
             let before =
                 objective::room_pairs(model, &flipped, |m| self.mission_crew[m as usize] > 0);
             let after = objective::room_pairs(model, &flipped, staffed_after);
-            if after > before {
-                return Ok(None);
-            }
+            adds_hard |= after > before;
             delta += Cost::hard(after - before);
         }
 
@@ -297,12 +309,14 @@ impl State {
                 &self.shifts[b as usize],
             );
             let now = objective::pair(model, a, self.after(change, a), b, self.after(change, b));
-            if now.rules.hard > was.rules.hard {
-                return Ok(None);
-            }
+            adds_hard |= now.rules.hard > was.rules.hard;
             delta += now.total() - was.total();
         }
-        Ok(Some(Priced { delta, rules }))
+        Ok(Some(Priced {
+            delta,
+            adds_hard,
+            rules,
+        }))
     }
 
     /// Applies a change priced by [`State::price`] on this very state.

@@ -8,6 +8,8 @@
 //!   proposals, objective bookkeeping, parameters;
 //! - `explanations`: score terms, every rejected candidate, scarcity groups;
 //! - `oracle`: exhaustive search on small instances against the heuristic;
+//! - `search`: lexicographic acceptance over the whole plan, repair of infeasible starts,
+//!   never worse than the construction;
 //! - `bad_input`: every refused input is a `plugin-error`, never a panic.
 
 mod bad_input;
@@ -16,3 +18,4 @@ mod explanations;
 mod fixture;
 mod instances;
 mod oracle;
+mod search;
