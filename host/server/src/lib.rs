@@ -1,6 +1,6 @@
 //! callsheet: plans event and show crews.
 //!
-//! The host server, in layers whose imports point one way only (checked by `layers_check`):
+//! The host server, in layers whose imports point one way only (checked by `tests/layers.rs`):
 //!
 //! ```text
 //! cli, plugin_cli -> startup -> http -> services -> state -> parts -> domain
@@ -46,8 +46,6 @@ pub mod telemetry;
 
 #[cfg(test)]
 mod docs_check;
-#[cfg(test)]
-mod layers_check;
 
 /// The plugin runtime, re-exported for embedders and tests.
 pub use callsheet_runtime::{Runtime, RuntimeConfig};

@@ -36,7 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 /// Test support any test may use (the generated-documents check); not part of the product.
-const TEST_SUPPORT: &[&str] = &["docs_check", "layers_check"];
+const TEST_SUPPORT: &[&str] = &["docs_check"];
 
 /// Layers allowed to speak HTTP (statuses, extractors, the error shape).
 const HTTP_LAYERS: &[&str] = &["entry", "startup", "http"];
@@ -127,7 +127,7 @@ fn breaches(module: &str, code: &str) -> Vec<String> {
     }
     let Some(own) = depth(module) else {
         return vec![format!(
-            "module `{module}` has no layer: add it to LAYERS in layers_check.rs"
+            "module `{module}` has no layer: add it to LAYERS in tests/layers.rs"
         )];
     };
     let mut found = Vec::new();
