@@ -1987,7 +1987,7 @@ async fn the_storage_api_serves_the_planner_its_technicians_and_availabilities()
     expected.sort();
     assert_eq!(
         all.iter()
-            .map(|a| (a.technician_id, a.window.start))
+            .map(|a| (a.technician_id, a.window.start()))
             .collect::<Vec<_>>(),
         expected
     );
@@ -1996,7 +1996,7 @@ async fn the_storage_api_serves_the_planner_its_technicians_and_availabilities()
         .await
         .unwrap();
     assert_eq!(cleos.len(), 1);
-    assert_eq!(cleos[0].window.end, at("2026-07-01T09:00:00Z"));
+    assert_eq!(cleos[0].window.end(), at("2026-07-01T09:00:00Z"));
     assert!(
         s.availabilities_overlapping(other.id, day, None)
             .await

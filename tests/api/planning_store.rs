@@ -60,10 +60,7 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
     }
     let mut needs = Vec::new();
     for (start, end) in hours {
-        let window = Window {
-            start: at(*start),
-            end: at(*end),
-        };
+        let window = Window::new(at(*start), at(*end)).unwrap();
         let mission = Mission {
             id: MissionId::new(),
             tenant_id: tenant,
@@ -71,8 +68,7 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
             project_id: None,
             venue_id: venue,
             room_id: None,
-            start_at: window.start,
-            end_at: window.end,
+            window,
             paid: true,
             status: MissionStatus::Confirmed,
             notes: None,
@@ -88,8 +84,7 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
             shift_type: None,
             min_crew: 1,
             max_crew: None,
-            start_at: window.start,
-            end_at: window.end,
+            window,
             unfilled_penalty: 1000,
             extra_penalty: 0,
             attributes: "{}".into(),
@@ -117,8 +112,7 @@ fn assignment(f: &Fixture, need: usize, technician: usize) -> Assignment {
         need_id,
         mission_id,
         technician_id: f.technicians[technician],
-        start_at: window.start,
-        end_at: window.end,
+        window,
         status: AssignmentStatus::Proposed,
         pinned: false,
         source: AssignmentSource::Manual,

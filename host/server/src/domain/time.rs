@@ -35,8 +35,8 @@ pub fn local_date(t: DateTime<Utc>, tz: TimeZone) -> NaiveDate {
 /// A half-open window `[start, end)` in UTC, to the second, with `end > start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Window {
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
 }
 
 impl Window {
@@ -51,6 +51,24 @@ impl Window {
             )));
         }
         Ok(Self { start, end })
+    }
+
+    /// Its first second.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
+    /// The instant just after its last second.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.end
+    }
+
+    /// The smallest window covering both.
+    pub fn hull(self, other: Window) -> Window {
+        Self {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// Whether `other` lies entirely inside this window.
@@ -164,6 +182,18 @@ mod tests {
         let w = Window::new(t, t + chrono::Duration::hours(2)).unwrap();
         assert_eq!(w.start.to_rfc3339(), "2026-07-01T10:00:00+00:00");
         assert_eq!(w.seconds(), 7200);
+    }
+
+    #[test]
+    fn a_hull_covers_both_windows_and_the_gap_between_them() {
+        let at = |h: i64| DateTime::<Utc>::from_timestamp(1_782_900_000 + h * 3600, 0).unwrap();
+        let morning = Window::new(at(8), at(12)).unwrap();
+        let evening = Window::new(at(18), at(23)).unwrap();
+        let day = morning.hull(evening);
+        assert_eq!((day.start(), day.end()), (at(8), at(23)));
+        assert_eq!(evening.hull(morning), day);
+        assert!(day.contains(&morning) && day.contains(&evening));
+        assert_eq!(day.hull(morning), day);
     }
 
     #[test]

@@ -106,8 +106,8 @@ async fn run_once(state: &AppState, caller: Caller, body: AutoAssign) -> Result<
     }
     let request = RunRequest {
         window: crate::audit::RunWindow {
-            start: window.start,
-            end: window.end,
+            start: window.start(),
+            end: window.end(),
         },
         missions: body.mission_ids.clone(),
         dry_run: body.dry_run.unwrap_or(false),

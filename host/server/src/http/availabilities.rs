@@ -63,8 +63,8 @@ impl AvailabilityView {
         Self {
             id: a.id,
             technician_id: a.technician_id,
-            start: local(a.window.start, tz),
-            end: local(a.window.end, tz),
+            start: local(a.window.start(), tz),
+            end: local(a.window.end(), tz),
             kind: a.kind,
             note: a.note,
             created_at: local(a.created_at, tz),
@@ -360,16 +360,16 @@ async fn update_availability(
     // Checked as the window will be, the stored bound standing in for a missing one.
     let window = if start.is_some() || end.is_some() {
         Some(window(
-            start.unwrap_or(current.window.start),
-            end.unwrap_or(current.window.end),
+            start.unwrap_or(current.window.start()),
+            end.unwrap_or(current.window.end()),
         )?)
     } else {
         None
     };
     let patch = AvailabilityPatch {
         technician_id,
-        start: start.and(window.map(|w| w.start)),
-        end: end.and(window.map(|w| w.end)),
+        start: start.and(window.map(|w| w.start())),
+        end: end.and(window.map(|w| w.end())),
         kind: body.kind.required("kind")?,
         note: body.note.try_map(|n| parse_note(&n))?.nullable(),
     };
@@ -450,7 +450,7 @@ fn parse_instant(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ApiErr
 /// The window to the second; the error is about `end`.
 fn window(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Window, ApiError> {
     let window = Window::new(start, end).map_err(|e| ApiError::validation("end", e.reason))?;
-    if window.end - window.start > Duration::days(MAX_DAYS) {
+    if window.end() - window.start() > Duration::days(MAX_DAYS) {
         return Err(ApiError::validation(
             "end",
             format!(

@@ -149,8 +149,8 @@ async fn list_conflicts(
         .filter(|c| c.severity == callsheet_runtime::types::Severity::Hard)
         .count();
     Ok(Json(ConflictsView {
-        start: local(window.start, tz),
-        end: local(window.end, tz),
+        start: local(window.start(), tz),
+        end: local(window.end(), tz),
         soft: conflicts.len() - hard,
         hard,
         conflicts,

@@ -100,8 +100,8 @@ impl MissionView {
             project_id: mission.project_id,
             venue_id: mission.venue_id,
             room_id: mission.room_id,
-            start: local(mission.start_at, tz),
-            end: local(mission.end_at, tz),
+            start: local(mission.window.start(), tz),
+            end: local(mission.window.end(), tz),
             paid: mission.paid,
             status: mission.status,
             notes: mission.notes,
@@ -123,8 +123,8 @@ impl NeedView {
             shift_type: n.shift_type,
             min_crew: n.min_crew,
             max_crew: n.max_crew,
-            start: local(n.start_at, tz),
-            end: local(n.end_at, tz),
+            start: local(n.window.start(), tz),
+            end: local(n.window.end(), tz),
             unfilled_penalty: n.unfilled_penalty,
             extra_penalty: n.extra_penalty,
             attributes: parse_attributes(&n.attributes),
@@ -288,8 +288,7 @@ async fn create_mission_once(
         project_id: body.project_id,
         venue_id: body.venue_id,
         room_id: body.room_id,
-        start_at: window.start,
-        end_at: window.end,
+        window,
         paid: body.paid.unwrap_or(true),
         status: body.status.unwrap_or(MissionStatus::Draft),
         notes: checked_notes(body.notes)?,
@@ -397,7 +396,7 @@ async fn update_mission(
 ) -> Result<Json<MissionView>, ApiError> {
     let caller = allowed.caller;
     let current = load(&state, &caller, id).await?;
-    let old = current.mission.window();
+    let old = current.mission.window;
     let (room_id, project_id) = (body.room_id.nullable(), body.project_id.nullable());
     let mut next = current.mission.clone();
     if let Some(title) = &body.title {
@@ -426,11 +425,9 @@ async fn update_mission(
         )
         .await?;
     }
-    let start = body.start.unwrap_or_else(|| old.start.fixed_offset());
-    let end = body.end.unwrap_or_else(|| old.end.fixed_offset());
-    let window = mission_window(start, end)?;
-    next.start_at = window.start;
-    next.end_at = window.end;
+    let start = body.start.unwrap_or_else(|| old.start().fixed_offset());
+    let end = body.end.unwrap_or_else(|| old.end().fixed_offset());
+    next.window = mission_window(start, end)?;
     if let Some(paid) = body.paid {
         next.paid = paid;
     }
@@ -444,7 +441,7 @@ async fn update_mission(
         next.attributes = checked_attributes("attributes", body.attributes)?;
     }
     next.updated_at = crate::domain::time::now();
-    let needs = moved_needs(current.needs, old, window)?;
+    let needs = moved_needs(current.needs, old, next.window)?;
     let updated = state
         .storage
         .update_mission(caller.tenant, next, needs, current.mission.updated_at)
@@ -520,7 +517,7 @@ async fn add_need(
         ));
     }
     let position = mission.needs.iter().map(|n| n.position).max().unwrap_or(-1) + 1;
-    let need = build_need("", body, id, position, mission.mission.window())?;
+    let need = build_need("", body, id, position, mission.mission.window)?;
     let need = state.storage.add_need(caller.tenant, need).await?;
     state.plan_cache.invalidate(caller.tenant).await;
     Ok((
@@ -596,8 +593,11 @@ async fn update_need(
         shift_type: body.shift_type.nullable().unwrap_or(need.shift_type),
         min_crew: body.min_crew.unwrap_or(need.min_crew),
         max_crew: body.max_crew.nullable().unwrap_or(need.max_crew),
-        start: Some(body.start.unwrap_or_else(|| need.start_at.fixed_offset())),
-        end: Some(body.end.unwrap_or_else(|| need.end_at.fixed_offset())),
+        start: Some(
+            body.start
+                .unwrap_or_else(|| need.window.start().fixed_offset()),
+        ),
+        end: Some(body.end.unwrap_or_else(|| need.window.end().fixed_offset())),
         unfilled_penalty: Some(body.unfilled_penalty.unwrap_or(need.unfilled_penalty)),
         extra_penalty: Some(body.extra_penalty.unwrap_or(need.extra_penalty)),
         attributes: match body.attributes {
@@ -605,7 +605,7 @@ async fn update_need(
             None => Some(parse_attributes(&need.attributes)),
         },
     };
-    let next = build_need("", input, id, need.position, mission.window())?;
+    let next = build_need("", input, id, need.position, mission.window)?;
     let next = Need {
         id: need.id,
         ..next
@@ -743,10 +743,10 @@ fn build_need(
         .map_err(|(f, e)| ApiError::validation(name(f.as_str()), e.reason))?;
     let start = input
         .start
-        .map_or(mission_window.start, |s| s.with_timezone(&Utc));
+        .map_or(mission_window.start(), |s| s.with_timezone(&Utc));
     let end = input
         .end
-        .map_or(mission_window.end, |e| e.with_timezone(&Utc));
+        .map_or(mission_window.end(), |e| e.with_timezone(&Utc));
     let window =
         Window::new(start, end).map_err(|e| ApiError::validation(name("end"), e.reason))?;
     if !mission_window.contains(&window) {
@@ -766,8 +766,7 @@ fn build_need(
         shift_type,
         min_crew: crew.min,
         max_crew: crew.max,
-        start_at: window.start,
-        end_at: window.end,
+        window,
         unfilled_penalty: penalty(
             input.unfilled_penalty,
             DEFAULT_UNFILLED_PENALTY,
@@ -783,19 +782,18 @@ fn moved_needs(needs: Vec<Need>, old: Window, new: Window) -> Result<Vec<Need>, 
     if old == new {
         return Ok(needs);
     }
-    let shift = new.start - old.start;
-    let rigid = new.end - old.end == shift;
+    let shift = new.start() - old.start();
+    let rigid = new.end() - old.end() == shift;
     needs
         .into_iter()
         .enumerate()
         .map(|(i, mut need)| {
             if rigid {
-                need.start_at += shift;
-                need.end_at += shift;
-            } else if need.window() == old {
-                need.start_at = new.start;
-                need.end_at = new.end;
-            } else if !new.contains(&need.window()) {
+                need.window = Window::new(need.window.start() + shift, need.window.end() + shift)
+                    .expect("a shifted window keeps its length");
+            } else if need.window == old {
+                need.window = new;
+            } else if !new.contains(&need.window) {
                 return Err(ApiError::validation(
                     format!("needs[{i}]"),
                     format!(
@@ -835,6 +833,10 @@ mod tests {
         DateTime::<Utc>::from_timestamp(1_782_900_000 + h * 3600, 0).unwrap()
     }
 
+    fn window(start: i64, end: i64) -> Window {
+        Window::new(at(start), at(end)).unwrap()
+    }
+
     fn need(start: i64, end: i64) -> Need {
         Need {
             id: NeedId::new(),
@@ -844,8 +846,7 @@ mod tests {
             shift_type: None,
             min_crew: 1,
             max_crew: None,
-            start_at: at(start),
-            end_at: at(end),
+            window: window(start, end),
             unfilled_penalty: 1,
             extra_penalty: 1,
             attributes: "{}".into(),
@@ -854,42 +855,19 @@ mod tests {
 
     #[test]
     fn a_rigid_move_shifts_every_need() {
-        let old = Window {
-            start: at(0),
-            end: at(10),
-        };
-        let new = Window {
-            start: at(24),
-            end: at(34),
-        };
+        let (old, new) = (window(0, 10), window(24, 34));
         let moved = moved_needs(vec![need(0, 10), need(2, 4)], old, new).unwrap();
-        assert_eq!(moved[0].window(), new);
-        assert_eq!((moved[1].start_at, moved[1].end_at), (at(26), at(28)));
+        assert_eq!(moved[0].window, new);
+        assert_eq!(moved[1].window, window(26, 28));
     }
 
     #[test]
     fn a_stretch_keeps_inner_needs_and_refuses_the_ones_left_outside() {
-        let old = Window {
-            start: at(0),
-            end: at(10),
-        };
-        let longer = Window {
-            start: at(0),
-            end: at(12),
-        };
+        let (old, longer) = (window(0, 10), window(0, 12));
         let moved = moved_needs(vec![need(0, 10), need(2, 4)], old, longer).unwrap();
-        assert_eq!(moved[0].window(), longer);
-        assert_eq!(
-            moved[1].window(),
-            Window {
-                start: at(2),
-                end: at(4)
-            }
-        );
-        let shorter = Window {
-            start: at(3),
-            end: at(10),
-        };
+        assert_eq!(moved[0].window, longer);
+        assert_eq!(moved[1].window, window(2, 4));
+        let shorter = window(3, 10);
         let err = moved_needs(vec![need(0, 10), need(2, 4)], old, shorter).unwrap_err();
         assert!(matches!(err, ApiError::Validation { field, .. } if field == "needs[1]"));
     }

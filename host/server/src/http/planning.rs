@@ -225,10 +225,8 @@ async fn plan(
     }
     let tz = caller.time_zone;
     let last = period.first + Duration::days(i64::from(period.days));
-    let window = Window {
-        start: local_midnight(tz, period.first),
-        end: local_midnight(tz, last),
-    };
+    let window = Window::new(local_midnight(tz, period.first), local_midnight(tz, last))
+        .expect("a period lasts at least a day");
     let rows = state
         .storage
         .planning_rows(caller.tenant, window, venue, technician)
@@ -295,8 +293,8 @@ fn render(
                 skill: need.skill,
                 min_crew: need.min_crew,
                 max_crew: need.max_crew,
-                start: local(need.start_at, tz),
-                end: local(need.end_at, tz),
+                start: local(need.window.start(), tz),
+                end: local(need.window.end(), tz),
                 crew,
                 open,
             });
@@ -311,7 +309,7 @@ fn render(
     for m in rows.missions {
         let mission = m.mission;
         totals.missions += 1;
-        let start_day = mission.start_at.with_timezone(&tz.0).date_naive();
+        let start_day = mission.window.start().with_timezone(&tz.0).date_naive();
         let index = days
             .iter()
             .rposition(|d| d.date <= start_day)
@@ -324,8 +322,8 @@ fn render(
             venue: m.venue_name,
             room_id: mission.room_id,
             room: m.room_name,
-            start: local(mission.start_at, tz),
-            end: local(mission.end_at, tz),
+            start: local(mission.window.start(), tz),
+            end: local(mission.window.end(), tz),
             needs: needs_by_mission.remove(&mission.id).unwrap_or_default(),
         };
         if let Some(day) = days.get_mut(index) {
@@ -335,8 +333,8 @@ fn render(
     PlanView {
         period: period.label.clone(),
         time_zone: tz.name().to_owned(),
-        start: local(window.start, tz),
-        end: local(window.end, tz),
+        start: local(window.start(), tz),
+        end: local(window.end(), tz),
         days,
         totals,
     }

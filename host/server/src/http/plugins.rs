@@ -442,8 +442,8 @@ async fn tenant_window(
         problem: std::sync::Arc::new(problem),
         label: format!(
             "the tenant's missions from {} to {}",
-            crate::domain::time::local(horizon.start, tz).format("%Y-%m-%d %H:%M"),
-            crate::domain::time::local(horizon.end, tz).format("%Y-%m-%d %H:%M")
+            crate::domain::time::local(horizon.start(), tz).format("%Y-%m-%d %H:%M"),
+            crate::domain::time::local(horizon.end(), tz).format("%Y-%m-%d %H:%M")
         ),
     })
 }

@@ -53,22 +53,30 @@ pub async fn check(
         });
     }
     // The technician's days around the need, with a day on each side for rest rules.
-    let horizon = Window {
-        start: local_midnight(tz, local_date(candidate.start_at, tz) - Duration::days(1)),
-        end: local_midnight(tz, local_date(candidate.end_at, tz) + Duration::days(2)),
-    };
+    let horizon = Window::new(
+        local_midnight(
+            tz,
+            local_date(candidate.window.start(), tz) - Duration::days(1),
+        ),
+        local_midnight(
+            tz,
+            local_date(candidate.window.end(), tz) + Duration::days(2),
+        ),
+    )
+    .expect("the day before a need starts ends before the day after it ends");
     let theirs = state
         .storage
         .technician_assignments(tenant, candidate.technician_id, horizon)
         .await?;
-    if let Some(clash) = theirs.iter().find(|a| {
-        a.status != AssignmentStatus::Declined && a.window().overlaps(&candidate.window())
-    }) {
+    if let Some(clash) = theirs
+        .iter()
+        .find(|a| a.status != AssignmentStatus::Declined && a.window.overlaps(&candidate.window))
+    {
         let local = |t| crate::domain::time::local(t, tz).format("%Y-%m-%d %H:%M");
         return Err(PlanningError::AlreadyAssigned {
             name: technician.name,
-            from: local(clash.start_at).to_string(),
-            to: local(clash.end_at).to_string(),
+            from: local(clash.window.start()).to_string(),
+            to: local(clash.window.end()).to_string(),
             assignment: clash.id,
             mission: clash.mission_id,
         });
@@ -185,7 +193,7 @@ pub async fn record_override(
         "need_id": assignment.need_id,
         "mission_id": assignment.mission_id,
         "technician_id": assignment.technician_id,
-        "window": {"start": assignment.start_at, "end": assignment.end_at},
+        "window": {"start": assignment.window.start(), "end": assignment.window.end()},
         "reason": assignment.override_reason,
         "violations": violations,
     });

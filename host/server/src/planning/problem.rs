@@ -22,7 +22,7 @@ use callsheet_runtime::types::{
     self as wit, Availability, Calendar, Contract, ContractKind, Param, PastShift, Preferences,
     Problem, Relation, RelationKind, Scalar, Severity, Technician as WitTechnician, Value,
 };
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
@@ -54,14 +54,16 @@ pub async fn build(
     let horizon = scope.horizon;
     // A week of margin on each side: missions overlapping the window may reach a day
     // beyond it, and the horizon grows to cover them (below).
-    let first_day = crate::domain::time::local_date(horizon.start, tz)
+    let first_day = crate::domain::time::local_date(horizon.start(), tz)
         - Duration::days(i64::from(lookback_days) + 7);
     let first_day = monday_of(first_day);
-    let last_day = monday_of(crate::domain::time::local_date(horizon.end, tz)) + Duration::days(13);
-    let outer = Window {
-        start: local_midnight(tz, first_day),
-        end: local_midnight(tz, last_day + Duration::days(1)),
-    };
+    let last_day =
+        monday_of(crate::domain::time::local_date(horizon.end(), tz)) + Duration::days(13);
+    let outer = Window::new(
+        local_midnight(tz, first_day),
+        local_midnight(tz, last_day + Duration::days(1)),
+    )
+    .expect("a fortnight past the horizon's start ends after it");
 
     let rows = storage.planning_rows(tenant, horizon, None, None).await?;
     // A scope of a few technicians (a manual assignment's check) reads only theirs,
@@ -110,20 +112,7 @@ pub async fn build(
     let need_ids: BTreeSet<_> = needs.iter().map(|n| n.id).collect();
     // Missions overlapping the window may start before it or end after it (a load-out
     // past Sunday midnight): the contract's horizon covers every need it plans.
-    let horizon = Window {
-        start: needs
-            .iter()
-            .map(|n| n.start_at)
-            .chain([horizon.start])
-            .min()
-            .unwrap_or(horizon.start),
-        end: needs
-            .iter()
-            .map(|n| n.end_at)
-            .chain([horizon.end])
-            .max()
-            .unwrap_or(horizon.end),
-    };
+    let horizon = needs.iter().fold(horizon, |h, n| h.hull(n.window));
     let shift_type: BTreeMap<_, _> = rows
         .needs
         .iter()
@@ -146,7 +135,7 @@ pub async fn build(
         })
         .map(|a| PastShift {
             technician_id: a.technician_id.to_string(),
-            window: window(a.start_at, a.end_at),
+            window: window(a.window),
             mission_id: Some(a.mission_id.to_string()),
             shift_type: shift_type.get(&a.need_id).cloned().flatten(),
         })
@@ -165,7 +154,7 @@ pub async fn build(
             .entry(a.technician_id)
             .or_default()
             .push(Availability {
-                window: window(a.window.start, a.window.end),
+                window: window(a.window),
                 kind: match a.kind {
                     storage::AvailabilityKind::Available => wit::AvailabilityKind::Available,
                     storage::AvailabilityKind::Unavailable => wit::AvailabilityKind::Unavailable,
@@ -239,7 +228,7 @@ pub async fn build(
             project_id: m.project_id.map(|p| p.to_string()),
             venue_id: m.venue_id.to_string(),
             room_id: m.room_id.map(|r| r.to_string()),
-            window: window(m.start_at, m.end_at),
+            window: window(m.window),
             paid: m.paid,
             status: match m.status {
                 MissionStatus::Draft => wit::MissionStatus::Draft,
@@ -260,7 +249,7 @@ pub async fn build(
                 mission_id: n.mission_id.to_string(),
                 venue_id: mission.venue_id.to_string(),
                 room_id: mission.room_id.map(|r| r.to_string()),
-                window: window(n.start_at, n.end_at),
+                window: window(n.window),
                 skill: n.skill.clone(),
                 shift_type: n.shift_type.clone(),
                 min_crew: u32::try_from(n.min_crew).unwrap_or_default(),
@@ -279,7 +268,7 @@ pub async fn build(
 
     Ok(Problem {
         tenant_id: tenant.to_string(),
-        horizon: window(horizon.start, horizon.end),
+        horizon: window(horizon),
         seed: seed(tenant, horizon),
         calendar: calendar(tz, first_day, last_day),
         technicians: wit_technicians,
@@ -297,7 +286,7 @@ pub fn to_wit(a: &Assignment) -> wit::Assignment {
         id: Some(a.id.to_string()),
         need_id: a.need_id.to_string(),
         technician_id: a.technician_id.to_string(),
-        window: window(a.start_at, a.end_at),
+        window: window(a.window),
         status: match a.status {
             AssignmentStatus::Proposed => wit::AssignmentStatus::Proposed,
             AssignmentStatus::Confirmed => wit::AssignmentStatus::Confirmed,
@@ -307,10 +296,10 @@ pub fn to_wit(a: &Assignment) -> wit::Assignment {
     }
 }
 
-pub fn window(start: DateTime<Utc>, end: DateTime<Utc>) -> wit::Window {
+pub fn window(w: Window) -> wit::Window {
     wit::Window {
-        start: start.timestamp(),
-        end: end.timestamp(),
+        start: w.start().timestamp(),
+        end: w.end().timestamp(),
     }
 }
 
@@ -327,8 +316,8 @@ fn monday_of(date: NaiveDate) -> NaiveDate {
 fn seed(tenant: TenantId, horizon: Window) -> u64 {
     let digest = Sha256::new()
         .chain_update(tenant.0.as_bytes())
-        .chain_update(horizon.start.timestamp().to_le_bytes())
-        .chain_update(horizon.end.timestamp().to_le_bytes())
+        .chain_update(horizon.start().timestamp().to_le_bytes())
+        .chain_update(horizon.end().timestamp().to_le_bytes())
         .finalize();
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
@@ -403,17 +392,11 @@ mod tests {
     #[test]
     fn the_seed_depends_on_tenant_and_horizon_only() {
         let tenant = TenantId::new();
-        let start = DateTime::<Utc>::from_timestamp(1_782_900_000, 0).unwrap();
-        let w = Window {
-            start,
-            end: start + Duration::days(7),
-        };
+        let start = chrono::DateTime::<chrono::Utc>::from_timestamp(1_782_900_000, 0).unwrap();
+        let w = Window::new(start, start + Duration::days(7)).unwrap();
         assert_eq!(seed(tenant, w), seed(tenant, w));
         assert_ne!(seed(tenant, w), seed(TenantId::new(), w));
-        let later = Window {
-            start,
-            end: start + Duration::days(8),
-        };
+        let later = Window::new(start, start + Duration::days(8)).unwrap();
         assert_ne!(seed(tenant, w), seed(tenant, later));
     }
 }

@@ -255,8 +255,7 @@ async fn commit(
             need_id: NeedId(parse(&a.need_id)?),
             mission_id: MissionId(parse(mission)?),
             technician_id: TechnicianId(parse(&a.technician_id)?),
-            start_at: instant(a.window.start)?,
-            end_at: instant(a.window.end)?,
+            window: window(&a.window)?,
             status: AssignmentStatus::Proposed,
             pinned: false,
             source: AssignmentSource::Auto,
@@ -282,4 +281,9 @@ async fn commit(
 fn instant(seconds: i64) -> Result<DateTime<Utc>, PlanningError> {
     DateTime::from_timestamp(seconds, 0)
         .ok_or_else(|| PlanningError::internal("instant out of range"))
+}
+
+/// A planned assignment's window; the engine's contract check already refused empty ones.
+fn window(w: &callsheet_runtime::types::Window) -> Result<Window, PlanningError> {
+    Window::new(instant(w.start)?, instant(w.end)?).map_err(PlanningError::internal)
 }

@@ -1,7 +1,11 @@
 //! How structured values (skills, preferences, relations, attributes) are kept: JSON text
-//! in a column, the same on both backends, so the records the server sees are typed.
+//! in a column, the same on both backends, so the records the server sees are typed; and
+//! how a row's two instants become a [`Window`].
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::domain::time::Window;
 
 use super::{StorageError, StorageResult};
 
@@ -21,4 +25,51 @@ pub(crate) fn corrupt(column: &'static str, err: impl std::fmt::Display) -> Stor
         index: column.to_owned(),
         source: err.to_string().into(),
     })
+}
+
+/// A row's `start_at`/`end_at` pair read as a [`Window`], so a record never holds an empty
+/// or reversed one. The tables' CHECK (`end_at > start_at`) makes a refusal here mean a
+/// database edited by hand, reported as a decoding error of `end_at`.
+impl<'r, R> sqlx::FromRow<'r, R> for Window
+where
+    R: sqlx::Row,
+    &'r str: sqlx::ColumnIndex<R>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let start: DateTime<Utc> = row.try_get("start_at")?;
+        let end: DateTime<Utc> = row.try_get("end_at")?;
+        Window::new(start, end).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "end_at".to_owned(),
+            source: e.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::SqlitePool;
+
+    use super::*;
+
+    async fn read(start: &str, end: &str) -> Result<Window, sqlx::Error> {
+        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query_as::<_, Window>("SELECT $1 AS start_at, $2 AS end_at")
+            .bind(start)
+            .bind(end)
+            .fetch_one(&pool)
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_row_becomes_a_window_only_when_it_ends_after_it_starts() {
+        let w = read("2026-07-01T08:00:00+00:00", "2026-07-01T12:00:00+00:00")
+            .await
+            .unwrap();
+        assert_eq!(w.seconds(), 4 * 3600);
+        let err = read("2026-07-01T12:00:00+00:00", "2026-07-01T12:00:00+00:00")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, sqlx::Error::ColumnDecode { index, .. } if index == "end_at"));
+    }
 }

@@ -623,11 +623,8 @@ impl TryFrom<AvailabilityRow> for Availability {
             id: row.id,
             tenant_id: row.tenant_id,
             technician_id: row.technician_id,
-            // The table's CHECK keeps end_at > start_at.
-            window: Window {
-                start: row.start_at,
-                end: row.end_at,
-            },
+            // The table's CHECK keeps end_at > start_at: a refusal means a hand edit.
+            window: Window::new(row.start_at, row.end_at).map_err(|e| corrupt("end_at", e))?,
             kind: AvailabilityKind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?,
             note: row.note,
             created_at: row.created_at,

@@ -727,8 +727,8 @@ macro_rules! impl_crew_store {
                     .bind(availability.id)
                     .bind(tenant)
                     .bind(availability.technician_id)
-                    .bind(availability.window.start)
-                    .bind(availability.window.end)
+                    .bind(availability.window.start())
+                    .bind(availability.window.end())
                     .bind(availability.kind.as_str())
                     .bind(&availability.note)
                     .bind(availability.created_at)
@@ -861,8 +861,8 @@ macro_rules! impl_crew_store {
                 let rows: Vec<crew::AvailabilityRow> = sqlx::query_as(&sql)
                     .bind(tenant)
                     .bind(technician)
-                    .bind(window.start)
-                    .bind(window.end)
+                    .bind(window.start())
+                    .bind(window.end())
                     .fetch_all(&self.reader)
                     .await?;
                 crew::availabilities(rows)
@@ -889,8 +889,8 @@ macro_rules! impl_crew_store {
                 );
                 let mut query = sqlx::query_as::<_, crew::AvailabilityRow>(&sql)
                     .bind(tenant)
-                    .bind(window.start)
-                    .bind(window.end);
+                    .bind(window.start())
+                    .bind(window.end());
                 for id in technicians {
                     query = query.bind(*id);
                 }

@@ -29,8 +29,9 @@ pub struct Mission {
     pub project_id: Option<ProjectId>,
     pub venue_id: VenueId,
     pub room_id: Option<RoomId>,
-    pub start_at: DateTime<Utc>,
-    pub end_at: DateTime<Utc>,
+    /// `start_at`/`end_at`, never empty (see `storage::codec`).
+    #[sqlx(flatten)]
+    pub window: Window,
     pub paid: bool,
     #[sqlx(try_from = "String")]
     pub status: MissionStatus,
@@ -39,15 +40,6 @@ pub struct Mission {
     pub attributes: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Mission {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start_at,
-            end: self.end_at,
-        }
-    }
 }
 
 /// A need of a mission: a skill and a crew size over a window inside the mission's.
@@ -60,21 +52,13 @@ pub struct Need {
     pub shift_type: Option<String>,
     pub min_crew: i32,
     pub max_crew: Option<i32>,
-    pub start_at: DateTime<Utc>,
-    pub end_at: DateTime<Utc>,
+    /// `start_at`/`end_at`, never empty (see `storage::codec`).
+    #[sqlx(flatten)]
+    pub window: Window,
     pub unfilled_penalty: i64,
     pub extra_penalty: i64,
     /// JSON object of free attributes.
     pub attributes: String,
-}
-
-impl Need {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start_at,
-            end: self.end_at,
-        }
-    }
 }
 
 /// A mission and its needs, in their order.
@@ -121,8 +105,9 @@ pub struct Assignment {
     pub need_id: NeedId,
     pub mission_id: MissionId,
     pub technician_id: TechnicianId,
-    pub start_at: DateTime<Utc>,
-    pub end_at: DateTime<Utc>,
+    /// `start_at`/`end_at`, never empty (see `storage::codec`).
+    #[sqlx(flatten)]
+    pub window: Window,
     #[sqlx(try_from = "String")]
     pub status: AssignmentStatus,
     pub pinned: bool,
@@ -133,15 +118,6 @@ pub struct Assignment {
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Assignment {
-    pub fn window(&self) -> Window {
-        Window {
-            start: self.start_at,
-            end: self.end_at,
-        }
-    }
 }
 
 /// Filters of the assignment list.

@@ -54,8 +54,8 @@ macro_rules! impl_planning_store {
                 .bind(m.project_id)
                 .bind(m.venue_id)
                 .bind(m.room_id)
-                .bind(m.start_at)
-                .bind(m.end_at)
+                .bind(m.window.start())
+                .bind(m.window.end())
                 .bind(m.paid)
                 .bind(m.status.as_str())
                 .bind(m.notes.as_deref())
@@ -117,7 +117,7 @@ macro_rules! impl_planning_store {
                     AND ($7 IS NULL OR {title_matches})"
                 );
                 let pattern = filter.title_contains.as_deref().map(<$storage as Backend>::contains_pattern);
-                let (from, to) = (filter.window.map(|w| w.start), filter.window.map(|w| w.end));
+                let (from, to) = (filter.window.map(|w| w.start()), filter.window.map(|w| w.end()));
                 let status = filter.status.map(|s| s.as_str());
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM missions m {where_clause}"))
                     .bind(tenant)
@@ -183,8 +183,8 @@ macro_rules! impl_planning_store {
                 .bind(next.project_id)
                 .bind(next.venue_id)
                 .bind(next.room_id)
-                .bind(next.start_at)
-                .bind(next.end_at)
+                .bind(next.window.start())
+                .bind(next.window.end())
                 .bind(next.paid)
                 .bind(next.status.as_str())
                 .bind(next.notes.as_deref())
@@ -256,8 +256,8 @@ macro_rules! impl_planning_store {
                 .bind(need.shift_type.as_deref())
                 .bind(need.min_crew)
                 .bind(need.max_crew)
-                .bind(need.start_at)
-                .bind(need.end_at)
+                .bind(need.window.start())
+                .bind(need.window.end())
                 .bind(need.unfilled_penalty)
                 .bind(need.extra_penalty)
                 .bind(&need.attributes)
@@ -344,7 +344,7 @@ macro_rules! impl_planning_store {
                     AND ($5 IS NULL OR a.need_id = $5)
                     AND ($6 IS NULL OR a.technician_id = $6)
                     AND ($7 IS NULL OR a.status = $7)";
-                let (from, to) = (filter.window.map(|w| w.start), filter.window.map(|w| w.end));
+                let (from, to) = (filter.window.map(|w| w.start()), filter.window.map(|w| w.end()));
                 let status = filter.status.map(|s| s.as_str());
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM assignments a {WHERE}"))
                     .bind(tenant)
@@ -423,8 +423,8 @@ macro_rules! impl_planning_store {
                 ))
                 .bind(tenant)
                 .bind(technician)
-                .bind(window.start)
-                .bind(window.end)
+                .bind(window.start())
+                .bind(window.end())
                 .fetch_all(&self.reader)
                 .await?)
             }
@@ -449,8 +449,8 @@ macro_rules! impl_planning_store {
                      WHERE {MISSIONS} ORDER BY m.start_at, m.id"
                 ))
                 .bind(tenant)
-                .bind(window.start)
-                .bind(window.end)
+                .bind(window.start())
+                .bind(window.end())
                 .bind(venue)
                 .bind(technician)
                 .fetch_all(&self.reader)
@@ -460,8 +460,8 @@ macro_rules! impl_planning_store {
                      WHERE {MISSIONS} ORDER BY n.mission_id, n.position, n.id"
                 ))
                 .bind(tenant)
-                .bind(window.start)
-                .bind(window.end)
+                .bind(window.start())
+                .bind(window.end())
                 .bind(venue)
                 .bind(technician)
                 .fetch_all(&self.reader)
@@ -472,8 +472,8 @@ macro_rules! impl_planning_store {
                      WHERE {MISSIONS} ORDER BY a.start_at, a.id"
                 ))
                 .bind(tenant)
-                .bind(window.start)
-                .bind(window.end)
+                .bind(window.start())
+                .bind(window.end())
                 .bind(venue)
                 .bind(technician)
                 .fetch_all(&self.reader)
@@ -493,8 +493,8 @@ macro_rules! impl_planning_store {
                      ORDER BY a.technician_id, a.start_at, a.id"
                 ))
                 .bind(tenant)
-                .bind(window.start)
-                .bind(window.end)
+                .bind(window.start())
+                .bind(window.end())
                 .fetch_all(&self.reader)
                 .await?)
             }
@@ -518,7 +518,7 @@ macro_rules! impl_planning_store {
                      ORDER BY a.technician_id, a.start_at, a.id",
                     placeholders.join(", ")
                 );
-                let mut query = sqlx::query_as(&sql).bind(tenant).bind(window.start).bind(window.end);
+                let mut query = sqlx::query_as(&sql).bind(tenant).bind(window.start()).bind(window.end());
                 for id in technicians {
                     query = query.bind(*id);
                 }
@@ -569,8 +569,8 @@ macro_rules! impl_planning_store {
             .bind(need.shift_type.as_deref())
             .bind(need.min_crew)
             .bind(need.max_crew)
-            .bind(need.start_at)
-            .bind(need.end_at)
+            .bind(need.window.start())
+            .bind(need.window.end())
             .bind(need.unfilled_penalty)
             .bind(need.extra_penalty)
             .bind(&need.attributes)
@@ -590,8 +590,8 @@ macro_rules! impl_planning_store {
             sqlx::query("UPDATE needs SET start_at = $3, end_at = $4 WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant)
                 .bind(need.id)
-                .bind(need.start_at)
-                .bind(need.end_at)
+                .bind(need.window.start())
+                .bind(need.window.end())
                 .execute(&mut *conn)
                 .await?;
             sqlx::query(
@@ -600,8 +600,8 @@ macro_rules! impl_planning_store {
             )
             .bind(tenant)
             .bind(need.id)
-            .bind(need.start_at)
-            .bind(need.end_at)
+            .bind(need.window.start())
+            .bind(need.window.end())
             .bind(now)
             .execute(&mut *conn)
             .await
@@ -624,8 +624,8 @@ macro_rules! impl_planning_store {
             .bind(a.need_id)
             .bind(a.mission_id)
             .bind(a.technician_id)
-            .bind(a.start_at)
-            .bind(a.end_at)
+            .bind(a.window.start())
+            .bind(a.window.end())
             .bind(a.status.as_str())
             .bind(a.pinned)
             .bind(a.source.as_str())

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::time::Window;
 use crate::domain::{AvailabilityId, ProjectId, RoomId, TechnicianId, TenantId, VenueId};
 use crate::storage::planning::{Assignment, NewMission};
 
@@ -43,8 +44,7 @@ pub struct SeedTechnician {
 pub struct SeedAvailability {
     pub id: AvailabilityId,
     pub technician_id: TechnicianId,
-    pub start_at: DateTime<Utc>,
-    pub end_at: DateTime<Utc>,
+    pub window: Window,
     /// `available`, `unavailable` or `preferred`.
     pub kind: &'static str,
 }

@@ -43,7 +43,7 @@ macro_rules! impl_seed_store {
                         "INSERT INTO availabilities (id, tenant_id, technician_id, start_at, end_at, kind, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
                     )
-                    .bind(a.id).bind(tenant).bind(a.technician_id).bind(a.start_at).bind(a.end_at).bind(a.kind).bind(now)
+                    .bind(a.id).bind(tenant).bind(a.technician_id).bind(a.window.start()).bind(a.window.end()).bind(a.kind).bind(now)
                     .execute(&mut *tx).await?;
                 }
                 for m in &seed.missions {
@@ -54,7 +54,7 @@ macro_rules! impl_seed_store {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                     )
                     .bind(mission.id).bind(tenant).bind(&mission.title).bind(mission.project_id)
-                    .bind(mission.venue_id).bind(mission.room_id).bind(mission.start_at).bind(mission.end_at)
+                    .bind(mission.venue_id).bind(mission.room_id).bind(mission.window.start()).bind(mission.window.end())
                     .bind(mission.paid).bind(mission.status.as_str()).bind(mission.notes.as_deref())
                     .bind(&mission.attributes).bind(mission.created_at).bind(mission.updated_at)
                     .execute(&mut *tx).await?;
