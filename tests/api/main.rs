@@ -11,6 +11,7 @@ mod health;
 mod planning;
 mod planning_store;
 mod plugins;
+mod races;
 mod rate_limit;
 mod rbac;
 mod runs;

@@ -7,14 +7,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A tenant with a venue and technicians, made through the API.
-struct Crew {
-    admin: String,
-    venue: String,
+pub(crate) struct Crew {
+    pub(crate) admin: String,
+    pub(crate) venue: String,
     /// (id, skills) in creation order.
-    technicians: Vec<String>,
+    pub(crate) technicians: Vec<String>,
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, payload: Value) -> Value {
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, payload: Value) -> Value {
     let response = app
         .send_json(Method::POST, path, Some(token), &payload)
         .await;
@@ -24,7 +24,7 @@ async fn post(app: &TestApp, token: &str, path: &str, payload: Value) -> Value {
     b
 }
 
-async fn crew(app: &TestApp, tenant: &Tenant, technicians: usize) -> Crew {
+pub(crate) async fn crew(app: &TestApp, tenant: &Tenant, technicians: usize) -> Crew {
     let admin = app.login_as(tenant, Role::Admin).await.access;
     let venue = post(app, &admin, "/api/v1/venues", json!({"name": "Zénith"})).await["id"]
         .as_str()
@@ -157,6 +157,16 @@ async fn bad_missions_are_refused_naming_the_field() {
         ),
         (
             mission(&c.venue, "2026-07-01T18:00:00Z", "2026-09-01T18:00:00Z", 1),
+            "end",
+        ),
+        // Past the four-digit years the API supports (SQLite orders instants as text).
+        (
+            mission(
+                &c.venue,
+                "9999-12-31T22:00:00Z",
+                "+10000-01-01T02:00:00Z",
+                1,
+            ),
             "end",
         ),
         (

@@ -1,5 +1,6 @@
 //! The planning part of the storage contract (jobs, idempotency keys, run commits, the
-//! database's refusal of double bookings), checked directly on this run's backend.
+//! database's refusal of double bookings, the counters manual assignments are checked
+//! against), checked directly on this run's backend.
 
 use callsheet::domain::time::Window;
 use callsheet::domain::{
@@ -8,9 +9,11 @@ use callsheet::domain::{
 };
 use callsheet::storage::idempotency::IdempotencyBegin;
 use callsheet::storage::jobs::{Job, JobUpdate};
-use callsheet::storage::planning::{Assignment, Mission, Need, NewMission, RunCommit};
+use callsheet::storage::planning::{
+    Admitted, Assignment, AssignmentInsert, Mission, Need, NewMission, RunCommit, RunCommitted,
+};
 use callsheet::storage::seed::{Seed, SeedTechnician};
-use callsheet::storage::{self, DynStorage, StorageError};
+use callsheet::storage::{self, AuditRow, DynStorage, StorageError, StorageResult};
 use callsheet_e2e::TestApp;
 use chrono::{DateTime, Duration, Utc};
 
@@ -103,6 +106,68 @@ async fn fixture(s: &DynStorage, hours: &[(i64, i64)]) -> Fixture {
     }
 }
 
+/// Commits a run as the planning service does: against the counters as they are, with an
+/// audit entry next in the chain (its hash is not this test's concern).
+async fn run_commit(
+    s: &DynStorage,
+    f: &Fixture,
+    delete: Vec<AssignmentId>,
+    create: Vec<Assignment>,
+) -> StorageResult<RunCommitted> {
+    let expected = s
+        .schedule_snapshot(f.tenant, Window::new(at(-1000), at(1000)).unwrap())
+        .await?;
+    let seq = s.audit_head(f.tenant).await?.map_or(1, |(seq, _)| seq + 1);
+    let audit = run_entry(f.tenant, seq);
+    s.commit_run(
+        f.tenant,
+        RunCommit {
+            delete,
+            create,
+            expected,
+            audit,
+        },
+    )
+    .await
+}
+
+/// A run's audit entry with sequence number `seq` (hashes are the chain's concern).
+fn run_entry(tenant: TenantId, seq: i64) -> AuditRow {
+    AuditRow {
+        tenant_id: tenant,
+        seq,
+        id: AuditEntryId::new(),
+        kind: "auto-run".into(),
+        actor: None,
+        at: "2026-07-01T00:00:00Z".into(),
+        payload: Some("{}".into()),
+        prev_hash: "0".repeat(64),
+        hash: format!("{seq:064}"),
+        summary: None,
+    }
+}
+
+/// Inserts `a` as the planning service does: admitted against the counters as they are.
+async fn insert(s: &DynStorage, a: Assignment) -> StorageResult<Assignment> {
+    let admitted = admitted(s, &a).await;
+    match s.create_assignment(a.tenant_id, a, admitted).await? {
+        AssignmentInsert::Created(created) => Ok(created),
+        other => panic!("not inserted: {other:?}"),
+    }
+}
+
+async fn admitted(s: &DynStorage, a: &Assignment) -> Admitted {
+    let versions = s
+        .schedule_versions(a.tenant_id, a.technician_id, a.need_id)
+        .await
+        .unwrap()
+        .expect("the need and the technician exist");
+    Admitted {
+        versions,
+        need_window: a.window,
+    }
+}
+
 fn assignment(f: &Fixture, need: usize, technician: usize) -> Assignment {
     let (need_id, mission_id, window) = f.needs[need];
     let now = Utc::now();
@@ -129,22 +194,16 @@ async fn the_database_refuses_an_overlapping_assignment_but_not_a_declined_one()
     let app = TestApp::spawn().await;
     let s = &app.storage;
     let f = fixture(s, &[(0, 4), (3, 6), (4, 8)]).await;
-    s.create_assignment(f.tenant, assignment(&f, 0, 0))
-        .await
-        .unwrap();
-    let clash = s.create_assignment(f.tenant, assignment(&f, 1, 0)).await;
+    insert(s, assignment(&f, 0, 0)).await.unwrap();
+    let clash = insert(s, assignment(&f, 1, 0)).await;
     assert!(matches!(clash, Err(StorageError::TimeOverlap)), "{clash:?}");
     // Back to back is not an overlap: windows are half-open.
-    s.create_assignment(f.tenant, assignment(&f, 2, 0))
-        .await
-        .unwrap();
+    insert(s, assignment(&f, 2, 0)).await.unwrap();
     // A declined assignment frees the slot, and cannot come back over another one.
     let mut declined = assignment(&f, 1, 1);
     declined.status = AssignmentStatus::Declined;
-    let declined = s.create_assignment(f.tenant, declined).await.unwrap();
-    s.create_assignment(f.tenant, assignment(&f, 0, 1))
-        .await
-        .unwrap();
+    let declined = insert(s, declined).await.unwrap();
+    insert(s, assignment(&f, 0, 1)).await.unwrap();
     let back = s
         .update_assignment(
             f.tenant,
@@ -157,7 +216,7 @@ async fn the_database_refuses_an_overlapping_assignment_but_not_a_declined_one()
         )
         .await;
     assert!(matches!(back, Err(StorageError::TimeOverlap)), "{back:?}");
-    let twice = s.create_assignment(f.tenant, assignment(&f, 0, 0)).await;
+    let twice = insert(s, assignment(&f, 0, 0)).await;
     assert!(matches!(
         twice,
         Err(StorageError::Duplicate { .. } | StorageError::TimeOverlap)
@@ -165,17 +224,143 @@ async fn the_database_refuses_an_overlapping_assignment_but_not_a_declined_one()
 }
 
 #[tokio::test]
+async fn an_insert_checked_against_moved_counters_or_another_window_is_stale() {
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let f = fixture(s, &[(0, 4), (10, 14)]).await;
+    let a = assignment(&f, 0, 0);
+
+    // The technician's counter moves with another assignment of theirs.
+    let checked = admitted(s, &a).await;
+    insert(s, assignment(&f, 1, 0)).await.unwrap();
+    let stale = s.create_assignment(f.tenant, a.clone(), checked).await;
+    assert_eq!(stale.unwrap(), AssignmentInsert::Stale);
+
+    // The mission's counter moves with another technician joining its crew.
+    let checked = admitted(s, &a).await;
+    insert(s, assignment(&f, 0, 1)).await.unwrap();
+    let stale = s.create_assignment(f.tenant, a.clone(), checked).await;
+    assert_eq!(stale.unwrap(), AssignmentInsert::Stale);
+
+    // A need whose window is not the one checked.
+    let mut checked = admitted(s, &a).await;
+    checked.need_window = Window::new(at(0), at(5)).unwrap();
+    let stale = s.create_assignment(f.tenant, a.clone(), checked).await;
+    assert_eq!(stale.unwrap(), AssignmentInsert::Stale);
+
+    // Nothing was written by the refusals; with fresh counters it goes in.
+    insert(s, a).await.unwrap();
+}
+
+#[tokio::test]
+async fn writes_that_change_what_a_technicians_rules_read_move_their_counter() {
+    use callsheet::domain::AvailabilityId;
+    use callsheet::storage::crew::{AvailabilityKind, NewAvailability};
+
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let f = fixture(s, &[(0, 4)]).await;
+    let a = assignment(&f, 0, 0);
+    let counters = || async { admitted(s, &a).await.versions };
+
+    let before = counters().await;
+    s.create_availability(
+        f.tenant,
+        NewAvailability {
+            id: AvailabilityId::new(),
+            technician_id: f.technicians[0],
+            window: Window::new(at(20), at(30)).unwrap(),
+            kind: AvailabilityKind::Unavailable,
+            note: None,
+            created_at: Utc::now(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let after = counters().await;
+    assert!(after.technician > before.technician && after.mission == before.mission);
+
+    // A commit of a run moves both counters of what it assigns.
+    let before = after;
+    let mut planned = a.clone();
+    planned.source = AssignmentSource::Auto;
+    run_commit(s, &f, vec![], vec![planned.clone()])
+        .await
+        .unwrap();
+    let after = counters().await;
+    assert!(after.technician > before.technician && after.mission > before.mission);
+
+    // Declining and confirming again adds the shift back: both move.
+    let before = after;
+    let patch = |status| callsheet::storage::planning::AssignmentPatch {
+        status: Some(status),
+        pinned: None,
+    };
+    s.update_assignment(
+        f.tenant,
+        planned.id,
+        patch(AssignmentStatus::Declined),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let after = counters().await;
+    assert!(after.technician > before.technician && after.mission > before.mission);
+}
+
+#[tokio::test]
+async fn a_run_commit_writes_nothing_when_its_counters_moved_or_its_audit_seq_is_taken() {
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let f = fixture(s, &[(0, 4), (10, 14)]).await;
+    let mut planned = assignment(&f, 0, 0);
+    planned.source = AssignmentSource::Auto;
+    let window = Window::new(at(-1000), at(1000)).unwrap();
+
+    // The run read the counters; then a manual assignment of the same technician landed.
+    let expected = s.schedule_snapshot(f.tenant, window).await.unwrap();
+    insert(s, assignment(&f, 1, 0)).await.unwrap();
+    let commit = |expected, seq| RunCommit {
+        delete: vec![],
+        create: vec![planned.clone()],
+        expected,
+        audit: run_entry(f.tenant, seq),
+    };
+    let stale = s.commit_run(f.tenant, commit(expected, 1)).await.unwrap();
+    assert_eq!(stale, RunCommitted::ScheduleChanged);
+
+    // Fresh counters, but another entry took the sequence number.
+    let fresh = s.schedule_snapshot(f.tenant, window).await.unwrap();
+    s.insert_audit_entry(&run_entry(f.tenant, 1)).await.unwrap();
+    let taken = s
+        .commit_run(f.tenant, commit(fresh.clone(), 1))
+        .await
+        .unwrap();
+    assert_eq!(taken, RunCommitted::AuditSeqTaken);
+    assert!(
+        s.assignment(f.tenant, planned.id).await.unwrap().is_none(),
+        "nothing written"
+    );
+    assert_eq!(s.audit_head(f.tenant).await.unwrap().unwrap().0, 1);
+
+    // Built again on the new head, it commits with its entry.
+    let done = s.commit_run(f.tenant, commit(fresh, 2)).await.unwrap();
+    assert!(matches!(done, RunCommitted::Committed(_)), "{done:?}");
+    assert!(s.assignment(f.tenant, planned.id).await.unwrap().is_some());
+    assert_eq!(s.audit_head(f.tenant).await.unwrap().unwrap().0, 2);
+}
+
+#[tokio::test]
 async fn a_run_commit_is_all_or_nothing_and_spares_what_was_confirmed_meanwhile() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
     let f = fixture(s, &[(0, 4), (10, 14), (12, 16)]).await;
-    let dropped = s
-        .create_assignment(f.tenant, assignment(&f, 0, 0))
-        .await
-        .unwrap();
+    let dropped = insert(s, assignment(&f, 0, 0)).await.unwrap();
     let mut confirmed = assignment(&f, 1, 1);
     confirmed.status = AssignmentStatus::Confirmed;
-    let confirmed = s.create_assignment(f.tenant, confirmed).await.unwrap();
+    let confirmed = insert(s, confirmed).await.unwrap();
 
     // A commit whose new assignments overlap each other fails whole.
     let mut a = assignment(&f, 1, 0);
@@ -183,16 +368,7 @@ async fn a_run_commit_is_all_or_nothing_and_spares_what_was_confirmed_meanwhile(
     a.run_id = Some(AuditEntryId::new());
     let mut b = assignment(&f, 2, 0);
     b.source = AssignmentSource::Auto;
-    let failed = s
-        .commit_run(
-            f.tenant,
-            RunCommit {
-                delete: vec![dropped.id],
-                create: vec![a.clone(), b],
-            },
-            Utc::now(),
-        )
-        .await;
+    let failed = run_commit(s, &f, vec![dropped.id], vec![a.clone(), b]).await;
     assert!(
         matches!(failed, Err(StorageError::TimeOverlap)),
         "{failed:?}"
@@ -203,18 +379,11 @@ async fn a_run_commit_is_all_or_nothing_and_spares_what_was_confirmed_meanwhile(
     );
 
     // A valid one deletes the dropped proposal but never a confirmed assignment.
-    let created = s
-        .commit_run(
-            f.tenant,
-            RunCommit {
-                delete: vec![dropped.id, confirmed.id],
-                create: vec![a.clone()],
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(created.len(), 1);
+    let created = run_commit(s, &f, vec![dropped.id, confirmed.id], vec![a.clone()]).await;
+    assert!(
+        matches!(&created, Ok(RunCommitted::Committed(c)) if c.len() == 1),
+        "{created:?}"
+    );
     assert!(s.assignment(f.tenant, dropped.id).await.unwrap().is_none());
     assert!(
         s.assignment(f.tenant, confirmed.id)
@@ -234,8 +403,10 @@ async fn idempotency_keys_claim_once_replay_and_detect_another_body() {
     let s = &app.storage;
     let t = tenant(s).await;
     let now = Utc::now();
-    let begin =
-        |key: &'static str, sha: &'static str| s.idempotency_begin(t, "POST /x", key, sha, now);
+    let long_ago = now - Duration::hours(1);
+    let begin = |key: &'static str, sha: &'static str| {
+        s.idempotency_begin(t, "POST /x", key, sha, now, long_ago)
+    };
     assert_eq!(begin("k", "a").await.unwrap(), IdempotencyBegin::Started);
     assert_eq!(begin("k", "a").await.unwrap(), IdempotencyBegin::InFlight);
     assert_eq!(begin("k", "b").await.unwrap(), IdempotencyBegin::Mismatch);
@@ -260,7 +431,7 @@ async fn idempotency_keys_claim_once_replay_and_detect_another_body() {
     assert_eq!(begin("j", "b").await.unwrap(), IdempotencyBegin::Started);
     // Keys are per route.
     assert_eq!(
-        s.idempotency_begin(t, "POST /y", "k", "z", now)
+        s.idempotency_begin(t, "POST /y", "k", "z", now, long_ago)
             .await
             .unwrap(),
         IdempotencyBegin::Started
@@ -268,7 +439,44 @@ async fn idempotency_keys_claim_once_replay_and_detect_another_body() {
 }
 
 #[tokio::test]
-async fn a_finished_job_never_changes_and_only_stale_jobs_are_failed_at_start_up() {
+async fn an_abandoned_claim_is_taken_over_by_the_same_request_only() {
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let t = tenant(s).await;
+    let claimed_at = Utc::now() - Duration::minutes(10);
+    let begin = |sha: &'static str, now, abandoned_before| {
+        s.idempotency_begin(t, "POST /x", "k", sha, now, abandoned_before)
+    };
+    let past = claimed_at - Duration::hours(1);
+    assert_eq!(
+        begin("a", claimed_at, past).await.unwrap(),
+        IdempotencyBegin::Started
+    );
+    // The claimer was killed. Within the lease the key stays in progress...
+    let now = Utc::now();
+    assert_eq!(
+        begin("a", now, claimed_at).await.unwrap(),
+        IdempotencyBegin::InFlight
+    );
+    // ...past it, a retry of the same request runs; another body is still refused.
+    let lease_over = now - Duration::minutes(1);
+    assert_eq!(
+        begin("b", now, lease_over).await.unwrap(),
+        IdempotencyBegin::Mismatch
+    );
+    assert_eq!(
+        begin("a", now, lease_over).await.unwrap(),
+        IdempotencyBegin::Started
+    );
+    // Taken over means claimed again, now: a concurrent retry waits.
+    assert_eq!(
+        begin("a", now, lease_over).await.unwrap(),
+        IdempotencyBegin::InFlight
+    );
+}
+
+#[tokio::test]
+async fn a_finished_job_never_changes_and_only_jobs_without_a_heartbeat_are_failed() {
     let app = TestApp::spawn().await;
     let s = &app.storage;
     let t = tenant(s).await;
@@ -288,6 +496,9 @@ async fn a_finished_job_never_changes_and_only_stale_jobs_are_failed_at_start_up
     };
     let old = s.create_job(job(now - Duration::hours(1))).await.unwrap();
     let fresh = s.create_job(job(now)).await.unwrap();
+    // Created as long ago, but its heartbeat says its work is alive.
+    let alive = s.create_job(job(now - Duration::hours(1))).await.unwrap();
+    s.touch_job(alive.id, now).await.unwrap();
     let update = |state| JobUpdate {
         state,
         progress: 100,
@@ -314,6 +525,17 @@ async fn a_finished_job_never_changes_and_only_stale_jobs_are_failed_at_start_up
     );
     let old = s.job(t, old.id).await.unwrap().unwrap();
     assert_eq!(old.state, JobState::Failed);
+    let alive = s.job(t, alive.id).await.unwrap().unwrap();
+    assert_eq!(alive.state, JobState::Queued, "spared by its heartbeat");
+    // A touch does not revive a finished job.
+    s.touch_job(old.id, now + Duration::minutes(1))
+        .await
+        .unwrap();
+    let still = s.job(t, old.id).await.unwrap().unwrap();
+    assert_eq!(
+        (still.state, still.updated_at),
+        (JobState::Failed, old.updated_at)
+    );
     assert!(old.error.unwrap().contains("JOB_INTERRUPTED"));
     assert!(
         s.job(TenantId::new(), fresh.id).await.unwrap().is_none(),

@@ -364,3 +364,20 @@ async fn a_plugin_is_validated_on_a_window_of_the_tenants_own_data() {
         assert_eq!(b["meta"]["field"], "to");
     }
 }
+
+#[tokio::test]
+async fn a_run_over_a_window_without_needs_is_refused_not_blamed_on_the_assigner() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = festival(&app, "fest").await;
+    // The festival is in November; July has nothing.
+    let response = auto(
+        &app,
+        &admin,
+        json!({"from": "2026-07-01", "to": "2026-07-07"}),
+    )
+    .await;
+    let b = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERR").await;
+    assert_eq!(b["meta"]["field"], "from", "{b}");
+    let audit = body(app.get("/api/v1/audit/runs", &admin).await).await;
+    assert_eq!(audit["total"], 0, "nothing ran: {audit}");
+}

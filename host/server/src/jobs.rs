@@ -7,12 +7,16 @@
 //! bounded by its fuel and deadline, and its result is dropped). A final state never
 //! changes again: `update_job` refuses to move a finished job.
 //!
-//! The work lives in the process that started it: at start-up every job still queued or
-//! running is marked failed (`JOB_INTERRUPTED`), so no client waits forever on a job that
-//! died with its server. Start it again: the `Idempotency-Key` of the original request
-//! was released with it.
+//! The work lives in the process that started it. While it runs, a heartbeat touches the
+//! row every [`HEARTBEAT`]; every replica sweeps, at start-up and every [`HEARTBEAT`],
+//! the queued or running jobs untouched for [`ABANDONED_AFTER`] and marks them failed
+//! (`JOB_INTERRUPTED`): their process died (killed, crashed, restarted), and no client
+//! waits forever. A live job of another replica is never swept, its heartbeat keeps it
+//! recent. Start it again: the `Idempotency-Key` of the original request is free once its
+//! claim is abandoned (see `http::idempotency`).
 
 use std::future::Future;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -21,6 +25,13 @@ use crate::domain::{JobId, JobState, TenantId, UserId};
 use crate::state::AppState;
 use crate::storage::jobs::{Job, JobUpdate};
 use crate::storage::{DynStorage, StorageError, StorageResult};
+
+/// How often a running job's row is touched.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// How long a queued or running job may go untouched before it counts as dead: six
+/// missed heartbeats, so a slow database or a paused process does not kill a live job.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a job could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +127,10 @@ where
     let storage = state.storage.clone();
     tokio::spawn(async move {
         let id = handle.id;
-        let outcome = work(handle).await;
+        let outcome = tokio::select! {
+            outcome = work(handle) => outcome,
+            never = heartbeat(storage.clone(), id) => match never {},
+        };
         let update = match outcome {
             Ok(result) => JobUpdate {
                 state: JobState::Succeeded,
@@ -147,6 +161,41 @@ where
         }
     });
     Ok(job)
+}
+
+/// Touches the job's row every [`HEARTBEAT`] until dropped (when its work ends).
+async fn heartbeat(storage: DynStorage, id: JobId) -> std::convert::Infallible {
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = storage.touch_job(id, crate::domain::time::now()).await {
+            tracing::warn!(job = %id, %error, "cannot touch a running job");
+        }
+    }
+}
+
+/// Marks failed the jobs whose process died (see the module docs); returns how many.
+pub async fn sweep_abandoned(storage: &DynStorage) -> StorageResult<u64> {
+    let now = crate::domain::time::now();
+    let cutoff = chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or(chrono::Duration::MAX);
+    let swept = storage.fail_interrupted_jobs(now, now - cutoff).await?;
+    if swept > 0 {
+        tracing::warn!(jobs = swept, "jobs whose server stopped marked failed");
+    }
+    Ok(swept)
+}
+
+/// Sweeps every [`HEARTBEAT`], for as long as the server runs.
+pub async fn sweep_forever(storage: DynStorage) {
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sweep_abandoned(&storage).await {
+            tracing::warn!(%error, "cannot sweep abandoned jobs");
+        }
+    }
 }
 
 /// A job's result or error as JSON values, for views.

@@ -38,20 +38,9 @@ impl Application {
     }
 
     pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, StartError> {
-        // Jobs die with the process that ran them: say so to whoever polls them. A run is
-        // bounded by its plugins' budgets (seconds), so a job untouched for ten minutes is
-        // no other replica's live job.
-        let now = chrono::Utc::now();
-        let interrupted = state
-            .storage
-            .fail_interrupted_jobs(now, now - chrono::Duration::minutes(10))
-            .await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                jobs = interrupted,
-                "jobs interrupted by the last stop marked failed"
-            );
-        }
+        // Jobs die with the process that ran them: say so to whoever polls them, now and
+        // while serving (see `jobs`).
+        crate::jobs::sweep_abandoned(&state.storage).await?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -82,13 +71,16 @@ impl Application {
             redis = self.state.redis.is_some(),
             "callsheet listening"
         );
+        let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.state.storage.clone()));
         let app = crate::http::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        sweeper.abort();
+        served
     }
 }
 

@@ -14,8 +14,6 @@ use crate::storage::{AuditInsert, AuditRow, DynStorage, StorageError};
 
 /// Domain tag hashed before the fields; bump it if the encoding ever changes.
 const HASH_TAG: &[u8] = b"callsheet-audit-v1";
-/// Attempts of one append under contention before giving up.
-const MAX_ATTEMPTS: u32 = 200;
 /// Entries read per query while verifying.
 const VERIFY_BATCH: i64 = 500;
 
@@ -71,7 +69,8 @@ pub async fn append(
 }
 
 /// Appends an automatic run under an id chosen beforehand (the run id its assignments
-/// already carry).
+/// already carry); a committed run's entry is written with its commit instead
+/// ([`run_entry`]).
 pub async fn append_run(
     storage: &DynStorage,
     tenant: TenantId,
@@ -93,16 +92,46 @@ pub async fn append_run(
     .await
 }
 
-async fn append_text(
+/// A run's entry as the next of the tenant's chain as it stands now, for a caller that
+/// writes it in its own transaction; when the sequence number turns out taken, it builds
+/// it again after [`contention_pause`].
+pub async fn run_entry(
     storage: &DynStorage,
+    tenant: TenantId,
+    id: AuditEntryId,
+    actor: Option<UserId>,
+    record: &RunRecord,
+) -> Result<AuditRow, AuditError> {
+    let row = template(
+        tenant,
+        id,
+        EntryKind::AutoRun,
+        actor,
+        serde_json::to_string(record)?,
+        Some(serde_json::to_string(&record.summary())?),
+    );
+    Ok(chained(storage, row).await?.0)
+}
+
+/// How many times an entry is built again after losing its sequence number.
+pub const MAX_ATTEMPTS: u32 = 200;
+
+/// A short random pause after losing a sequence number: the winner's commit lands, and the
+/// losers spread out.
+pub async fn contention_pause(attempt: u32) {
+    let jitter = rand::random::<u64>() % u64::from(attempt.min(10) * 2 + 1);
+    tokio::time::sleep(Duration::from_millis(1 + jitter)).await;
+}
+
+fn template(
     tenant: TenantId,
     id: AuditEntryId,
     kind: EntryKind,
     actor: Option<UserId>,
     payload: String,
     summary: Option<String>,
-) -> Result<AuditEntry, AuditError> {
-    let mut row = AuditRow {
+) -> AuditRow {
+    AuditRow {
         tenant_id: tenant,
         seq: 0,
         id,
@@ -113,25 +142,47 @@ async fn append_text(
         prev_hash: String::new(),
         hash: String::new(),
         summary,
-    };
+    }
+}
+
+/// `row` completed as the next entry of its tenant's chain as it stands: sequence
+/// number, time, link and hash; and that time.
+async fn chained(
+    storage: &DynStorage,
+    mut row: AuditRow,
+) -> Result<(AuditRow, DateTime<Utc>), AuditError> {
+    let (seq, prev_hash) = storage
+        .audit_head(row.tenant_id)
+        .await?
+        .unwrap_or_else(|| (0, GENESIS.to_owned()));
+    let at = to_second(Utc::now());
+    row.seq = seq + 1;
+    row.at = format_at(at);
+    row.hash = entry_hash(
+        &prev_hash,
+        row.seq,
+        row.id,
+        &row.kind,
+        row.actor,
+        &row.at,
+        row.payload.as_deref().unwrap_or_default(),
+    );
+    row.prev_hash = prev_hash;
+    Ok((row, at))
+}
+
+async fn append_text(
+    storage: &DynStorage,
+    tenant: TenantId,
+    id: AuditEntryId,
+    kind: EntryKind,
+    actor: Option<UserId>,
+    payload: String,
+    summary: Option<String>,
+) -> Result<AuditEntry, AuditError> {
+    let template = template(tenant, id, kind, actor, payload, summary);
     for attempt in 1..=MAX_ATTEMPTS {
-        let (seq, prev_hash) = storage
-            .audit_head(tenant)
-            .await?
-            .unwrap_or_else(|| (0, GENESIS.to_owned()));
-        let at = to_second(Utc::now());
-        row.seq = seq + 1;
-        row.at = format_at(at);
-        row.hash = entry_hash(
-            &prev_hash,
-            row.seq,
-            id,
-            &row.kind,
-            actor,
-            &row.at,
-            row.payload.as_deref().unwrap_or_default(),
-        );
-        row.prev_hash = prev_hash;
+        let (row, at) = chained(storage, template.clone()).await?;
         match storage.insert_audit_entry(&row).await {
             Ok(AuditInsert::Inserted) => {
                 return Ok(AuditEntry {
@@ -149,9 +200,7 @@ async fn append_text(
             Err(e) if e.is_transient() => {}
             Err(e) => return Err(e.into()),
         }
-        // Let the winner's commit land, spreading the losers out a little.
-        let jitter = rand::random::<u64>() % u64::from(attempt.min(10) * 2 + 1);
-        tokio::time::sleep(Duration::from_millis(1 + jitter)).await;
+        contention_pause(attempt).await;
     }
     Err(AuditError::Contention(MAX_ATTEMPTS))
 }

@@ -52,7 +52,8 @@ use crate::domain::{AuditEntryId, MissionId, TenantId, UserId};
 use crate::storage::StorageError;
 
 pub use chain::{
-    Broken, Verification, append, append_run, check_one, entry_hash, format_at, verify,
+    Broken, MAX_ATTEMPTS, Verification, append, append_run, check_one, contention_pause,
+    entry_hash, format_at, run_entry, verify,
 };
 
 /// `prev_hash` of a chain's first entry.

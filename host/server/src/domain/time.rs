@@ -32,6 +32,26 @@ pub fn local_date(t: DateTime<Utc>, tz: TimeZone) -> NaiveDate {
     t.with_timezone(&tz.0).date_naive()
 }
 
+/// The first instant the API accepts: plugins count seconds from it.
+pub const EARLIEST: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
+
+/// The last instant the API accepts, 9999-12-31T23:59:59Z: SQLite keeps instants as
+/// RFC 3339 text, whose order is time order only while years have four digits.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).expect("in chrono's range")
+}
+
+/// Refuses an instant outside [`EARLIEST`]..=[`latest`].
+fn in_range(t: DateTime<Utc>) -> Result<DateTime<Utc>, InvalidValue> {
+    if t < EARLIEST || t > latest() {
+        return Err(InvalidValue::new(format!(
+            "{} is outside the supported range, 1970-01-01 to 9999-12-31 (UTC)",
+            t.to_rfc3339()
+        )));
+    }
+    Ok(t)
+}
+
 /// A half-open window `[start, end)` in UTC, to the second, with `end > start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Window {
@@ -41,8 +61,9 @@ pub struct Window {
 
 impl Window {
     /// Truncates both ends to the second and refuses an empty or reversed window.
+    /// Both ends must lie in the supported range (see [`latest`]).
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, InvalidValue> {
-        let (start, end) = (to_second(start), to_second(end));
+        let (start, end) = (in_range(to_second(start))?, in_range(to_second(end))?);
         if end <= start {
             return Err(InvalidValue::new(format!(
                 "must end after it starts (start {}, end {})",
@@ -98,15 +119,16 @@ pub enum DateBound {
 impl DateBound {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            // Midnight UTC of the date: a bound a day off the range in some zone is harmless.
+            in_range(date.and_time(chrono::NaiveTime::MIN).and_utc())?;
             return Ok(Self::Date(date));
         }
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| Self::Instant(to_second(t.with_timezone(&Utc))))
-            .map_err(|_| {
-                InvalidValue::new(format!(
-                    "`{raw}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant with an offset"
-                ))
-            })
+        let t = DateTime::parse_from_rfc3339(raw).map_err(|_| {
+            InvalidValue::new(format!(
+                "`{raw}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant with an offset"
+            ))
+        })?;
+        Ok(Self::Instant(in_range(to_second(t.with_timezone(&Utc)))?))
     }
 
     /// The instant this bound designates in `tz`: a date is its local midnight.
@@ -182,6 +204,22 @@ mod tests {
         let w = Window::new(t, t + chrono::Duration::hours(2)).unwrap();
         assert_eq!(w.start.to_rfc3339(), "2026-07-01T10:00:00+00:00");
         assert_eq!(w.seconds(), 7200);
+    }
+
+    #[test]
+    fn instants_beyond_four_digit_years_or_before_1970_are_refused() {
+        let t = |raw: &str| {
+            DateTime::parse_from_rfc3339(raw)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        assert!(Window::new(t("9999-12-31T20:00:00Z"), t("9999-12-31T23:59:59Z")).is_ok());
+        let err = Window::new(t("9999-12-31T20:00:00Z"), t("+10000-01-01T02:00:00Z")).unwrap_err();
+        assert!(err.reason.contains("9999-12-31"), "{err}");
+        assert!(Window::new(t("1969-12-31T23:00:00Z"), t("1970-01-01T02:00:00Z")).is_err());
+        assert!(DateBound::parse("+10000-01-01T00:00:00Z").is_err());
+        assert!(DateBound::parse("1969-12-31").is_err());
+        assert!(DateBound::parse("9999-12-31").is_ok());
     }
 
     #[test]

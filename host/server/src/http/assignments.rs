@@ -1,20 +1,22 @@
 //! Manual assignments: create, confirm, decline, pin, unpin, delete.
 //!
-//! `POST /assignments` puts a technician on a need, over the need's window. Three checks
+//! `POST /assignments` puts a technician on a need, over the need's window. Four checks
 //! guard it, in this order:
 //! 1. the references: the need's mission is not cancelled, the technician is active;
 //! 2. the tenant's rules plugin evaluates the technician's schedule with this assignment
 //!    added (rest, working time, skills, availability...): hard violations refuse it with
 //!    409 `RULES_VIOLATION` listing them, unless an admin overrides with a reason (the
 //!    override goes to the audit chain); soft ones come back as `warnings`;
-//! 3. the database refuses a double booking by itself (exclusion constraint / serialised
+//! 3. the need's maximum crew: 409 `NEED_FULL`;
+//! 4. the database refuses a double booking by itself (exclusion constraint / serialised
 //!    trigger), so two concurrent requests can never both book the same person at the same
 //!    time: the loser gets 409 `CONFLICT_TIME_OVERLAP`.
 //!
-//! The rules check reads the schedule before the insert, so two concurrent requests could
-//! each pass a rule that only their sum breaks (a weekly maximum); the conflicts report
-//! shows such a case afterwards. Overlaps, the one case that must never happen, are the
-//! database's job.
+//! The write happens only while the rules check still holds: `planning::assign` re-runs
+//! it when the technician's schedule or the mission's crew changed meanwhile, so two
+//! concurrent requests cannot each pass a rule that only their sum breaks (a weekly
+//! maximum), and a mission moved or cancelled during the check is seen (ADR 0004). After
+//! eight such rounds lost in a row the answer is 409 `SCHEDULE_BUSY`: try again.
 
 use axum::Json;
 use axum::extract::State;
@@ -25,15 +27,15 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ErrorBody, ErrorResponses};
+use super::error::{ApiError, ErrorBody, ErrorResponses, rules_violation};
 use super::extract::{Allowed, Caller, ValidJson, ValidPath, ValidQuery};
 use super::idempotency::{self, IdempotencyKey, Reply};
 use crate::domain::time::{DateBound, local};
 use crate::domain::{
-    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, MissionStatus,
-    NeedId, Page, PageRequest, Role, TechnicianId, UserId,
+    AssignmentId, AssignmentSource, AssignmentStatus, AuditEntryId, MissionId, NeedId, Page,
+    PageRequest, Role, TechnicianId, UserId,
 };
-use crate::planning::admission::{self, Admission};
+use crate::planning::assign::{self, Assigned, ManualAssignment};
 use crate::rbac::{
     self, CreateAssignments, DeleteAssignments, ReadAssignments, RespondAssignments,
     UpdateAssignments,
@@ -186,7 +188,7 @@ struct CreateAssignment {
     security(("bearer" = [])),
     responses(
         (status = 201, body = CreatedAssignment, headers(("Location" = String, description = "The assignment's URL"))),
-        (status = 409, description = "Already booked then (`CONFLICT_TIME_OVERLAP`), already on this need (`CONFLICT_DUPLICATE`), hard rule violations (`RULES_VIOLATION`, listed in `meta.violations`) or a cancelled mission (`MISSION_CANCELLED`)", body = ErrorBody),
+        (status = 409, description = "Already booked then (`CONFLICT_TIME_OVERLAP`), already on this need (`CONFLICT_DUPLICATE`), hard rule violations (`RULES_VIOLATION`, listed in `meta.violations`), a cancelled mission (`MISSION_CANCELLED`), a need at its maximum crew (`NEED_FULL`) or a schedule that kept changing during the check (`SCHEDULE_BUSY`)", body = ErrorBody),
         (status = 422, description = "Unknown need or technician, an inactive technician, or a bad override (`VALIDATION_ERR`)", body = ErrorBody),
         ErrorResponses,
     )
@@ -237,67 +239,28 @@ async fn create_once(
             Some(reason)
         }
     };
-    let (need, mission) = state
-        .storage
-        .need(caller.tenant, body.need_id)
-        .await?
-        .ok_or_else(|| ApiError::validation("need_id", "no such need in this tenant"))?;
-    if mission.status == MissionStatus::Cancelled {
-        return Err(ApiError::Conflict {
-            code: "MISSION_CANCELLED",
-            detail: format!("mission {} is cancelled", mission.id),
-        });
-    }
-    let now = crate::domain::time::now();
-    let assignment = Assignment {
-        id: AssignmentId::new(),
-        tenant_id: caller.tenant,
-        need_id: need.id,
-        mission_id: mission.id,
-        technician_id: body.technician_id,
-        window: need.window,
+    let request = ManualAssignment {
+        need: body.need_id,
+        technician: body.technician_id,
         status,
         pinned: body.pinned.unwrap_or(false),
-        source: AssignmentSource::Manual,
-        run_id: None,
-        override_reason: override_reason.clone(),
-        created_by: Some(caller.user),
-        created_at: now,
-        updated_at: now,
+        override_reason,
+        actor: caller.user,
     };
-    let Admission { hard, soft } =
-        admission::check(state, caller.tenant, caller.time_zone, &assignment).await?;
-    if !hard.is_empty() && override_reason.is_none() {
-        let detail = format!(
-            "the tenant's rules refuse this assignment: {}",
-            hard.iter()
-                .filter_map(|v| v["message"].as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        return Err(ApiError::RulesViolation {
-            detail,
-            violations: hard,
-            warnings: soft,
-            can_override: caller.role == Role::Admin,
-        });
-    }
-    let overridden = if hard.is_empty() { Vec::new() } else { hard };
-    let created = state
-        .storage
-        .create_assignment(caller.tenant, assignment)
-        .await?;
-    if !overridden.is_empty() {
-        admission::record_override(state, caller.tenant, caller.user, &created, &overridden)
-            .await?;
-    }
+    let Assigned {
+        assignment: created,
+        warnings,
+        overridden,
+    } = assign::assign(state, caller.tenant, caller.time_zone, &request)
+        .await
+        .map_err(|e| rules_violation(e, caller.role == Role::Admin))?;
     state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(assignment = %created.id, technician = %created.technician_id, need = %created.need_id, by = %caller.user, overridden = overridden.len(), "assignment created");
     Reply::created(
         format!("/api/v1/assignments/{}", created.id),
         &CreatedAssignment {
             assignment: AssignmentView::new(created, caller.time_zone),
-            warnings: soft,
+            warnings,
             overridden,
         },
     )

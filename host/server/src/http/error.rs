@@ -408,6 +408,29 @@ impl From<PlanningError> for ApiError {
                 assignment,
                 mission,
             },
+            PlanningError::UnknownNeed => Self::validation("need_id", err.to_string()),
+            PlanningError::MissionCancelled { .. } => Self::Conflict {
+                code: "MISSION_CANCELLED",
+                detail: err.to_string(),
+            },
+            PlanningError::NeedFull { .. } => Self::Conflict {
+                code: "NEED_FULL",
+                detail: err.to_string(),
+            },
+            PlanningError::NothingToPlan { missions } => Self::validation(
+                if missions { "mission_ids" } else { "from" },
+                err.to_string(),
+            ),
+            PlanningError::ScheduleBusy => Self::Conflict {
+                code: "SCHEDULE_BUSY",
+                detail: err.to_string(),
+            },
+            // Whether the caller may override is theirs to know: see `rules_violation`.
+            PlanningError::RulesViolation { .. } => rules_violation(err, false),
+            PlanningError::ChangedMeanwhile => Self::Conflict {
+                code: "SCHEDULE_CHANGED",
+                detail: err.to_string(),
+            },
             PlanningError::BookedMeanwhile => Self::Conflict {
                 code: "CONFLICT_TIME_OVERLAP",
                 detail: err.to_string(),
@@ -431,6 +454,23 @@ impl From<PlanningError> for ApiError {
             PlanningError::Audit(e) => e.into(),
             PlanningError::Internal(cause) => Self::Internal(cause),
         }
+    }
+}
+
+/// 409 `RULES_VIOLATION` listing the violations, saying whether this caller may override
+/// (the service does not know roles); any other error as [`From`] maps it.
+pub fn rules_violation(err: PlanningError, can_override: bool) -> ApiError {
+    match err {
+        PlanningError::RulesViolation {
+            ref violations,
+            ref warnings,
+        } => ApiError::RulesViolation {
+            detail: err.to_string(),
+            violations: violations.clone(),
+            warnings: warnings.clone(),
+            can_override,
+        },
+        other => other.into(),
     }
 }
 

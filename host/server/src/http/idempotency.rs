@@ -8,7 +8,9 @@
 //! with 422 `IDEMPOTENCY_KEY_REUSED`; a retry while the first request still runs gets 409
 //! `IDEMPOTENCY_IN_PROGRESS`. Responses below 500 are stored, refusals included (the same
 //! request would be refused the same way); after a server error the key is released, so
-//! a retry runs again.
+//! a retry runs again. A claim left unanswered longer than any request can run (the
+//! process was killed, or the request timed out and was dropped before releasing it) is
+//! abandoned: a retry of the same request takes it over and runs.
 
 use std::future::Future;
 
@@ -101,6 +103,19 @@ impl IntoResponse for Reply {
     }
 }
 
+/// How old an unanswered claim must be to count as abandoned: no request runs longer than
+/// `REQUEST_TIMEOUT_SECONDS` (the timeout drops it, before it could release its key), and
+/// a minute more covers clocks and commits in flight.
+fn abandoned_before(
+    config: &crate::config::Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    chrono::Duration::from_std(config.request_timeout)
+        .ok()
+        .and_then(|timeout| now.checked_sub_signed(timeout + chrono::Duration::minutes(1)))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
 /// Runs `handler` once per (tenant, route, key); without a key, simply runs it.
 pub async fn run<B, F, Fut>(
     state: &AppState,
@@ -123,9 +138,17 @@ where
         Ok(bytes) => hex::encode(Sha256::digest(bytes)),
         Err(e) => return ApiError::internal(e).into_response(),
     };
+    let now = crate::domain::time::now();
     let begin = state
         .storage
-        .idempotency_begin(caller.tenant, route, &key, &digest, chrono::Utc::now())
+        .idempotency_begin(
+            caller.tenant,
+            route,
+            &key,
+            &digest,
+            now,
+            abandoned_before(&state.config, now),
+        )
         .await;
     match begin {
         Err(e) => ApiError::from(e).into_response(),

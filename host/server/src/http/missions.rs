@@ -35,7 +35,7 @@ use crate::domain::{
 use crate::rbac::{CreateMissions, DeleteMissions, ReadMissions, UpdateMissions};
 use crate::state::AppState;
 use crate::storage::planning::{
-    Mission, MissionFilter, MissionUpdate, MissionWithNeeds, Need, NewMission,
+    Mission, MissionFilter, MissionUpdate, MissionWithNeeds, Need, NeedDelete, NewMission,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -619,7 +619,7 @@ async fn update_need(
     Ok(Json(NeedView::new(updated, caller.time_zone)))
 }
 
-/// Deletes a need and its assignments.
+/// Deletes a need and its assignments; a mission keeps at least one need.
 #[utoipa::path(
     delete,
     path = "/missions/{id}/needs/{need_id}",
@@ -632,6 +632,7 @@ async fn update_need(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such need in this mission (`ENTITY_NOT_FOUND`)", body = ErrorBody),
+        (status = 409, description = "The mission's only need (`LAST_NEED`)", body = ErrorBody),
         ErrorResponses,
     )
 )]
@@ -641,13 +642,21 @@ async fn delete_need(
     ValidPath((id, need_id)): ValidPath<(MissionId, NeedId)>,
 ) -> Result<StatusCode, ApiError> {
     let caller = allowed.caller;
-    let found = state
+    match state
         .storage
-        .need(caller.tenant, need_id)
+        .delete_need(caller.tenant, id, need_id)
         .await?
-        .is_some_and(|(n, _)| n.mission_id == id);
-    if !found || !state.storage.delete_need(caller.tenant, need_id).await? {
-        return Err(ApiError::NotFound { entity: "need" });
+    {
+        NeedDelete::Deleted => {}
+        NeedDelete::NotFound => return Err(ApiError::NotFound { entity: "need" }),
+        NeedDelete::LastOfMission => {
+            return Err(ApiError::Conflict {
+                code: "LAST_NEED",
+                detail: format!(
+                    "need {need_id} is the mission's only need; a mission needs at least one (delete or cancel the mission instead)"
+                ),
+            });
+        }
     }
     state.plan_cache.invalidate(caller.tenant).await;
     Ok(StatusCode::NO_CONTENT)

@@ -4,7 +4,7 @@
 use callsheet_engine::EngineError;
 
 use crate::audit::AuditError;
-use crate::domain::{AssignmentId, MissionId};
+use crate::domain::{AssignmentId, MissionId, NeedId};
 use crate::plugins::TenantPluginError;
 use crate::storage::StorageError;
 
@@ -29,11 +29,40 @@ pub enum PlanningError {
         assignment: AssignmentId,
         mission: MissionId,
     },
+    /// The assignment names a need the tenant does not have (or that was just deleted).
+    #[error("no such need in this tenant")]
+    UnknownNeed,
+    /// The need's mission is cancelled.
+    #[error("mission {mission} is cancelled")]
+    MissionCancelled { mission: MissionId },
+    /// The need already has its maximum crew.
+    #[error("need {need} already has its maximum crew of {max_crew}")]
+    NeedFull { need: NeedId, max_crew: i32 },
+    /// The tenant's rules refuse the assignment (hard violations it would add).
+    #[error("the tenant's rules refuse this assignment: {}", messages(violations))]
+    RulesViolation {
+        violations: Vec<serde_json::Value>,
+        /// The soft violations it would add too.
+        warnings: Vec<serde_json::Value>,
+    },
+    /// An automatic run over a window (or missions) without a single need.
+    #[error("{}", if *missions { "none of these missions has a need in the window: nothing to plan" } else { "no mission in this window has a need: nothing to plan" })]
+    NothingToPlan {
+        /// Whether the run was limited to some missions.
+        missions: bool,
+    },
+    /// The technician's schedule kept changing while the assignment was checked.
+    #[error("the technician's schedule kept changing while this assignment was checked; try again")]
+    ScheduleBusy,
     /// A run's commit met a double booking made while it was computed; nothing was written.
     #[error(
         "a technician was booked elsewhere while the run was computed; nothing was written, run it again"
     )]
     BookedMeanwhile,
+    /// A technician or mission the run assigns changed while it was computed (a manual
+    /// assignment, a move, an availability...); nothing was written.
+    #[error("the schedule changed while the run was computed; nothing was written, run it again")]
+    ChangedMeanwhile,
     /// The run's job was cancelled before it wrote anything.
     #[error("the job was cancelled; nothing was written")]
     Cancelled,
@@ -51,6 +80,15 @@ pub enum PlanningError {
     /// A fault of the host itself (a problem it built wrong, a task that panicked).
     #[error("{0}")]
     Internal(String),
+}
+
+/// The violations' messages, for a one-line summary.
+fn messages(violations: &[serde_json::Value]) -> String {
+    violations
+        .iter()
+        .filter_map(|v| v["message"].as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl PlanningError {

@@ -33,7 +33,7 @@ use crate::jobs::JobHandle;
 use crate::planning::problem::{self, Scope};
 use crate::state::AppState;
 use crate::storage::StorageError;
-use crate::storage::planning::{Assignment, RunCommit};
+use crate::storage::planning::{Assignment, RunCommit, RunCommitted, ScheduleSnapshot};
 
 use super::PlanningError;
 use crate::plugins;
@@ -44,6 +44,8 @@ pub struct Prepared {
     pub problem: Problem,
     pub assigner: Configured<AssignerPlugin>,
     pub rules: Configured<RulesPlugin>,
+    /// The counters read before the problem: the commit holds only while they do.
+    pub snapshot: ScheduleSnapshot,
 }
 
 impl Prepared {
@@ -103,12 +105,21 @@ pub async fn prepare(
         missions: missions.map(|m| m.iter().copied().collect()),
         technicians: None,
     };
+    // Before the problem: a write committed after this point fails the commit.
+    let snapshot = state.storage.schedule_snapshot(tenant, window).await?;
     let (rules, problem) = rules_and_problem(state, tenant, tz, &scope).await?;
+    // Not the assigner's failure to report: there is nothing to ask it.
+    if problem.needs.is_empty() {
+        return Err(PlanningError::NothingToPlan {
+            missions: missions.is_some(),
+        });
+    }
     let assigner = plugins::assigner(state, tenant).await?;
     Ok(Prepared {
         problem,
         assigner,
         rules,
+        snapshot,
     })
 }
 
@@ -143,6 +154,7 @@ pub async fn execute(
         problem,
         assigner,
         rules,
+        snapshot,
     } = prepared;
     let problem = Arc::new(problem);
     let outcome = {
@@ -158,16 +170,6 @@ pub async fn execute(
     }
     let outcome_sha256 = outcome.sha256().map_err(PlanningError::internal)?;
     let run_id = AuditEntryId::new();
-    let (created, removed) = if request.dry_run {
-        (0, 0)
-    } else {
-        if let Some(job) = job
-            && job.cancelled().await?
-        {
-            return Err(PlanningError::Cancelled);
-        }
-        commit(state, tenant, actor, run_id, &problem, &outcome).await?
-    };
     let record = RunRecord {
         request: request.clone(),
         problem: (*problem).clone(),
@@ -185,7 +187,18 @@ pub async fn execute(
         outcome_sha256: outcome_sha256.clone(),
         committed: !request.dry_run,
     };
-    audit::append_run(&state.storage, tenant, run_id, Some(actor), &record).await?;
+    let (created, removed) = if request.dry_run {
+        audit::append_run(&state.storage, tenant, run_id, Some(actor), &record).await?;
+        (0, 0)
+    } else {
+        if let Some(job) = job
+            && job.cancelled().await?
+        {
+            return Err(PlanningError::Cancelled);
+        }
+        let writes = writes(tenant, actor, run_id, &problem, &outcome)?;
+        commit(state, tenant, actor, run_id, &record, writes, snapshot).await?
+    };
     if !request.dry_run {
         state.plan_cache.invalidate(tenant).await;
     }
@@ -210,15 +223,19 @@ pub async fn execute(
     })
 }
 
-/// Writes the plan: the dropped proposals go, the new assignments come, in one transaction.
-async fn commit(
-    state: &AppState,
+/// What a committed plan writes: the proposals it dropped, the assignments it makes.
+struct Writes {
+    delete: Vec<AssignmentId>,
+    create: Vec<Assignment>,
+}
+
+fn writes(
     tenant: TenantId,
     actor: UserId,
     run_id: AuditEntryId,
     problem: &Problem,
     outcome: &PlanOutcome,
-) -> Result<(usize, usize), PlanningError> {
+) -> Result<Writes, PlanningError> {
     let kept: BTreeSet<&str> = outcome
         .assignments
         .iter()
@@ -266,16 +283,62 @@ async fn commit(
             updated_at: now,
         });
     }
-    let removed = delete.len();
-    let created = state
-        .storage
-        .commit_run(tenant, RunCommit { delete, create }, now)
-        .await
-        .map_err(|e| match e {
-            StorageError::TimeOverlap => PlanningError::BookedMeanwhile,
-            other => other.into(),
-        })?;
-    Ok((created.len(), removed))
+    Ok(Writes { delete, create })
+}
+
+/// Writes the plan and its audit entry in one transaction, while the counters it was
+/// computed against hold: the dropped proposals go, the new assignments come. Returns
+/// (created, removed).
+async fn commit(
+    state: &AppState,
+    tenant: TenantId,
+    actor: UserId,
+    run_id: AuditEntryId,
+    record: &RunRecord,
+    writes: Writes,
+    snapshot: ScheduleSnapshot,
+) -> Result<(usize, usize), PlanningError> {
+    let removed = writes.delete.len();
+    // Only the counters of what the run assigns matter to its commit.
+    let expected = ScheduleSnapshot {
+        technicians: snapshot
+            .technicians
+            .into_iter()
+            .filter(|(id, _)| writes.create.iter().any(|a| a.technician_id == *id))
+            .collect(),
+        missions: snapshot
+            .missions
+            .into_iter()
+            .filter(|(id, _)| writes.create.iter().any(|a| a.mission_id == *id))
+            .collect(),
+    };
+    for attempt in 1..=audit::MAX_ATTEMPTS {
+        let entry = audit::run_entry(&state.storage, tenant, run_id, Some(actor), record).await?;
+        let committed = state
+            .storage
+            .commit_run(
+                tenant,
+                RunCommit {
+                    delete: writes.delete.clone(),
+                    create: writes.create.clone(),
+                    expected: expected.clone(),
+                    audit: entry,
+                },
+            )
+            .await;
+        match committed {
+            Ok(RunCommitted::Committed(created)) => return Ok((created.len(), removed)),
+            Ok(RunCommitted::ScheduleChanged) => return Err(PlanningError::ChangedMeanwhile),
+            Ok(RunCommitted::AuditSeqTaken) => {}
+            Err(StorageError::TimeOverlap) => return Err(PlanningError::BookedMeanwhile),
+            Err(e) if e.is_transient() => {}
+            Err(e) => return Err(e.into()),
+        }
+        audit::contention_pause(attempt).await;
+    }
+    Err(PlanningError::Audit(crate::audit::AuditError::Contention(
+        audit::MAX_ATTEMPTS,
+    )))
 }
 
 fn instant(seconds: i64) -> Result<DateTime<Utc>, PlanningError> {

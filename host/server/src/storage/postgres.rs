@@ -88,6 +88,7 @@ impl super::Storage for PostgresStorage {
 super::accounts::sql::impl_account_store!(PostgresStorage);
 super::crew::sql::impl_crew_store!(PostgresStorage);
 super::planning::sql::impl_planning_store!(PostgresStorage);
+super::sql::impl_schedule_counters!(PostgresStorage);
 super::jobs::sql::impl_job_store!(PostgresStorage);
 super::idempotency::sql::impl_idempotency_store!(PostgresStorage);
 super::plugins::sql::impl_plugins_store!(PostgresStorage);

@@ -69,6 +69,79 @@ pub(crate) fn like_contains(needle: &str) -> String {
     escaped
 }
 
+/// The counters behind a manual assignment's check (see `planning::ScheduleVersions` and
+/// ADR 0004), bumped by the planning and crew stores alike; expanded once per backend.
+macro_rules! impl_schedule_counters {
+    ($storage:ty) => {
+        /// Bumps the crew counters of `missions`, one row at a time in id order: missions
+        /// are locked before technicians, each kind in id order, by every writer (ADR 0004),
+        /// so two PostgreSQL transactions wait for each other instead of deadlocking.
+        async fn bump_missions(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            missions: impl IntoIterator<Item = $crate::domain::MissionId>,
+        ) -> $crate::storage::StorageResult<()> {
+            let sorted: std::collections::BTreeSet<_> = missions.into_iter().collect();
+            for id in sorted {
+                sqlx::query("UPDATE missions SET crew_version = crew_version + 1 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Bumps `table.counter` of row `id` if it still is `expected` (`None`: the row
+        /// was not read, as good as changed); whether it did.
+        async fn bump_if_at<T>(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            table: &'static str,
+            counter: &'static str,
+            id: T,
+            expected: Option<i64>,
+        ) -> $crate::storage::StorageResult<bool>
+        where
+            T: for<'q> sqlx::Encode<'q, <$storage as $crate::storage::backend::Backend>::Database>
+                + sqlx::Type<<$storage as $crate::storage::backend::Backend>::Database>
+                + Send,
+        {
+            let Some(expected) = expected else {
+                return Ok(false);
+            };
+            let bumped = sqlx::query(&format!(
+                "UPDATE {table} SET {counter} = {counter} + 1 WHERE tenant_id = $1 AND id = $2 AND {counter} = $3"
+            ))
+            .bind(tenant)
+            .bind(id)
+            .bind(expected)
+            .execute(&mut *conn)
+            .await?;
+            Ok(bumped.rows_affected() == 1)
+        }
+
+        /// Bumps the schedule counters of `technicians`, in id order (see [`bump_missions`]).
+        async fn bump_technicians(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            technicians: impl IntoIterator<Item = $crate::domain::TechnicianId>,
+        ) -> $crate::storage::StorageResult<()> {
+            let sorted: std::collections::BTreeSet<_> = technicians.into_iter().collect();
+            for id in sorted {
+                sqlx::query("UPDATE technicians SET schedule_version = schedule_version + 1 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use impl_schedule_counters;
+
 #[cfg(test)]
 mod tests {
     use super::like_contains;

@@ -168,6 +168,7 @@ impl super::Storage for SqliteStorage {
 super::accounts::sql::impl_account_store!(SqliteStorage);
 super::crew::sql::impl_crew_store!(SqliteStorage);
 super::planning::sql::impl_planning_store!(SqliteStorage);
+super::sql::impl_schedule_counters!(SqliteStorage);
 super::jobs::sql::impl_job_store!(SqliteStorage);
 super::idempotency::sql::impl_idempotency_store!(SqliteStorage);
 super::plugins::sql::impl_plugins_store!(SqliteStorage);

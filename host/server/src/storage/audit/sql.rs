@@ -21,29 +21,8 @@ macro_rules! impl_audit_store {
                 &self,
                 row: &$crate::storage::audit::AuditRow,
             ) -> $crate::storage::StorageResult<$crate::storage::audit::AuditInsert> {
-                let done = sqlx::query(
-                    "INSERT INTO audit_entries (tenant_id, seq, id, kind, actor, at, payload, prev_hash, hash, summary)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                     ON CONFLICT (tenant_id, seq) DO NOTHING",
-                )
-                .bind(row.tenant_id)
-                .bind(row.seq)
-                .bind(row.id)
-                .bind(&row.kind)
-                .bind(row.actor)
-                .bind(&row.at)
-                .bind(row.payload.as_deref().unwrap_or("null"))
-                .bind(&row.prev_hash)
-                .bind(&row.hash)
-                .bind(row.summary.as_deref())
-                .execute(&self.writer)
-                .await
-                .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "audit entry id"))?;
-                Ok(if done.rows_affected() > 0 {
-                    $crate::storage::audit::AuditInsert::Inserted
-                } else {
-                    $crate::storage::audit::AuditInsert::SeqTaken
-                })
+                let mut conn = self.writer.acquire().await?;
+                insert_audit_row(&mut conn, row).await
             }
 
             async fn audit_chain(
@@ -112,6 +91,37 @@ macro_rules! impl_audit_store {
                 .fetch_optional(&self.reader)
                 .await?)
             }
+        }
+
+        /// Appends `row` unless its sequence number is taken; also used by a run's commit
+        /// (`impl_planning_store`), so a run and its entry are one transaction.
+        async fn insert_audit_row(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            row: &$crate::storage::audit::AuditRow,
+        ) -> $crate::storage::StorageResult<$crate::storage::audit::AuditInsert> {
+            let done = sqlx::query(
+                "INSERT INTO audit_entries (tenant_id, seq, id, kind, actor, at, payload, prev_hash, hash, summary)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (tenant_id, seq) DO NOTHING",
+            )
+            .bind(row.tenant_id)
+            .bind(row.seq)
+            .bind(row.id)
+            .bind(&row.kind)
+            .bind(row.actor)
+            .bind(&row.at)
+            .bind(row.payload.as_deref().unwrap_or("null"))
+            .bind(&row.prev_hash)
+            .bind(&row.hash)
+            .bind(row.summary.as_deref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "audit entry id"))?;
+            Ok(if done.rows_affected() > 0 {
+                $crate::storage::audit::AuditInsert::Inserted
+            } else {
+                $crate::storage::audit::AuditInsert::SeqTaken
+            })
         }
     };
 }

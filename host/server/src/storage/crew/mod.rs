@@ -606,7 +606,7 @@ pub(crate) fn venues_with_rooms(rows: Vec<VenueRow>, rooms: Vec<Room>) -> Vec<Ve
 pub(crate) struct AvailabilityRow {
     id: AvailabilityId,
     tenant_id: TenantId,
-    technician_id: TechnicianId,
+    pub(crate) technician_id: TechnicianId,
     start_at: DateTime<Utc>,
     end_at: DateTime<Utc>,
     kind: String,

@@ -173,6 +173,7 @@ macro_rules! impl_crew_store {
                         relations = COALESCE($15, relations),
                         attributes = COALESCE($16, attributes),
                         active = COALESCE($17, active),
+                        schedule_version = schedule_version + 1,
                         updated_at = $18
                      WHERE tenant_id = $1 AND id = $2
                      RETURNING {}",
@@ -242,7 +243,7 @@ macro_rules! impl_crew_store {
                     return Err(crew::technician_in_use(assignments));
                 }
                 for (other, text) in locked.into_iter().filter(|(t, _)| *t != id) {
-                    sqlx::query("UPDATE technicians SET relations = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                    sqlx::query("UPDATE technicians SET relations = $3, updated_at = $4, schedule_version = schedule_version + 1 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(other)
                         .bind(crew::relations_without(&text, id)?)
@@ -548,7 +549,7 @@ macro_rules! impl_crew_store {
                 .fetch_all(&mut *tx)
                 .await?;
                 for (technician, text) in preferring {
-                    sqlx::query("UPDATE technicians SET preferences = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+                    sqlx::query("UPDATE technicians SET preferences = $3, updated_at = $4, schedule_version = schedule_version + 1 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(technician)
                         .bind(crew::preferences_without(&text, id)?)
@@ -723,6 +724,7 @@ macro_rules! impl_crew_store {
                      RETURNING {}",
                     $crate::storage::crew::sql::AVAILABILITY_COLUMNS
                 );
+                let mut tx = self.writer.begin().await?;
                 let row: Option<crew::AvailabilityRow> = sqlx::query_as(&sql)
                     .bind(availability.id)
                     .bind(tenant)
@@ -732,8 +734,12 @@ macro_rules! impl_crew_store {
                     .bind(availability.kind.as_str())
                     .bind(&availability.note)
                     .bind(availability.created_at)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                if row.is_some() {
+                    bump_technicians(&mut tx, tenant, [availability.technician_id]).await?;
+                }
+                tx.commit().await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -812,6 +818,14 @@ macro_rules! impl_crew_store {
                      RETURNING {}",
                     $crate::storage::crew::sql::AVAILABILITY_COLUMNS
                 );
+                let mut tx = self.writer.begin().await?;
+                let before: Option<$crate::domain::TechnicianId> = sqlx::query_scalar(
+                    "SELECT technician_id FROM availabilities WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
                 let row: Option<crew::AvailabilityRow> = sqlx::query_as(&sql)
                     .bind(tenant)
                     .bind(id)
@@ -823,8 +837,12 @@ macro_rules! impl_crew_store {
                     .bind(patch.note.is_some())
                     .bind(patch.note.flatten())
                     .bind(now)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                if let Some(row) = &row {
+                    bump_technicians(&mut tx, tenant, before.into_iter().chain([row.technician_id])).await?;
+                }
+                tx.commit().await?;
                 row.map(TryInto::try_into).transpose()
             }
 
@@ -834,15 +852,21 @@ macro_rules! impl_crew_store {
                 id: $crate::domain::AvailabilityId,
                 owner: Option<$crate::domain::TechnicianId>,
             ) -> $crate::storage::StorageResult<bool> {
-                let deleted = sqlx::query(
-                    "DELETE FROM availabilities WHERE tenant_id = $1 AND id = $2 AND ($3 IS NULL OR technician_id = $3)",
+                let mut tx = self.writer.begin().await?;
+                let deleted: Option<$crate::domain::TechnicianId> = sqlx::query_scalar(
+                    "DELETE FROM availabilities WHERE tenant_id = $1 AND id = $2 AND ($3 IS NULL OR technician_id = $3)
+                     RETURNING technician_id",
                 )
                 .bind(tenant)
                 .bind(id)
                 .bind(owner)
-                .execute(&self.writer)
+                .fetch_optional(&mut *tx)
                 .await?;
-                Ok(deleted.rows_affected() > 0)
+                if let Some(technician) = deleted {
+                    bump_technicians(&mut tx, tenant, [technician]).await?;
+                }
+                tx.commit().await?;
+                Ok(deleted.is_some())
             }
 
             async fn availabilities_overlapping(

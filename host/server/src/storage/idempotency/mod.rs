@@ -25,7 +25,10 @@ pub enum IdempotencyBegin {
 /// Idempotency keys.
 #[async_trait::async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` for `route` with the request's sha256.
+    /// Claims `key` for `route` with the request's sha256. A claim made before
+    /// `abandoned_before` that never got a response belongs to a request that cannot be
+    /// running any more (its process died, or the request timed out and was dropped): the
+    /// same request takes it over.
     async fn idempotency_begin(
         &self,
         tenant: TenantId,
@@ -33,6 +36,7 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         request_sha256: &str,
         now: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
     ) -> StorageResult<IdempotencyBegin>;
     /// Stores the response of a claimed key.
     async fn idempotency_finish(

@@ -11,6 +11,7 @@ macro_rules! impl_idempotency_store {
                 key: &str,
                 request_sha256: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                abandoned_before: chrono::DateTime<chrono::Utc>,
             ) -> $crate::storage::StorageResult<$crate::storage::idempotency::IdempotencyBegin> {
                 use $crate::storage::idempotency::IdempotencyBegin;
                 let claimed = sqlx::query(
@@ -25,6 +26,24 @@ macro_rules! impl_idempotency_store {
                 .execute(&self.writer)
                 .await?;
                 if claimed.rows_affected() == 1 {
+                    return Ok(IdempotencyBegin::Started);
+                }
+                // An abandoned claim of the same request: take it over (one statement, so
+                // of two retries only one does).
+                let taken_over = sqlx::query(
+                    "UPDATE idempotency_keys SET created_at = $5
+                     WHERE tenant_id = $1 AND route = $2 AND key = $3 AND request_sha256 = $4
+                       AND status IS NULL AND created_at < $6",
+                )
+                .bind(tenant)
+                .bind(route)
+                .bind(key)
+                .bind(request_sha256)
+                .bind(now)
+                .bind(abandoned_before)
+                .execute(&self.writer)
+                .await?;
+                if taken_over.rows_affected() == 1 {
                     return Ok(IdempotencyBegin::Started);
                 }
                 let row: Option<$crate::storage::idempotency::StoredKey> = sqlx::query_as(

@@ -49,9 +49,11 @@ pub trait JobStore: Send + Sync {
         update: JobUpdate,
         now: DateTime<Utc>,
     ) -> StorageResult<Option<Job>>;
+    /// Records that a queued or running job's work is alive (its heartbeat).
+    async fn touch_job(&self, id: JobId, now: DateTime<Utc>) -> StorageResult<()>;
     /// Marks failed (`JOB_INTERRUPTED`) every queued or running job last updated before
-    /// `stale_before`: called at start-up, since a job's work dies with the process that ran
-    /// it. The cut-off spares the jobs other replicas are running right now.
+    /// `stale_before`: a job's work dies with the process that ran it, and a live job's
+    /// heartbeat keeps it more recent than the cut-off.
     async fn fail_interrupted_jobs(
         &self,
         now: DateTime<Utc>,

@@ -65,6 +65,19 @@ macro_rules! impl_job_store {
                 .await?)
             }
 
+            async fn touch_job(
+                &self,
+                id: $crate::domain::JobId,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<()> {
+                sqlx::query("UPDATE jobs SET updated_at = $2 WHERE id = $1 AND state IN ('queued', 'running')")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
             async fn fail_interrupted_jobs(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,

@@ -10,6 +10,8 @@
 //!
 //! [`StorageError::TimeOverlap`]: super::StorageError::TimeOverlap
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::time::Window;
@@ -19,6 +21,7 @@ use crate::domain::{
 };
 
 use super::StorageResult;
+use super::audit::AuditRow;
 
 /// A mission row (its needs come separately, see [`MissionWithNeeds`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -120,6 +123,52 @@ pub struct Assignment {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What became of a need's deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedDelete {
+    Deleted,
+    /// No such need in that mission.
+    NotFound,
+    /// It is the mission's only need: a mission needs at least one.
+    LastOfMission,
+}
+
+/// The counters a manual assignment is checked against. Every write that adds to or moves
+/// a technician's shifts, or changes what their rules read, bumps theirs; every write that
+/// changes a mission's crew or its needs' windows bumps the mission's (ADR 0004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleVersions {
+    pub technician: i64,
+    pub mission: i64,
+}
+
+/// What a new assignment was admitted against: [`PlanningStore::create_assignment`]
+/// writes it only while all of it still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admitted {
+    /// Read before anything the check read.
+    pub versions: ScheduleVersions,
+    /// The need's window the check saw (and the assignment copies).
+    pub need_window: Window,
+}
+
+/// What became of an assignment's insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentInsert {
+    Created(Assignment),
+    /// The technician's schedule, the mission's crew or the need changed since the check:
+    /// check again.
+    Stale,
+    /// The need or its mission was deleted meanwhile.
+    NeedGone,
+    /// The mission is cancelled.
+    MissionCancelled,
+    /// The need already has its maximum crew (proposed and confirmed assignments).
+    NeedFull {
+        max_crew: i32,
+    },
+}
+
 /// Filters of the assignment list.
 #[derive(Debug, Clone, Default)]
 pub struct AssignmentFilter {
@@ -173,6 +222,30 @@ pub struct RunCommit {
     pub delete: Vec<AssignmentId>,
     /// New assignments (status proposed, source auto, with the run's id).
     pub create: Vec<Assignment>,
+    /// The counters the run was computed against, of the technicians and missions it
+    /// assigns: the commit happens only while they hold (see [`ScheduleVersions`]).
+    pub expected: ScheduleSnapshot,
+    /// The run's audit entry, appended in the same transaction.
+    pub audit: AuditRow,
+}
+
+/// The counters of a tenant's technicians and of the missions of a window, read before a
+/// run reads its problem.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScheduleSnapshot {
+    pub technicians: BTreeMap<TechnicianId, i64>,
+    pub missions: BTreeMap<MissionId, i64>,
+}
+
+/// What became of a run's commit; on anything but `Committed`, nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunCommitted {
+    Committed(Vec<Assignment>),
+    /// A technician or mission the run assigns changed since it read them (or is new).
+    ScheduleChanged,
+    /// Another audit entry took the sequence number: build the entry again on the new
+    /// head and retry.
+    AuditSeqTaken,
 }
 
 /// Which references of a mission exist in the tenant.
@@ -228,15 +301,34 @@ pub trait PlanningStore: Send + Sync {
     async fn add_need(&self, tenant: TenantId, need: Need) -> StorageResult<Need>;
     /// Writes `need` (and its assignments' windows); `None` when there is no such need.
     async fn update_need(&self, tenant: TenantId, need: Need) -> StorageResult<Option<Need>>;
-    async fn delete_need(&self, tenant: TenantId, id: NeedId) -> StorageResult<bool>;
+    /// Deletes the need of `mission` and its assignments, unless it is the mission's last
+    /// (checked in the same transaction, under the mission's lock).
+    async fn delete_need(
+        &self,
+        tenant: TenantId,
+        mission: MissionId,
+        id: NeedId,
+    ) -> StorageResult<NeedDelete>;
     /// A need and its mission.
     async fn need(&self, tenant: TenantId, id: NeedId) -> StorageResult<Option<(Need, Mission)>>;
 
+    /// The counters of the technician and of the need's mission; `None` when either does
+    /// not exist.
+    async fn schedule_versions(
+        &self,
+        tenant: TenantId,
+        technician: TechnicianId,
+        need: NeedId,
+    ) -> StorageResult<Option<ScheduleVersions>>;
+    /// Inserts `assignment` (never declined) if what it was `admitted` against still holds,
+    /// bumping both counters, in one transaction: the mission's row first, then the
+    /// technician's, the order every writer follows (no deadlock on PostgreSQL).
     async fn create_assignment(
         &self,
         tenant: TenantId,
         assignment: Assignment,
-    ) -> StorageResult<Assignment>;
+        admitted: Admitted,
+    ) -> StorageResult<AssignmentInsert>;
     async fn assignment(
         &self,
         tenant: TenantId,
@@ -287,15 +379,19 @@ pub trait PlanningStore: Send + Sync {
         tenant: TenantId,
         window: Window,
     ) -> StorageResult<Vec<Assignment>>;
-    /// Applies an automatic run in one transaction: the unpinned proposed assignments of
-    /// `needs` that the run did not keep are deleted, the new ones inserted. A double
-    /// booking created meanwhile by someone else rolls the whole commit back.
-    async fn commit_run(
+    /// The counters of every technician of the tenant and of the missions overlapping
+    /// `window`.
+    async fn schedule_snapshot(
         &self,
         tenant: TenantId,
-        commit: RunCommit,
-        now: DateTime<Utc>,
-    ) -> StorageResult<Vec<Assignment>>;
+        window: Window,
+    ) -> StorageResult<ScheduleSnapshot>;
+    /// Applies an automatic run in one transaction with its audit entry: the counters it
+    /// expects are compared and bumped (missions, then technicians, in id order), the
+    /// unpinned proposed assignments the run did not keep are deleted, the new ones
+    /// inserted, the entry appended. A double booking created meanwhile by someone else
+    /// rolls the whole commit back.
+    async fn commit_run(&self, tenant: TenantId, commit: RunCommit) -> StorageResult<RunCommitted>;
 }
 
 /// Attaches each need to its mission, keeping the missions' order.

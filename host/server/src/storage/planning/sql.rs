@@ -174,7 +174,8 @@ macro_rules! impl_planning_store {
                 let mut tx = self.writer.begin().await?;
                 let updated = sqlx::query(
                     "UPDATE missions SET title = $3, project_id = $4, venue_id = $5, room_id = $6, start_at = $7,
-                            end_at = $8, paid = $9, status = $10, notes = $11, attributes = $12, updated_at = $13
+                            end_at = $8, paid = $9, status = $10, notes = $11, attributes = $12, updated_at = $13,
+                            crew_version = crew_version + 1
                      WHERE tenant_id = $1 AND id = $2 AND updated_at = $14",
                 )
                 .bind(tenant)
@@ -201,6 +202,9 @@ macro_rules! impl_planning_store {
                         .await?;
                     return Ok(if exists.is_some() { MissionUpdate::Stale } else { MissionUpdate::NotFound });
                 }
+                // The crew's shifts may move with the mission's needs.
+                let crew = crew_of(&mut tx, tenant, "mission_id", next.id).await?;
+                bump_technicians(&mut tx, tenant, crew).await?;
                 if next.status == $crate::domain::MissionStatus::Cancelled {
                     sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND mission_id = $2")
                         .bind(tenant)
@@ -245,6 +249,7 @@ macro_rules! impl_planning_store {
                 need: $crate::storage::planning::Need,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Need>> {
                 let mut tx = self.writer.begin().await?;
+                bump_missions(&mut tx, tenant, [need.mission_id]).await?;
                 let updated = sqlx::query(
                     "UPDATE needs SET skill = $3, shift_type = $4, min_crew = $5, max_crew = $6, start_at = $7,
                             end_at = $8, unfilled_penalty = $9, extra_penalty = $10, attributes = $11
@@ -266,6 +271,8 @@ macro_rules! impl_planning_store {
                 if updated.rows_affected() == 0 {
                     return Ok(None);
                 }
+                let crew = crew_of(&mut tx, tenant, "need_id", need.id).await?;
+                bump_technicians(&mut tx, tenant, crew).await?;
                 write_need_window(&mut tx, tenant, &need, chrono::Utc::now()).await?;
                 tx.commit().await?;
                 Ok(Some(need))
@@ -274,14 +281,41 @@ macro_rules! impl_planning_store {
             async fn delete_need(
                 &self,
                 tenant: $crate::domain::TenantId,
+                mission: $crate::domain::MissionId,
                 id: $crate::domain::NeedId,
-            ) -> $crate::storage::StorageResult<bool> {
-                let deleted = sqlx::query("DELETE FROM needs WHERE tenant_id = $1 AND id = $2")
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::NeedDelete> {
+                use $crate::storage::planning::NeedDelete;
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                // The mission's row first: it serialises this with a concurrent deletion of
+                // its other need and with an assignment to this one (ADR 0004).
+                let locked = sqlx::query("UPDATE missions SET crew_version = crew_version + 1 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(mission)
+                    .execute(&mut *tx)
+                    .await?;
+                if locked.rows_affected() == 0 {
+                    return Ok(NeedDelete::NotFound);
+                }
+                let needs: Vec<$crate::domain::NeedId> = sqlx::query_scalar(
+                    "SELECT id FROM needs WHERE tenant_id = $1 AND mission_id = $2",
+                )
+                .bind(tenant)
+                .bind(mission)
+                .fetch_all(&mut *tx)
+                .await?;
+                if !needs.contains(&id) {
+                    return Ok(NeedDelete::NotFound);
+                }
+                if needs.len() == 1 {
+                    return Ok(NeedDelete::LastOfMission);
+                }
+                sqlx::query("DELETE FROM needs WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant)
                     .bind(id)
-                    .execute(&self.writer)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(deleted.rows_affected() > 0)
+                tx.commit().await?;
+                Ok(NeedDelete::Deleted)
             }
 
             async fn need(
@@ -305,15 +339,99 @@ macro_rules! impl_planning_store {
                 Ok(Some((need, mission)))
             }
 
-            #[tracing::instrument(skip(self, a), fields(technician = %a.technician_id, need = %a.need_id))]
+            async fn schedule_versions(
+                &self,
+                tenant: $crate::domain::TenantId,
+                technician: $crate::domain::TechnicianId,
+                need: $crate::domain::NeedId,
+            ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::ScheduleVersions>> {
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT t.schedule_version, m.crew_version
+                     FROM needs n
+                     JOIN missions m ON m.tenant_id = n.tenant_id AND m.id = n.mission_id
+                     JOIN technicians t ON t.tenant_id = n.tenant_id AND t.id = $3
+                     WHERE n.tenant_id = $1 AND n.id = $2",
+                )
+                .bind(tenant)
+                .bind(need)
+                .bind(technician)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|(technician, mission)| $crate::storage::planning::ScheduleVersions { technician, mission }))
+            }
+
+            #[tracing::instrument(skip(self, a, admitted), fields(technician = %a.technician_id, need = %a.need_id))]
             async fn create_assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
                 a: $crate::storage::planning::Assignment,
-            ) -> $crate::storage::StorageResult<$crate::storage::planning::Assignment> {
-                let mut conn = self.writer.acquire().await?;
-                insert_assignment(&mut conn, tenant, &a).await?;
-                Ok(a)
+                admitted: $crate::storage::planning::Admitted,
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::AssignmentInsert> {
+                use $crate::storage::planning::AssignmentInsert;
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                // The mission first: compared and bumped, which locks its row (PostgreSQL)
+                // against a concurrent move, cancel or assignment to it.
+                let status: Option<String> = sqlx::query_scalar(
+                    "UPDATE missions SET crew_version = crew_version + 1
+                     WHERE tenant_id = $1 AND id = $2 AND crew_version = $3 RETURNING status",
+                )
+                .bind(tenant)
+                .bind(a.mission_id)
+                .bind(admitted.versions.mission)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(status) = status else {
+                    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM missions WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant)
+                        .bind(a.mission_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Ok(if exists.is_some() { AssignmentInsert::Stale } else { AssignmentInsert::NeedGone });
+                };
+                if status == $crate::domain::MissionStatus::Cancelled.as_str() {
+                    return Ok(AssignmentInsert::MissionCancelled);
+                }
+                let need: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<i32>)> = sqlx::query_as(
+                    "SELECT start_at, end_at, max_crew FROM needs WHERE tenant_id = $1 AND id = $2 AND mission_id = $3",
+                )
+                .bind(tenant)
+                .bind(a.need_id)
+                .bind(a.mission_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((start, end, max_crew)) = need else {
+                    return Ok(AssignmentInsert::NeedGone);
+                };
+                if (start, end) != (admitted.need_window.start(), admitted.need_window.end()) {
+                    return Ok(AssignmentInsert::Stale);
+                }
+                if let Some(max_crew) = max_crew {
+                    let crew: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM assignments WHERE tenant_id = $1 AND need_id = $2 AND status <> 'declined'",
+                    )
+                    .bind(tenant)
+                    .bind(a.need_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if crew >= i64::from(max_crew) {
+                        return Ok(AssignmentInsert::NeedFull { max_crew });
+                    }
+                }
+                let bumped = sqlx::query(
+                    "UPDATE technicians SET schedule_version = schedule_version + 1
+                     WHERE tenant_id = $1 AND id = $2 AND schedule_version = $3",
+                )
+                .bind(tenant)
+                .bind(a.technician_id)
+                .bind(admitted.versions.technician)
+                .execute(&mut *tx)
+                .await?;
+                if bumped.rows_affected() == 0 {
+                    return Ok(AssignmentInsert::Stale);
+                }
+                insert_assignment(&mut tx, tenant, &a).await?;
+                tx.commit().await?;
+                Ok(AssignmentInsert::Created(a))
             }
 
             async fn assignment(
@@ -382,7 +500,22 @@ macro_rules! impl_planning_store {
             ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Assignment>> {
                 use $crate::storage::planning::sql::ASSIGNMENT_COLUMNS;
                 let columns = ASSIGNMENT_COLUMNS.replace("a.", "");
-                sqlx::query_as(&format!(
+                let mut tx = self.writer.begin().await?;
+                if patch.status.is_some() {
+                    // A declined assignment confirmed again adds a shift back.
+                    let owner: Option<($crate::domain::MissionId, $crate::domain::TechnicianId)> = sqlx::query_as(
+                        "SELECT mission_id, technician_id FROM assignments WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((mission, technician)) = owner {
+                        bump_missions(&mut tx, tenant, [mission]).await?;
+                        bump_technicians(&mut tx, tenant, [technician]).await?;
+                    }
+                }
+                let updated = sqlx::query_as(&format!(
                     "UPDATE assignments SET status = COALESCE($3, status), pinned = COALESCE($4, pinned), updated_at = $5
                      WHERE tenant_id = $1 AND id = $2 RETURNING {columns}"
                 ))
@@ -391,9 +524,11 @@ macro_rules! impl_planning_store {
                 .bind(patch.status.map(|s| s.as_str()))
                 .bind(patch.pinned)
                 .bind(now)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err($crate::storage::sql::overlap_or::<$storage>)
+                .map_err($crate::storage::sql::overlap_or::<$storage>)?;
+                tx.commit().await?;
+                Ok(updated)
             }
 
             async fn delete_assignment(
@@ -525,14 +660,53 @@ macro_rules! impl_planning_store {
                 Ok(query.fetch_all(&self.reader).await?)
             }
 
-            #[tracing::instrument(skip(self, commit), fields(delete = commit.delete.len(), create = commit.create.len()))]
+            async fn schedule_snapshot(
+                &self,
+                tenant: $crate::domain::TenantId,
+                window: $crate::domain::time::Window,
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::ScheduleSnapshot> {
+                let technicians: Vec<($crate::domain::TechnicianId, i64)> =
+                    sqlx::query_as("SELECT id, schedule_version FROM technicians WHERE tenant_id = $1")
+                        .bind(tenant)
+                        .fetch_all(&self.reader)
+                        .await?;
+                let missions: Vec<($crate::domain::MissionId, i64)> = sqlx::query_as(
+                    "SELECT id, crew_version FROM missions WHERE tenant_id = $1 AND start_at < $3 AND end_at > $2",
+                )
+                .bind(tenant)
+                .bind(window.start())
+                .bind(window.end())
+                .fetch_all(&self.reader)
+                .await?;
+                Ok($crate::storage::planning::ScheduleSnapshot {
+                    technicians: technicians.into_iter().collect(),
+                    missions: missions.into_iter().collect(),
+                })
+            }
+
+            #[tracing::instrument(skip(self, commit), fields(create = commit.create.len(), delete = commit.delete.len()))]
             async fn commit_run(
                 &self,
                 tenant: $crate::domain::TenantId,
                 commit: $crate::storage::planning::RunCommit,
-                _now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::StorageResult<Vec<$crate::storage::planning::Assignment>> {
-                let mut tx = self.writer.begin().await?;
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::RunCommitted> {
+                use $crate::storage::planning::RunCommitted;
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                // Missions, then technicians, each in id order (ADR 0004): compared and bumped.
+                let missions: std::collections::BTreeSet<_> = commit.create.iter().map(|a| a.mission_id).collect();
+                for id in missions {
+                    let expected = commit.expected.missions.get(&id).copied();
+                    if !bump_if_at(&mut tx, tenant, "missions", "crew_version", id, expected).await? {
+                        return Ok(RunCommitted::ScheduleChanged);
+                    }
+                }
+                let technicians: std::collections::BTreeSet<_> = commit.create.iter().map(|a| a.technician_id).collect();
+                for id in technicians {
+                    let expected = commit.expected.technicians.get(&id).copied();
+                    if !bump_if_at(&mut tx, tenant, "technicians", "schedule_version", id, expected).await? {
+                        return Ok(RunCommitted::ScheduleChanged);
+                    }
+                }
                 for id in &commit.delete {
                     sqlx::query(
                         "DELETE FROM assignments WHERE tenant_id = $1 AND id = $2 AND status = 'proposed' AND pinned = $3",
@@ -546,8 +720,11 @@ macro_rules! impl_planning_store {
                 for a in &commit.create {
                     insert_assignment(&mut tx, tenant, a).await?;
                 }
+                if insert_audit_row(&mut tx, &commit.audit).await? == $crate::storage::audit::AuditInsert::SeqTaken {
+                    return Ok(RunCommitted::AuditSeqTaken);
+                }
                 tx.commit().await?;
-                Ok(commit.create)
+                Ok(RunCommitted::Committed(commit.create))
             }
         }
 
@@ -638,6 +815,28 @@ macro_rules! impl_planning_store {
             .await
             .map_err(|e| $crate::storage::sql::booking_refused::<$storage>(e, "technician_id"))?;
             Ok(())
+        }
+
+        /// The technicians working on a mission's assignments (`column` is `mission_id` or
+        /// `need_id`), declined ones left out.
+        async fn crew_of<T>(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            column: &'static str,
+            id: T,
+        ) -> $crate::storage::StorageResult<Vec<$crate::domain::TechnicianId>>
+        where
+            T: for<'q> sqlx::Encode<'q, <$storage as $crate::storage::backend::Backend>::Database>
+                + sqlx::Type<<$storage as $crate::storage::backend::Backend>::Database>
+                + Send,
+        {
+            Ok(sqlx::query_scalar(&format!(
+                "SELECT DISTINCT technician_id FROM assignments WHERE tenant_id = $1 AND {column} = $2 AND status <> 'declined'"
+            ))
+            .bind(tenant)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?)
         }
     };
 }
