@@ -45,31 +45,3 @@ where
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use sqlx::SqlitePool;
-
-    use super::*;
-
-    async fn read(start: &str, end: &str) -> Result<Window, sqlx::Error> {
-        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
-        sqlx::query_as::<_, Window>("SELECT $1 AS start_at, $2 AS end_at")
-            .bind(start)
-            .bind(end)
-            .fetch_one(&pool)
-            .await
-    }
-
-    #[tokio::test]
-    async fn a_row_becomes_a_window_only_when_it_ends_after_it_starts() {
-        let w = read("2026-07-01T08:00:00+00:00", "2026-07-01T12:00:00+00:00")
-            .await
-            .unwrap();
-        assert_eq!(w.seconds(), 4 * 3600);
-        let err = read("2026-07-01T12:00:00+00:00", "2026-07-01T12:00:00+00:00")
-            .await
-            .unwrap_err();
-        assert!(matches!(err, sqlx::Error::ColumnDecode { index, .. } if index == "end_at"));
-    }
-}

@@ -26,7 +26,9 @@ impl PostgresStorage {
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            // Under a burst (a thousand concurrent assignments), requests queue for a
+            // connection rather than fail; the request timeout still bounds the wait.
+            .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.application_name("callsheet"))
             .await?;
         MIGRATOR.run(&pool).await?;
