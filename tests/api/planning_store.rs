@@ -517,12 +517,12 @@ async fn a_finished_job_never_changes_and_only_jobs_without_a_heartbeat_are_fail
             .unwrap()
             .is_none()
     );
-    assert_eq!(
-        s.fail_interrupted_jobs(now, now - Duration::minutes(10))
-            .await
-            .unwrap(),
-        1
-    );
+    // The server's own sweeper (every 10 s) may have failed `old` already: at most it.
+    let swept = s
+        .fail_interrupted_jobs(now, now - Duration::minutes(10))
+        .await
+        .unwrap();
+    assert!(swept <= 1, "{swept}");
     let old = s.job(t, old.id).await.unwrap().unwrap();
     assert_eq!(old.state, JobState::Failed);
     let alive = s.job(t, alive.id).await.unwrap().unwrap();

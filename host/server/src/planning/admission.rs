@@ -35,13 +35,14 @@ pub struct Admission {
 }
 
 /// Checks `candidate` (not stored yet) against the technician's state and the tenant's
-/// rules.
+/// rules; `None` when its need is no longer in the schedule the check reads (its mission
+/// was cancelled, deleted or moved since the need was read): check again.
 pub async fn check(
     state: &AppState,
     tenant: TenantId,
     tz: TimeZone,
     candidate: &Assignment,
-) -> Result<Admission, PlanningError> {
+) -> Result<Option<Admission>, PlanningError> {
     let technician = state
         .storage
         .technician(tenant, candidate.technician_id)
@@ -105,6 +106,13 @@ pub async fn check(
     let (rules, mut problem) =
         crate::planning::runs::rules_and_problem(state, tenant, tz, &scope).await?;
     let candidate_wit = problem::to_wit(candidate);
+    let planned = problem
+        .needs
+        .iter()
+        .any(|n| n.id == candidate_wit.need_id && n.window == candidate_wit.window);
+    if !planned {
+        return Ok(None);
+    }
     problem.assignments.push(candidate_wit.clone());
     problem
         .assignments
@@ -150,7 +158,7 @@ pub async fn check(
             "the rules plugin did not evaluate both schedules",
         ));
     };
-    Ok(added(&before.violations, &after.violations))
+    Ok(Some(added(&before.violations, &after.violations)))
 }
 
 /// The violations of `after` that `before` did not have (as a multiset, by rule and

@@ -113,7 +113,10 @@ async fn attempt(
         created_at: at,
         updated_at: at,
     };
-    let Admission { hard, soft } = admission::check(state, tenant, tz, &assignment).await?;
+    let Some(Admission { hard, soft }) = admission::check(state, tenant, tz, &assignment).await?
+    else {
+        return Ok(None);
+    };
     if !hard.is_empty() && request.override_reason.is_none() {
         return Err(PlanningError::RulesViolation {
             violations: hard,

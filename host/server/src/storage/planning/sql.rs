@@ -331,12 +331,13 @@ macro_rules! impl_planning_store {
                         .fetch_optional(&self.reader)
                         .await?;
                 let Some(need) = need else { return Ok(None) };
+                // The mission may have been deleted (with its needs) since the need was read.
                 let mission = sqlx::query_as(&format!("SELECT {MISSION_COLUMNS} FROM missions m WHERE m.tenant_id = $1 AND m.id = $2"))
                     .bind(tenant)
                     .bind(need.mission_id)
-                    .fetch_one(&self.reader)
+                    .fetch_optional(&self.reader)
                     .await?;
-                Ok(Some((need, mission)))
+                Ok(mission.map(|mission| (need, mission)))
             }
 
             async fn schedule_versions(
