@@ -195,12 +195,13 @@ macro_rules! impl_planning_store {
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() == 0 {
-                    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM missions WHERE tenant_id = $1 AND id = $2")
+                    // COUNT: a bigint on both backends (`SELECT 1` is an int4 on PostgreSQL).
+                    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(next.id)
-                        .fetch_optional(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await?;
-                    return Ok(if exists.is_some() { MissionUpdate::Stale } else { MissionUpdate::NotFound });
+                    return Ok(if exists > 0 { MissionUpdate::Stale } else { MissionUpdate::NotFound });
                 }
                 // The crew's shifts may move with the mission's needs.
                 let crew = crew_of(&mut tx, tenant, "mission_id", next.id).await?;
@@ -382,12 +383,12 @@ macro_rules! impl_planning_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(status) = status else {
-                    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM missions WHERE tenant_id = $1 AND id = $2")
+                    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant)
                         .bind(a.mission_id)
-                        .fetch_optional(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await?;
-                    return Ok(if exists.is_some() { AssignmentInsert::Stale } else { AssignmentInsert::NeedGone });
+                    return Ok(if exists > 0 { AssignmentInsert::Stale } else { AssignmentInsert::NeedGone });
                 };
                 if status == $crate::domain::MissionStatus::Cancelled.as_str() {
                     return Ok(AssignmentInsert::MissionCancelled);
