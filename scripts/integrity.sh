@@ -51,12 +51,15 @@ for backend in $BACKENDS; do
   "$CALLSHEET_BIN" seed --tenant integrity --preset festival-week --from 2026-11-23 >/dev/null
   echo "[$backend]" >&2
   BACKEND="$backend" SERVER_LOG="$work/server-$backend.log" python3 "$here/integrity.py" \
-    | tee /dev/stderr | grep '^RESULT' >> "$results" || status=1
+    > "$work/out-$backend.txt" || status=1
+  cat "$work/out-$backend.txt" >&2
+  grep '^RESULT' "$work/out-$backend.txt" >> "$results" || status=1
   [ -n "$db" ] && psql "$PG_ADMIN_URL" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
 done
 
 echo
-echo "| backend | 5xx | double bookings | hard violations | over max crew | throttle bypasses | writes lost | audit entries missing | audit broken |"
-echo "| --- | --: | --: | --: | --: | --: | --: | --: | --: |"
-sed -E 's/RESULT backend=([^ ]+) server_errors=([0-9]+) double_bookings=([0-9]+) hard_violations=([0-9]+) over_max_crew=([0-9]+) throttle_bypasses=([0-9]+) acknowledged_writes_lost=([0-9]+) audit_entries_missing=([0-9]+) audit_broken=([0-9]+)/| \1 | \2 | \3 | \4 | \5 | \6 | \7 | \8 | \9 |/' "$results"
+echo "| backend | 5xx | double bookings | hard violations | over max crew | throttle bypasses | writes lost | audit entries missing | audit broken | jobs stuck |"
+echo "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |"
+# One row per backend: the RESULT line's values, in order.
+sed -E 's/^RESULT backend=([^ ]+) /\1 /; s/ [a-z_]+=/ | /g; s/^/| /; s/$/ |/' "$results"
 exit "$status"

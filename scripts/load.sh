@@ -61,8 +61,10 @@ for backend in $BACKENDS; do
   esac
   export APP_ENV=dev APP_HOST=127.0.0.1 APP_PORT="$PORT" RUST_LOG=warn PLUGIN_CACHE_DIR="$work/plugin-cache"
   export JWT_SECRET="load-test-secret-0123456789-abcdefghijklmnop"
-  # The load generator is one client address; do not let login throttling get in the way.
+  # The load generator is one client address of one tenant: do not let login throttling
+  # or the rate limits (600 requests a minute per address by default) get in the way.
   export LOGIN_MAX_FAILURES_PER_IP=1000000
+  export RATE_LIMIT_PER_ADDRESS_PER_MINUTE=0 RATE_LIMIT_PER_TENANT_PER_MINUTE=0
   echo "[$backend] seeding a year of data" >&2
   "$bin" tenant create --slug load --name "Load test" --time-zone Europe/Paris \
     --admin-email admin@load.test --admin-password load-test-password >/dev/null
