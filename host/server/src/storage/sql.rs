@@ -28,6 +28,17 @@ pub(crate) fn unique<T: Ord + Copy>(ids: &[T]) -> Vec<T> {
     ids
 }
 
+/// The earliest start of a mission that may still be running at `t`: missions last at
+/// most [`MAX_MISSION_DAYS`](crate::domain::mission::MAX_MISSION_DAYS). A lower bound on
+/// `start_at` makes an overlap query a range of the `(tenant_id, start_at)` index instead
+/// of a walk from the tenant's first mission.
+pub(crate) fn earliest_start(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    t.checked_sub_signed(chrono::Duration::days(
+        crate::domain::mission::MAX_MISSION_DAYS,
+    ))
+    .unwrap_or(t)
+}
+
 /// `Duplicate { field }` for a unique-key violation, the error itself otherwise.
 pub(crate) fn duplicate_or<B: Backend>(err: sqlx::Error, field: &'static str) -> StorageError {
     match B::refusal(&err) {

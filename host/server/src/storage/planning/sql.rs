@@ -107,17 +107,23 @@ macro_rules! impl_planning_store {
                 use $crate::storage::planning::sql::{MISSION_COLUMNS, NEED_COLUMNS};
                 use $crate::storage::backend::Backend;
                 let title_matches = <$storage as Backend>::contains_ignoring_case("m.title", "$7");
+                // The window is always a range on (tenant_id, start_at), the index the page is
+                // read in: `start_at > $8`, the latest start of a mission that still ends after
+                // `from` ([`MAX_MISSION_DAYS`] earlier), bounds it from below. Written as
+                // `$2 IS NULL OR ...` it was a scan of the tenant's every mission, twice per
+                // page (the count and the page): most of the list's time on a year of data.
                 let where_clause = format!(
                     "WHERE m.tenant_id = $1
-                    AND ($2 IS NULL OR m.end_at > $2)
-                    AND ($3 IS NULL OR m.start_at < $3)
+                    AND m.end_at > $2 AND m.start_at < $3 AND m.start_at > $8
                     AND ($4 IS NULL OR m.venue_id = $4)
                     AND ($5 IS NULL OR m.project_id = $5)
                     AND ($6 IS NULL OR m.status = $6)
                     AND ($7 IS NULL OR {title_matches})"
                 );
                 let pattern = filter.title_contains.as_deref().map(<$storage as Backend>::contains_pattern);
-                let (from, to) = (filter.window.map(|w| w.start()), filter.window.map(|w| w.end()));
+                let from = filter.window.map_or($crate::domain::time::EARLIEST, |w| w.start());
+                let to = filter.window.map_or_else($crate::domain::time::latest, |w| w.end());
+                let earliest_start = $crate::storage::sql::earliest_start(from);
                 let status = filter.status.map(|s| s.as_str());
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM missions m {where_clause}"))
                     .bind(tenant)
@@ -127,10 +133,11 @@ macro_rules! impl_planning_store {
                     .bind(filter.project)
                     .bind(status)
                     .bind(pattern.as_deref())
+                    .bind(earliest_start)
                     .fetch_one(&self.reader)
                     .await?;
                 let missions: Vec<$crate::storage::planning::Mission> = sqlx::query_as(&format!(
-                    "SELECT {MISSION_COLUMNS} FROM missions m {where_clause} ORDER BY m.start_at, m.id LIMIT $8 OFFSET $9"
+                    "SELECT {MISSION_COLUMNS} FROM missions m {where_clause} ORDER BY m.start_at, m.id LIMIT $9 OFFSET $10"
                 ))
                 .bind(tenant)
                 .bind(from)
@@ -139,6 +146,7 @@ macro_rules! impl_planning_store {
                 .bind(filter.project)
                 .bind(status)
                 .bind(pattern.as_deref())
+                .bind(earliest_start)
                 .bind(page.limit())
                 .bind(page.offset())
                 .fetch_all(&self.reader)
@@ -575,8 +583,10 @@ macro_rules! impl_planning_store {
                 technician: Option<$crate::domain::TechnicianId>,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::PlanningRows> {
                 use $crate::storage::planning::sql::{ASSIGNMENT_COLUMNS, MISSION_COLUMNS, NEED_COLUMNS};
+                let earliest_start = $crate::storage::sql::earliest_start(window.start());
                 // One predicate for the three queries, so they agree on the missions.
-                const MISSIONS: &str = "m.tenant_id = $1 AND m.start_at < $3 AND m.end_at > $2
+                // `start_at > $6` bounds the index range from below (see `list_missions`).
+                const MISSIONS: &str = "m.tenant_id = $1 AND m.start_at < $3 AND m.end_at > $2 AND m.start_at > $6
                     AND ($4 IS NULL OR m.venue_id = $4)
                     AND ($5 IS NULL OR EXISTS (SELECT 1 FROM assignments x
                          WHERE x.mission_id = m.id AND x.technician_id = $5 AND x.status <> 'declined'))";
@@ -590,6 +600,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end())
                 .bind(venue)
                 .bind(technician)
+                .bind(earliest_start)
                 .fetch_all(&self.reader)
                 .await?;
                 let needs = sqlx::query_as(&format!(
@@ -601,6 +612,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end())
                 .bind(venue)
                 .bind(technician)
+                .bind(earliest_start)
                 .fetch_all(&self.reader)
                 .await?;
                 let assignments = sqlx::query_as(&format!(
@@ -613,6 +625,7 @@ macro_rules! impl_planning_store {
                 .bind(window.end())
                 .bind(venue)
                 .bind(technician)
+                .bind(earliest_start)
                 .fetch_all(&self.reader)
                 .await?;
                 Ok($crate::storage::planning::PlanningRows { missions, needs, assignments })
