@@ -108,6 +108,49 @@ async fn a_mission_is_created_with_its_needs_and_shown_in_the_tenants_zone() {
 }
 
 #[tokio::test]
+async fn a_window_lists_every_mission_overlapping_it_however_long_before_it_began() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 0).await;
+    // The longest mission there can be, ending in the window; one ending just before it;
+    // one starting in it; one after it.
+    for (start, end) in [
+        ("2026-06-01T00:00:00Z", "2026-07-02T00:00:00Z"),
+        ("2026-06-01T00:00:00Z", "2026-06-30T22:00:00Z"),
+        ("2026-07-03T08:00:00Z", "2026-07-03T10:00:00Z"),
+        ("2026-07-10T08:00:00Z", "2026-07-10T10:00:00Z"),
+    ] {
+        post(
+            &app,
+            &c.admin,
+            "/api/v1/missions",
+            mission(&c.venue, start, end, 1),
+        )
+        .await;
+    }
+    // 2026-07-01..07-07 in Paris: from 2026-06-30T22:00Z to 2026-07-07T22:00Z.
+    let list = body(
+        app.get("/api/v1/missions?from=2026-07-01&to=2026-07-07", &c.admin)
+            .await,
+    )
+    .await;
+    let starts: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["2026-06-01T02:00:00+02:00", "2026-07-03T10:00:00+02:00"],
+        "{list}"
+    );
+    assert_eq!(list["total"], 2);
+    let all = body(app.get("/api/v1/missions", &c.admin).await).await;
+    assert_eq!(all["total"], 4);
+}
+
+#[tokio::test]
 async fn a_title_search_ignores_case_beyond_ascii_on_every_backend() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("acme").await;

@@ -60,8 +60,8 @@ struct AutoAssign {
     responses(
         (status = 200, description = "The run, its score and explanations", body = RunView),
         (status = 202, description = "A large run, started as a job", body = JobView, headers(("Location" = String, description = "The job's URL"))),
-        (status = 409, description = "Someone booked a technician meanwhile; nothing was written (`CONFLICT_TIME_OVERLAP`)", body = ErrorBody),
-        (status = 422, description = "A bad window or mission list (`VALIDATION_ERR`)", body = ErrorBody),
+        (status = 409, description = "A technician or mission the run assigns changed while it was computed (`SCHEDULE_CHANGED`), or someone booked a technician meanwhile (`CONFLICT_TIME_OVERLAP`); nothing was written", body = ErrorBody),
+        (status = 422, description = "A bad window or mission list, or no need to plan in them (`VALIDATION_ERR`)", body = ErrorBody),
         (status = 502, description = "The tenant's plugin failed, with its code (`PLUGIN_FUEL_EXHAUSTED`, `PLUGIN_TRAP`...) or the engine's (`ENGINE_CONTRACT_BROKEN`)", body = ErrorBody),
         ErrorResponses,
     )
