@@ -298,3 +298,75 @@ async fn a_mission_keeps_its_last_need_even_when_two_deletions_race() {
         assert_eq!(left["needs"].as_array().unwrap().len(), 1, "{left}");
     }
 }
+
+#[tokio::test]
+async fn a_declined_assignment_confirmed_again_is_checked_as_a_new_one() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 2).await;
+    let (t0, t1) = (&c.technicians[0], &c.technicians[1]);
+    let (_, need) = mission(&app, &c, &at(0, 6), &at(0, 10), Some(1)).await;
+    let id = |created: &Value| created["assignment"]["id"].as_str().unwrap().to_owned();
+    let first = id(&post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        json!({"need_id": need, "technician_id": t0}),
+    )
+    .await);
+    let respond = |action: &'static str, assignment: String| {
+        let request = app.request(
+            Method::POST,
+            &format!("/api/v1/assignments/{assignment}/{action}"),
+            Some(&c.admin),
+        );
+        async move { status_of(request.send().await.expect("request")).await }
+    };
+    assert_eq!(respond("decline", first.clone()).await.0, StatusCode::OK);
+    let second = id(&post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        json!({"need_id": need, "technician_id": t1}),
+    )
+    .await);
+
+    // The place is taken.
+    let (status, b) = respond("confirm", first.clone()).await;
+    assert_eq!(
+        (status, &b["code"]),
+        (StatusCode::CONFLICT, &json!("NEED_FULL")),
+        "{b}"
+    );
+
+    // The place is free, but 4 h + 8 h on one day break the 10 h daily maximum.
+    let (_, evening) = mission(&app, &c, &at(0, 11), &at(0, 19), None).await;
+    let late = id(&post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        json!({"need_id": evening, "technician_id": t0}),
+    )
+    .await);
+    let delete = |assignment: String| {
+        let request = app.request(
+            Method::DELETE,
+            &format!("/api/v1/assignments/{assignment}"),
+            Some(&c.admin),
+        );
+        async move { status_of(request.send().await.expect("request")).await.0 }
+    };
+    assert_eq!(delete(second).await, StatusCode::NO_CONTENT);
+    let (status, b) = respond("confirm", first.clone()).await;
+    assert_eq!(
+        (status, &b["code"]),
+        (StatusCode::CONFLICT, &json!("RULES_VIOLATION")),
+        "{b}"
+    );
+
+    // Nothing stands in the way any more.
+    assert_eq!(delete(late).await, StatusCode::NO_CONTENT);
+    let (status, b) = respond("confirm", first).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "confirmed");
+}

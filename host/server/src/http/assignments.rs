@@ -327,7 +327,7 @@ async fn delete_assignment(
     responses(
         (status = 200, body = AssignmentView),
         (status = 404, description = "No such assignment (for a technician: of theirs) (`ENTITY_NOT_FOUND`)", body = ErrorBody),
-        (status = 409, description = "Confirming a declined assignment would double-book (`CONFLICT_TIME_OVERLAP`)", body = ErrorBody),
+        (status = 409, description = "Confirming a declined assignment is checked as a new assignment: it would double-book (`CONFLICT_TIME_OVERLAP`), break the tenant's hard rules (`RULES_VIOLATION`), exceed the need's maximum crew (`NEED_FULL`), or the mission is cancelled (`MISSION_CANCELLED`)", body = ErrorBody),
         ErrorResponses,
     )
 )]
@@ -417,15 +417,22 @@ async fn respond(
     id: AssignmentId,
     status: AssignmentStatus,
 ) -> Result<Json<AssignmentView>, ApiError> {
-    if caller.role == Role::Tech {
+    let assignment = load(state, &caller, id).await?;
+    if caller.role == Role::Tech && caller.technician != Some(assignment.technician_id) {
         // A technician answers for themselves only; someone else's assignment is not
         // theirs to see through this route.
-        let assignment = load(state, &caller, id).await?;
-        if caller.technician != Some(assignment.technician_id) {
-            return Err(ApiError::NotFound {
-                entity: "assignment",
-            });
-        }
+        return Err(ApiError::NotFound {
+            entity: "assignment",
+        });
+    }
+    if assignment.status == AssignmentStatus::Declined && status != AssignmentStatus::Declined {
+        // Back in the technician's schedule: checked as a new assignment is.
+        let back = assign::reinstate(state, caller.tenant, caller.time_zone, id, status)
+            .await
+            .map_err(|e| rules_violation(e, false))?;
+        state.plan_cache.invalidate(caller.tenant).await;
+        tracing::info!(assignment = %id, status = %back.assignment.status, by = %caller.user, "declined assignment reinstated");
+        return Ok(Json(AssignmentView::new(back.assignment, caller.time_zone)));
     }
     let patch = AssignmentPatch {
         status: Some(status),

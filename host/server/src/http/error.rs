@@ -409,6 +409,9 @@ impl From<PlanningError> for ApiError {
                 mission,
             },
             PlanningError::UnknownNeed => Self::validation("need_id", err.to_string()),
+            PlanningError::UnknownAssignment => Self::NotFound {
+                entity: "assignment",
+            },
             PlanningError::MissionCancelled { .. } => Self::Conflict {
                 code: "MISSION_CANCELLED",
                 detail: err.to_string(),

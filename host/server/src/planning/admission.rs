@@ -113,6 +113,8 @@ pub async fn check(
     if !planned {
         return Ok(None);
     }
+    // A declined assignment brought back is in the problem already, as declined.
+    problem.assignments.retain(|a| a.id != candidate_wit.id);
     problem.assignments.push(candidate_wit.clone());
     problem
         .assignments

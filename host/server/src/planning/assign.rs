@@ -21,7 +21,7 @@ use crate::domain::{
     TenantId, TimeZone, UserId,
 };
 use crate::state::AppState;
-use crate::storage::planning::{Admitted, Assignment, AssignmentInsert};
+use crate::storage::planning::{Admitted, Assignment, AssignmentInsert, Mission, Need};
 
 use super::PlanningError;
 use super::admission::{self, Admission};
@@ -81,39 +81,38 @@ async fn attempt(
     tz: TimeZone,
     request: &ManualAssignment,
 ) -> Result<Option<Assigned>, PlanningError> {
-    // Before anything the check reads: a write committed after this point moves them.
-    let versions = state
-        .storage
-        .schedule_versions(tenant, request.technician, request.need)
-        .await?;
-    let (need, mission) = state
-        .storage
-        .need(tenant, request.need)
-        .await?
-        .ok_or(PlanningError::UnknownNeed)?;
-    if mission.status == MissionStatus::Cancelled {
-        return Err(PlanningError::MissionCancelled {
-            mission: mission.id,
-        });
-    }
-    let at = now();
-    let assignment = Assignment {
-        id: AssignmentId::new(),
-        tenant_id: tenant,
-        need_id: need.id,
-        mission_id: mission.id,
-        technician_id: request.technician,
-        window: need.window,
-        status: request.status,
-        pinned: request.pinned,
-        source: AssignmentSource::Manual,
-        run_id: None,
-        override_reason: request.override_reason.clone(),
-        created_by: Some(request.actor),
-        created_at: at,
-        updated_at: at,
+    let candidate = |need: &Need, mission: &Mission| {
+        let at = now();
+        Assignment {
+            id: AssignmentId::new(),
+            tenant_id: tenant,
+            need_id: need.id,
+            mission_id: mission.id,
+            technician_id: request.technician,
+            window: need.window,
+            status: request.status,
+            pinned: request.pinned,
+            source: AssignmentSource::Manual,
+            run_id: None,
+            override_reason: request.override_reason.clone(),
+            created_by: Some(request.actor),
+            created_at: at,
+            updated_at: at,
+        }
     };
-    let Some(Admission { hard, soft }) = admission::check(state, tenant, tz, &assignment).await?
+    let Some(Checked {
+        candidate,
+        admitted,
+        admission: Admission { hard, soft },
+    }) = check(
+        state,
+        tenant,
+        tz,
+        request.technician,
+        request.need,
+        candidate,
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -123,34 +122,12 @@ async fn attempt(
             warnings: soft,
         });
     }
-    // The need and the technician both existed when the check read them; no counters
-    // means one of them was created after the counters were read.
-    let Some(versions) = versions else {
-        return Ok(None);
-    };
-    let admitted = Admitted {
-        versions,
-        need_window: need.window,
-    };
-    let created = match state
+    let inserted = state
         .storage
-        .create_assignment(tenant, assignment, admitted)
-        .await?
-    {
-        AssignmentInsert::Created(created) => created,
-        AssignmentInsert::Stale => return Ok(None),
-        AssignmentInsert::NeedGone => return Err(PlanningError::UnknownNeed),
-        AssignmentInsert::MissionCancelled => {
-            return Err(PlanningError::MissionCancelled {
-                mission: mission.id,
-            });
-        }
-        AssignmentInsert::NeedFull { max_crew } => {
-            return Err(PlanningError::NeedFull {
-                need: need.id,
-                max_crew,
-            });
-        }
+        .create_assignment(tenant, candidate.clone(), admitted)
+        .await?;
+    let Some(created) = written(inserted, &candidate)? else {
+        return Ok(None);
     };
     if !hard.is_empty() {
         admission::record_override(state, tenant, request.actor, &created, &hard).await?;
@@ -160,4 +137,144 @@ async fn attempt(
         warnings: soft,
         overridden: hard,
     }))
+}
+
+/// Brings a declined assignment back as `status` (proposed or confirmed): it adds a shift
+/// to the technician's schedule, so it is checked and written as a new assignment is,
+/// without the override (an admin assigns anew with a reason instead).
+pub async fn reinstate(
+    state: &AppState,
+    tenant: TenantId,
+    tz: TimeZone,
+    id: AssignmentId,
+    status: AssignmentStatus,
+) -> Result<Assigned, PlanningError> {
+    for _ in 0..ATTEMPTS {
+        let current = state
+            .storage
+            .assignment(tenant, id)
+            .await?
+            .ok_or(PlanningError::UnknownAssignment)?;
+        let candidate = |need: &Need, _: &Mission| Assignment {
+            status,
+            window: need.window,
+            updated_at: now(),
+            ..current.clone()
+        };
+        let checked = check(
+            state,
+            tenant,
+            tz,
+            current.technician_id,
+            current.need_id,
+            candidate,
+        )
+        .await;
+        let Checked {
+            candidate,
+            admitted,
+            admission: Admission { hard, soft },
+        } = match checked {
+            Ok(Some(checked)) => checked,
+            Ok(None) => continue,
+            Err(PlanningError::Storage(e)) if e.is_transient() => continue,
+            Err(e) => return Err(e),
+        };
+        if !hard.is_empty() {
+            return Err(PlanningError::RulesViolation {
+                violations: hard,
+                warnings: soft,
+            });
+        }
+        let back = state
+            .storage
+            .reinstate_assignment(tenant, candidate.clone(), admitted)
+            .await;
+        match back {
+            Ok(back) => {
+                if let Some(assignment) = written(back, &candidate)? {
+                    return Ok(Assigned {
+                        assignment,
+                        warnings: soft,
+                        overridden: Vec::new(),
+                    });
+                }
+            }
+            Err(e) if e.is_transient() => {}
+            Err(e) => return Err(e.into()),
+        }
+        tokio::task::yield_now().await;
+    }
+    Err(PlanningError::ScheduleBusy)
+}
+
+/// A candidate checked by the rules, and the counters the check read.
+struct Checked {
+    candidate: Assignment,
+    admitted: Admitted,
+    admission: Admission,
+}
+
+/// Reads the counters, then the need, builds the candidate and runs the rules; `None`
+/// when something moved under the check.
+async fn check(
+    state: &AppState,
+    tenant: TenantId,
+    tz: TimeZone,
+    technician: TechnicianId,
+    need: NeedId,
+    candidate: impl FnOnce(&Need, &Mission) -> Assignment,
+) -> Result<Option<Checked>, PlanningError> {
+    // Before anything the check reads: a write committed after this point moves them.
+    let versions = state
+        .storage
+        .schedule_versions(tenant, technician, need)
+        .await?;
+    let (need, mission) = state
+        .storage
+        .need(tenant, need)
+        .await?
+        .ok_or(PlanningError::UnknownNeed)?;
+    if mission.status == MissionStatus::Cancelled {
+        return Err(PlanningError::MissionCancelled {
+            mission: mission.id,
+        });
+    }
+    let candidate = candidate(&need, &mission);
+    let Some(admission) = admission::check(state, tenant, tz, &candidate).await? else {
+        return Ok(None);
+    };
+    // The need and the technician both existed when the check read them; no counters
+    // means one of them was created after the counters were read.
+    let Some(versions) = versions else {
+        return Ok(None);
+    };
+    let admitted = Admitted {
+        versions,
+        need_window: need.window,
+    };
+    Ok(Some(Checked {
+        candidate,
+        admitted,
+        admission,
+    }))
+}
+
+/// The written assignment, `None` when the counters moved, or the refusal.
+fn written(
+    insert: AssignmentInsert,
+    candidate: &Assignment,
+) -> Result<Option<Assignment>, PlanningError> {
+    match insert {
+        AssignmentInsert::Created(written) => Ok(Some(written)),
+        AssignmentInsert::Stale => Ok(None),
+        AssignmentInsert::NeedGone => Err(PlanningError::UnknownNeed),
+        AssignmentInsert::MissionCancelled => Err(PlanningError::MissionCancelled {
+            mission: candidate.mission_id,
+        }),
+        AssignmentInsert::NeedFull { max_crew } => Err(PlanningError::NeedFull {
+            need: candidate.need_id,
+            max_crew,
+        }),
+    }
 }

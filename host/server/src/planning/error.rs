@@ -29,6 +29,9 @@ pub enum PlanningError {
         assignment: AssignmentId,
         mission: MissionId,
     },
+    /// No such assignment in the tenant (or deleted meanwhile).
+    #[error("no such assignment in this tenant")]
+    UnknownAssignment,
     /// The assignment names a need the tenant does not have (or that was just deleted).
     #[error("no such need in this tenant")]
     UnknownNeed,

@@ -329,6 +329,15 @@ pub trait PlanningStore: Send + Sync {
         assignment: Assignment,
         admitted: Admitted,
     ) -> StorageResult<AssignmentInsert>;
+    /// Brings a declined assignment back as `status` (proposed or confirmed) if what it
+    /// was `admitted` against still holds, as [`PlanningStore::create_assignment`] does;
+    /// `Stale` too when it is no longer declined (or gone).
+    async fn reinstate_assignment(
+        &self,
+        tenant: TenantId,
+        assignment: Assignment,
+        admitted: Admitted,
+    ) -> StorageResult<AssignmentInsert>;
     async fn assignment(
         &self,
         tenant: TenantId,

@@ -379,69 +379,44 @@ macro_rules! impl_planning_store {
             ) -> $crate::storage::StorageResult<$crate::storage::planning::AssignmentInsert> {
                 use $crate::storage::planning::AssignmentInsert;
                 let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
-                // The mission first: compared and bumped, which locks its row (PostgreSQL)
-                // against a concurrent move, cancel or assignment to it.
-                let status: Option<String> = sqlx::query_scalar(
-                    "UPDATE missions SET crew_version = crew_version + 1
-                     WHERE tenant_id = $1 AND id = $2 AND crew_version = $3 RETURNING status",
-                )
-                .bind(tenant)
-                .bind(a.mission_id)
-                .bind(admitted.versions.mission)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(status) = status else {
-                    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant)
-                        .bind(a.mission_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    return Ok(if exists > 0 { AssignmentInsert::Stale } else { AssignmentInsert::NeedGone });
-                };
-                if status == $crate::domain::MissionStatus::Cancelled.as_str() {
-                    return Ok(AssignmentInsert::MissionCancelled);
-                }
-                let need: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<i32>)> = sqlx::query_as(
-                    "SELECT start_at, end_at, max_crew FROM needs WHERE tenant_id = $1 AND id = $2 AND mission_id = $3",
-                )
-                .bind(tenant)
-                .bind(a.need_id)
-                .bind(a.mission_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((start, end, max_crew)) = need else {
-                    return Ok(AssignmentInsert::NeedGone);
-                };
-                if (start, end) != (admitted.need_window.start(), admitted.need_window.end()) {
-                    return Ok(AssignmentInsert::Stale);
-                }
-                if let Some(max_crew) = max_crew {
-                    let crew: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM assignments WHERE tenant_id = $1 AND need_id = $2 AND status <> 'declined'",
-                    )
-                    .bind(tenant)
-                    .bind(a.need_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if crew >= i64::from(max_crew) {
-                        return Ok(AssignmentInsert::NeedFull { max_crew });
-                    }
-                }
-                let bumped = sqlx::query(
-                    "UPDATE technicians SET schedule_version = schedule_version + 1
-                     WHERE tenant_id = $1 AND id = $2 AND schedule_version = $3",
-                )
-                .bind(tenant)
-                .bind(a.technician_id)
-                .bind(admitted.versions.technician)
-                .execute(&mut *tx)
-                .await?;
-                if bumped.rows_affected() == 0 {
-                    return Ok(AssignmentInsert::Stale);
+                if let Some(refused) = admit(&mut tx, tenant, &a, admitted).await? {
+                    return Ok(refused);
                 }
                 insert_assignment(&mut tx, tenant, &a).await?;
                 tx.commit().await?;
                 Ok(AssignmentInsert::Created(a))
+            }
+
+            #[tracing::instrument(skip(self, a, admitted), fields(assignment = %a.id))]
+            async fn reinstate_assignment(
+                &self,
+                tenant: $crate::domain::TenantId,
+                a: $crate::storage::planning::Assignment,
+                admitted: $crate::storage::planning::Admitted,
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::AssignmentInsert> {
+                use $crate::storage::planning::AssignmentInsert;
+                use $crate::storage::planning::sql::ASSIGNMENT_COLUMNS;
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                if let Some(refused) = admit(&mut tx, tenant, &a, admitted).await? {
+                    return Ok(refused);
+                }
+                let columns = ASSIGNMENT_COLUMNS.replace("a.", "");
+                let back: Option<$crate::storage::planning::Assignment> = sqlx::query_as(&format!(
+                    "UPDATE assignments SET status = $3, updated_at = $4
+                     WHERE tenant_id = $1 AND id = $2 AND status = 'declined' RETURNING {columns}"
+                ))
+                .bind(tenant)
+                .bind(a.id)
+                .bind(a.status.as_str())
+                .bind(a.updated_at)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::storage::sql::overlap_or::<$storage>)?;
+                let Some(back) = back else {
+                    return Ok(AssignmentInsert::Stale);
+                };
+                tx.commit().await?;
+                Ok(AssignmentInsert::Created(back))
             }
 
             async fn assignment(
@@ -741,6 +716,79 @@ macro_rules! impl_planning_store {
                 tx.commit().await?;
                 Ok(RunCommitted::Committed(commit.create))
             }
+        }
+
+        /// Whether what `a` was admitted against still holds, comparing and bumping the
+        /// counters (the mission's row first, then the technician's); the refusal if not.
+        /// The caller's transaction writes `a` when this answers `None`.
+        async fn admit(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            a: &$crate::storage::planning::Assignment,
+            admitted: $crate::storage::planning::Admitted,
+        ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::AssignmentInsert>> {
+            use $crate::storage::planning::AssignmentInsert;
+            // The mission first: compared and bumped, which locks its row (PostgreSQL)
+            // against a concurrent move, cancel or assignment to it.
+            let status: Option<String> = sqlx::query_scalar(
+                "UPDATE missions SET crew_version = crew_version + 1
+                 WHERE tenant_id = $1 AND id = $2 AND crew_version = $3 RETURNING status",
+            )
+            .bind(tenant)
+            .bind(a.mission_id)
+            .bind(admitted.versions.mission)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(status) = status else {
+                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(a.mission_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                return Ok(Some(if exists > 0 { AssignmentInsert::Stale } else { AssignmentInsert::NeedGone }));
+            };
+            if status == $crate::domain::MissionStatus::Cancelled.as_str() {
+                return Ok(Some(AssignmentInsert::MissionCancelled));
+            }
+            let need: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<i32>)> = sqlx::query_as(
+                "SELECT start_at, end_at, max_crew FROM needs WHERE tenant_id = $1 AND id = $2 AND mission_id = $3",
+            )
+            .bind(tenant)
+            .bind(a.need_id)
+            .bind(a.mission_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((start, end, max_crew)) = need else {
+                return Ok(Some(AssignmentInsert::NeedGone));
+            };
+            if (start, end) != (admitted.need_window.start(), admitted.need_window.end()) {
+                return Ok(Some(AssignmentInsert::Stale));
+            }
+            if let Some(max_crew) = max_crew {
+                let crew: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM assignments WHERE tenant_id = $1 AND need_id = $2 AND status <> 'declined'",
+                )
+                .bind(tenant)
+                .bind(a.need_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                if crew >= i64::from(max_crew) {
+                    return Ok(Some(AssignmentInsert::NeedFull { max_crew }));
+                }
+            }
+            let bumped = sqlx::query(
+                "UPDATE technicians SET schedule_version = schedule_version + 1
+                 WHERE tenant_id = $1 AND id = $2 AND schedule_version = $3",
+            )
+            .bind(tenant)
+            .bind(a.technician_id)
+            .bind(admitted.versions.technician)
+            .execute(&mut *conn)
+            .await?;
+            if bumped.rows_affected() == 0 {
+                return Ok(Some(AssignmentInsert::Stale));
+            }
+            Ok(None)
         }
 
         async fn insert_need(
