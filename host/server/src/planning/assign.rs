@@ -61,8 +61,17 @@ pub async fn assign(
     tz: TimeZone,
     request: &ManualAssignment,
 ) -> Result<Assigned, PlanningError> {
+    retried(|| attempt(state, tenant, tz, request)).await
+}
+
+/// Runs `attempt` until it writes (`Some`), at most [`ATTEMPTS`] times.
+async fn retried<F, Fut>(mut attempt: F) -> Result<Assigned, PlanningError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Assigned>, PlanningError>>,
+{
     for _ in 0..ATTEMPTS {
-        match attempt(state, tenant, tz, request).await {
+        match attempt().await {
             Ok(Some(assigned)) => return Ok(assigned),
             Ok(None) => {}
             // A PostgreSQL deadlock or serialisation failure: the same as a moved counter.
@@ -149,63 +158,51 @@ pub async fn reinstate(
     id: AssignmentId,
     status: AssignmentStatus,
 ) -> Result<Assigned, PlanningError> {
-    for _ in 0..ATTEMPTS {
-        let current = state
-            .storage
-            .assignment(tenant, id)
-            .await?
-            .ok_or(PlanningError::UnknownAssignment)?;
-        let candidate = |need: &Need, _: &Mission| Assignment {
-            status,
-            window: need.window,
-            updated_at: now(),
-            ..current.clone()
-        };
-        let checked = check(
-            state,
-            tenant,
-            tz,
-            current.technician_id,
-            current.need_id,
-            candidate,
-        )
-        .await;
-        let Checked {
-            candidate,
-            admitted,
-            admission: Admission { hard, soft },
-        } = match checked {
-            Ok(Some(checked)) => checked,
-            Ok(None) => continue,
-            Err(PlanningError::Storage(e)) if e.is_transient() => continue,
-            Err(e) => return Err(e),
-        };
-        if !hard.is_empty() {
-            return Err(PlanningError::RulesViolation {
-                violations: hard,
-                warnings: soft,
-            });
-        }
-        let back = state
-            .storage
-            .reinstate_assignment(tenant, candidate.clone(), admitted)
-            .await;
-        match back {
-            Ok(back) => {
-                if let Some(assignment) = written(back, &candidate)? {
-                    return Ok(Assigned {
-                        assignment,
-                        warnings: soft,
-                        overridden: Vec::new(),
-                    });
-                }
-            }
-            Err(e) if e.is_transient() => {}
-            Err(e) => return Err(e.into()),
-        }
-        tokio::task::yield_now().await;
+    retried(|| reinstate_once(state, tenant, tz, id, status)).await
+}
+
+async fn reinstate_once(
+    state: &AppState,
+    tenant: TenantId,
+    tz: TimeZone,
+    id: AssignmentId,
+    status: AssignmentStatus,
+) -> Result<Option<Assigned>, PlanningError> {
+    let current = state
+        .storage
+        .assignment(tenant, id)
+        .await?
+        .ok_or(PlanningError::UnknownAssignment)?;
+    let candidate = |need: &Need, _: &Mission| Assignment {
+        status,
+        window: need.window,
+        updated_at: now(),
+        ..current.clone()
+    };
+    let (technician, need) = (current.technician_id, current.need_id);
+    let Some(Checked {
+        candidate,
+        admitted,
+        admission: Admission { hard, soft },
+    }) = check(state, tenant, tz, technician, need, candidate).await?
+    else {
+        return Ok(None);
+    };
+    if !hard.is_empty() {
+        return Err(PlanningError::RulesViolation {
+            violations: hard,
+            warnings: soft,
+        });
     }
-    Err(PlanningError::ScheduleBusy)
+    let back = state
+        .storage
+        .reinstate_assignment(tenant, candidate.clone(), admitted)
+        .await?;
+    Ok(written(back, &candidate)?.map(|assignment| Assigned {
+        assignment,
+        warnings: soft,
+        overridden: Vec::new(),
+    }))
 }
 
 /// A candidate checked by the rules, and the counters the check read.
