@@ -148,6 +148,11 @@ async fn a_window_lists_every_mission_overlapping_it_however_long_before_it_bega
     assert_eq!(list["total"], 2);
     let all = body(app.get("/api/v1/missions", &c.admin).await).await;
     assert_eq!(all["total"], 4);
+    // One side open: the other is the supported range's end.
+    let after = body(app.get("/api/v1/missions?from=2026-07-03", &c.admin).await).await;
+    assert_eq!(after["total"], 2, "{after}");
+    let before = body(app.get("/api/v1/missions?to=2026-06-30", &c.admin).await).await;
+    assert_eq!(before["total"], 2, "{before}");
 }
 
 #[tokio::test]

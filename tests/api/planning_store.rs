@@ -496,8 +496,12 @@ async fn a_finished_job_never_changes_and_only_jobs_without_a_heartbeat_are_fail
     };
     let old = s.create_job(job(now - Duration::hours(1))).await.unwrap();
     let fresh = s.create_job(job(now)).await.unwrap();
-    // Created as long ago, but its heartbeat says its work is alive.
-    let alive = s.create_job(job(now - Duration::hours(1))).await.unwrap();
+    // Untouched for 30 s (recent enough for the server's own sweeper, which waits 60 s),
+    // then its heartbeat says its work is alive.
+    let alive = s
+        .create_job(job(now - Duration::seconds(30)))
+        .await
+        .unwrap();
     s.touch_job(alive.id, now).await.unwrap();
     let update = |state| JobUpdate {
         state,
@@ -519,7 +523,7 @@ async fn a_finished_job_never_changes_and_only_jobs_without_a_heartbeat_are_fail
     );
     // The server's own sweeper (every 10 s) may have failed `old` already: at most it.
     let swept = s
-        .fail_interrupted_jobs(now, now - Duration::minutes(10))
+        .fail_interrupted_jobs(now, now - Duration::seconds(10))
         .await
         .unwrap();
     assert!(swept <= 1, "{swept}");

@@ -178,8 +178,8 @@ async fn heartbeat(storage: DynStorage, id: JobId) -> std::convert::Infallible {
 /// Marks failed the jobs whose process died (see the module docs); returns how many.
 pub async fn sweep_abandoned(storage: &DynStorage) -> StorageResult<u64> {
     let now = crate::domain::time::now();
-    let cutoff = chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or(chrono::Duration::MAX);
-    let swept = storage.fail_interrupted_jobs(now, now - cutoff).await?;
+    let cutoff = now - chrono::Duration::from_std(ABANDONED_AFTER).expect("a minute fits");
+    let swept = storage.fail_interrupted_jobs(now, cutoff).await?;
     if swept > 0 {
         tracing::warn!(jobs = swept, "jobs whose server stopped marked failed");
     }

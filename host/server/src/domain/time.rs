@@ -159,8 +159,10 @@ pub fn filter_window(
     if from.is_none() && to.is_none() {
         return Ok(None);
     }
-    let start = from.map_or(DateTime::<Utc>::MIN_UTC, |f| f.resolve(tz));
-    let end = to.map_or(DateTime::<Utc>::MAX_UTC, |t| t.resolve_end(tz));
+    // An open side is the supported range's end, not chrono's: SQLite compares instants
+    // as text, and `+262143-12-31...` sorts before every four-digit year.
+    let start = from.map_or(EARLIEST, |f| f.resolve(tz));
+    let end = to.map_or_else(latest, |t| t.resolve_end(tz));
     if end <= start {
         return Err(InvalidValue::new("must be after `from`"));
     }

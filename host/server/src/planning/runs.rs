@@ -299,19 +299,6 @@ async fn commit(
     snapshot: ScheduleSnapshot,
 ) -> Result<(usize, usize), PlanningError> {
     let removed = writes.delete.len();
-    // Only the counters of what the run assigns matter to its commit.
-    let expected = ScheduleSnapshot {
-        technicians: snapshot
-            .technicians
-            .into_iter()
-            .filter(|(id, _)| writes.create.iter().any(|a| a.technician_id == *id))
-            .collect(),
-        missions: snapshot
-            .missions
-            .into_iter()
-            .filter(|(id, _)| writes.create.iter().any(|a| a.mission_id == *id))
-            .collect(),
-    };
     for attempt in 1..=audit::MAX_ATTEMPTS {
         let entry = audit::run_entry(&state.storage, tenant, run_id, Some(actor), record).await?;
         let committed = state
@@ -321,7 +308,7 @@ async fn commit(
                 RunCommit {
                     delete: writes.delete.clone(),
                     create: writes.create.clone(),
-                    expected: expected.clone(),
+                    expected: snapshot.clone(),
                     audit: entry,
                 },
             )

@@ -222,8 +222,8 @@ pub struct RunCommit {
     pub delete: Vec<AssignmentId>,
     /// New assignments (status proposed, source auto, with the run's id).
     pub create: Vec<Assignment>,
-    /// The counters the run was computed against, of the technicians and missions it
-    /// assigns: the commit happens only while they hold (see [`ScheduleVersions`]).
+    /// The counters the run was computed against: the commit happens only while those of
+    /// the technicians and missions it assigns hold (see [`ScheduleVersions`]).
     pub expected: ScheduleSnapshot,
     /// The run's audit entry, appended in the same transaction.
     pub audit: AuditRow,
