@@ -10,6 +10,8 @@ Scenarios (issue 12):
   move-race      assignment vs. a move of its mission onto the technician's other shift
   cancel-race    assignment vs. cancellation of its mission
   sum-rule-race  two 6 h shifts on one day (each alone within the 10 h daily maximum)
+  rest-race      a move of a show to end at 23:00 vs. an assignment to the next 05:00
+                 load-in (each alone keeps the 11 h rest, together they leave 6 h)
   logins         60 parallel logins on one account, one with the right password
   kill-writes    SIGKILL while 8 clients create missions and assignments
   kill-run       SIGKILL during committed automatic runs
@@ -202,6 +204,27 @@ def sum_rule_race(token, venue):
     print(f"  sum-rule-race: {both} of {ROUNDS} rounds admitted both")
 
 
+def rest_race(token, venue):
+    def make(tech, d):
+        show, booked = mission(token, venue, day(d, 8), day(d, 18))
+        ok("POST", "/assignments", token, {"need_id": booked, "technician_id": tech})
+        return show, mission(token, venue, day(d + 1, 5), day(d + 1, 10))[1]
+
+    tech = technician(token, "Rester")
+    both = 0
+    for r in range(ROUNDS):
+        d = 1700 + r * 7
+        show, load_in = make(tech, d)
+        a, b = parallel([
+            lambda: assign(token, load_in, tech)[0],
+            lambda: call("PATCH", f"/missions/{show}", token,
+                         {"start": day(d, 13), "end": day(d, 23)})[0],
+        ], 2)
+        both += a == 201 and b == 200
+    bump("hard_violations", both)
+    print(f"  rest-race: {both} of {ROUNDS} rounds admitted both")
+
+
 def max_crew(token, venue):
     techs = [technician(token, f"Crew {i}") for i in range(20)]
     over = 0
@@ -335,7 +358,7 @@ def main():
     server.start()
     token = login()
     venue = ok("POST", "/venues", token, {"name": "Integrity Hall"})["id"]
-    for scenario in (conflicting, move_race, cancel_race, sum_rule_race, max_crew):
+    for scenario in (conflicting, move_race, cancel_race, sum_rule_race, rest_race, max_crew):
         started = time.time()
         scenario(token, venue)
         print(f"    ({time.time() - started:.1f} s)", flush=True)

@@ -14,6 +14,7 @@ mod plugins;
 mod races;
 mod rate_limit;
 mod rbac;
+mod reschedule;
 mod runs;
 mod storage_conformance;
 mod tenant;

@@ -10,7 +10,8 @@ use callsheet::domain::{
 use callsheet::storage::idempotency::IdempotencyBegin;
 use callsheet::storage::jobs::{Job, JobUpdate};
 use callsheet::storage::planning::{
-    Admitted, Assignment, AssignmentInsert, Mission, Need, NewMission, RunCommit, RunCommitted,
+    Admitted, Assignment, AssignmentInsert, Mission, MissionUpdate, Need, NeedUpdate, NewMission,
+    RunCommit, RunCommitted,
 };
 use callsheet::storage::seed::{Seed, SeedTechnician};
 use callsheet::storage::{self, AuditRow, DynStorage, StorageError, StorageResult};
@@ -308,6 +309,101 @@ async fn writes_that_change_what_a_technicians_rules_read_move_their_counter() {
     .unwrap();
     let after = counters().await;
     assert!(after.technician > before.technician && after.mission > before.mission);
+}
+
+#[tokio::test]
+async fn a_move_checked_against_moved_crew_counters_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let f = fixture(s, &[(0, 4), (10, 14)]).await;
+    let (_, mission, _) = f.needs[0];
+    insert(s, assignment(&f, 0, 0)).await.unwrap();
+    let current = s.mission(f.tenant, mission).await.unwrap().unwrap();
+    let snapshot = s.crew_snapshot(f.tenant, mission).await.unwrap();
+    assert_eq!(
+        snapshot.technicians.keys().collect::<Vec<_>>(),
+        [&f.technicians[0]],
+        "the crew, and only them"
+    );
+    assert!(snapshot.missions.contains_key(&mission));
+    let moved = Window::new(at(1), at(5)).unwrap();
+    let mut next = current.mission.clone();
+    next.window = moved;
+    next.updated_at = Utc::now();
+    let needs: Vec<Need> = current
+        .needs
+        .iter()
+        .map(|n| Need {
+            window: moved,
+            ..n.clone()
+        })
+        .collect();
+    let update = |expected| {
+        s.update_mission(
+            f.tenant,
+            next.clone(),
+            needs.clone(),
+            current.mission.updated_at,
+            expected,
+        )
+    };
+
+    // The crew member was assigned elsewhere after their rules were checked.
+    insert(s, assignment(&f, 1, 0)).await.unwrap();
+    assert_eq!(
+        update(&snapshot).await.unwrap(),
+        MissionUpdate::ScheduleChanged
+    );
+    let unchanged = s.mission(f.tenant, mission).await.unwrap().unwrap();
+    assert_eq!(unchanged, current, "nothing written");
+
+    // Someone joined the crew: the mission's own counter moved.
+    let fresh = s.crew_snapshot(f.tenant, mission).await.unwrap();
+    let (need, _, window) = f.needs[0];
+    let mut joined = assignment(&f, 0, 1);
+    joined.need_id = need;
+    joined.window = window;
+    insert(s, joined).await.unwrap();
+    assert_eq!(
+        update(&fresh).await.unwrap(),
+        MissionUpdate::ScheduleChanged
+    );
+
+    // Checked against the counters as they are, it goes through and moves them.
+    let fresh = s.crew_snapshot(f.tenant, mission).await.unwrap();
+    assert_eq!(fresh.technicians.len(), 2);
+    let done = update(&fresh).await.unwrap();
+    assert!(matches!(done, MissionUpdate::Updated(_)), "{done:?}");
+    let after = s.crew_snapshot(f.tenant, mission).await.unwrap();
+    assert!(after.missions[&mission] > fresh.missions[&mission]);
+    for (t, version) in &after.technicians {
+        assert!(*version > fresh.technicians[t], "{t}");
+    }
+
+    // A need update against the counters from before the move is stale too.
+    let mut need = s.need(f.tenant, need).await.unwrap().unwrap().0;
+    need.skill = "light".into();
+    assert_eq!(
+        s.update_need(f.tenant, need.clone(), &fresh).await.unwrap(),
+        NeedUpdate::ScheduleChanged
+    );
+    assert_eq!(
+        s.need(f.tenant, need.id).await.unwrap().unwrap().0.skill,
+        "sound"
+    );
+    let mut elsewhere = need.clone();
+    elsewhere.mission_id = f.needs[1].1;
+    let other = s
+        .crew_snapshot(f.tenant, elsewhere.mission_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.update_need(f.tenant, elsewhere, &other).await.unwrap(),
+        NeedUpdate::NotFound,
+        "a need is only written through its own mission"
+    );
+    let done = s.update_need(f.tenant, need.clone(), &after).await.unwrap();
+    assert_eq!(done, NeedUpdate::Updated(need));
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! Concurrent clients against the real server: assignments racing each other and racing
 //! moves, cancellations and deletions of their mission. Whatever the interleaving, no
 //! answer is a 5xx, nobody is double-booked, no need takes more than its maximum crew, no
-//! hard rule is broken that each request alone would have been refused for, and every
-//! assignment keeps its need's window (ADR 0004).
+//! two requests that each keep the hard rules are both admitted when together they break
+//! one, and every assignment keeps its need's window (ADR 0004).
 
 use callsheet_e2e::{TestApp, body};
 
@@ -250,6 +250,42 @@ async fn two_assignments_that_only_together_break_a_hard_rule_are_never_both_adm
             .count();
         assert_eq!(created, 1, "round {round}: {a} / {b}");
         let refused = if first == StatusCode::CREATED { b } else { a };
+        assert_eq!(refused["code"], "RULES_VIOLATION", "{refused}");
+    }
+    assert_consistent(&app, &c, &day(0), &day(ROUNDS * 7)).await;
+}
+
+#[tokio::test]
+async fn a_move_and_an_assignment_that_only_together_cut_a_rest_are_never_both_admitted() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 1).await;
+    let technician = &c.technicians[0];
+    for round in 0..ROUNDS {
+        // The show ends 11 h before the load-in; moved to end at 23:00, it would leave 6 h.
+        // Each request alone is fine: the move without the load-in, the load-in without
+        // the move.
+        let d = round * 7;
+        let (show, booked) = mission(&app, &c, &at(d, 8), &at(d, 18), None).await;
+        post(
+            &app,
+            &c.admin,
+            "/api/v1/assignments",
+            json!({"need_id": booked, "technician_id": technician}),
+        )
+        .await;
+        let (_, load_in) = mission(&app, &c, &at(d + 1, 5), &at(d + 1, 10), None).await;
+        let path = format!("/api/v1/missions/{show}");
+        let late = json!({"start": at(d, 13), "end": at(d, 23)});
+        let (assigned, moved) = tokio::join!(
+            assign(&app, &c, &load_in, technician),
+            app.send_json(Method::PATCH, &path, Some(&c.admin), &late),
+        );
+        let (assigned, a) = status_of(assigned).await;
+        let (moved, b) = status_of(moved).await;
+        let admitted = [assigned, moved].iter().filter(|s| s.is_success()).count();
+        assert_eq!(admitted, 1, "round {round}: {a} / {b}");
+        let refused = if assigned.is_success() { b } else { a };
         assert_eq!(refused["code"], "RULES_VIOLATION", "{refused}");
     }
     assert_consistent(&app, &c, &day(0), &day(ROUNDS * 7)).await;

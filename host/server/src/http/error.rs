@@ -430,6 +430,22 @@ impl From<PlanningError> for ApiError {
             },
             // Whether the caller may override is theirs to know: see `rules_violation`.
             PlanningError::RulesViolation { .. } => rules_violation(err, false),
+            // A move has no override: the planner unassigns first.
+            PlanningError::ChangeViolatesRules {
+                ref violations,
+                ref warnings,
+            } => Self::RulesViolation {
+                detail: err.to_string(),
+                violations: violations.clone(),
+                warnings: warnings.clone(),
+                can_override: false,
+            },
+            PlanningError::UnknownMission => Self::NotFound { entity: "mission" },
+            PlanningError::UnknownNeedOfMission => Self::NotFound { entity: "need" },
+            PlanningError::MissionEdited => Self::Conflict {
+                code: "CONFLICT_STALE",
+                detail: err.to_string(),
+            },
             PlanningError::ChangedMeanwhile => Self::Conflict {
                 code: "SCHEDULE_CHANGED",
                 detail: err.to_string(),

@@ -8,8 +8,9 @@
 //! moves with them; otherwise needs that spanned the whole mission keep spanning it, and
 //! the others must still fit (422 naming the need otherwise). Assignments follow their
 //! need's window, and the database refuses a move that would double-book a technician (409
-//! `CONFLICT_TIME_OVERLAP`, nothing changed). Cancelling a mission releases its crew: its
-//! assignments are deleted in the same transaction.
+//! `CONFLICT_TIME_OVERLAP`, nothing changed); a move or need change that would break a crew
+//! member's hard rules is refused too (`planning::reschedule`). Cancelling a mission
+//! releases its crew: its assignments are deleted in the same transaction.
 
 use axum::Json;
 use axum::extract::State;
@@ -32,10 +33,11 @@ use crate::domain::{
     Attributes, MissionId, MissionStatus, NeedId, Page, PageRequest, Patch, ProjectId, RoomId,
     Skill, TimeZone, VenueId,
 };
+use crate::planning::reschedule;
 use crate::rbac::{CreateMissions, DeleteMissions, ReadMissions, UpdateMissions};
 use crate::state::AppState;
 use crate::storage::planning::{
-    Mission, MissionFilter, MissionUpdate, MissionWithNeeds, Need, NeedDelete, NewMission,
+    Mission, MissionFilter, MissionWithNeeds, Need, NeedDelete, NewMission,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -384,7 +386,7 @@ struct UpdateMission {
     responses(
         (status = 200, body = MissionView),
         (status = 404, description = "No such mission in this tenant (`ENTITY_NOT_FOUND`)", body = ErrorBody),
-        (status = 409, description = "The move would double-book a technician (`CONFLICT_TIME_OVERLAP`), or the mission changed meanwhile (`CONFLICT_STALE`)", body = ErrorBody),
+        (status = 409, description = "The move would double-book a technician (`CONFLICT_TIME_OVERLAP`) or break a crew member's hard rules (`RULES_VIOLATION`, no override), the mission changed meanwhile (`CONFLICT_STALE`), or its crew's schedules kept changing during the check (`SCHEDULE_BUSY`)", body = ErrorBody),
         ErrorResponses,
     )
 )]
@@ -441,24 +443,19 @@ async fn update_mission(
         next.attributes = checked_attributes("attributes", body.attributes)?;
     }
     next.updated_at = crate::domain::time::now();
-    let needs = moved_needs(current.needs, old, next.window)?;
-    let updated = state
-        .storage
-        .update_mission(caller.tenant, next, needs, current.mission.updated_at)
-        .await?;
-    match updated {
-        MissionUpdate::Updated(mission) => {
-            state.plan_cache.invalidate(caller.tenant).await;
-            tracing::info!(mission = %id, by = %caller.user, "mission updated");
-            Ok(Json(MissionView::new(*mission, caller.time_zone)))
-        }
-        MissionUpdate::NotFound => Err(ApiError::NotFound { entity: "mission" }),
-        MissionUpdate::Stale => Err(ApiError::Conflict {
-            code: "CONFLICT_STALE",
-            detail: "the mission changed while this update was prepared; read it and try again"
-                .to_owned(),
-        }),
-    }
+    let needs = moved_needs(current.needs.clone(), old, next.window)?;
+    let mission = reschedule::update_mission(
+        &state,
+        caller.tenant,
+        caller.time_zone,
+        &current,
+        next,
+        needs,
+    )
+    .await?;
+    state.plan_cache.invalidate(caller.tenant).await;
+    tracing::info!(mission = %id, by = %caller.user, "mission updated");
+    Ok(Json(MissionView::new(mission, caller.time_zone)))
 }
 
 /// Deletes a mission, its needs and their assignments.
@@ -530,7 +527,7 @@ async fn add_need(
     ))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateNeed {
     #[serde(default, deserialize_with = "not_null")]
@@ -557,7 +554,8 @@ struct UpdateNeed {
 }
 
 /// Changes a need; its assignments follow a new window (409 `CONFLICT_TIME_OVERLAP` if
-/// that would double-book someone).
+/// that would double-book someone, `RULES_VIOLATION` if it would break a crew member's
+/// hard rules).
 #[utoipa::path(
     patch,
     path = "/missions/{id}/needs/{need_id}",
@@ -571,7 +569,7 @@ struct UpdateNeed {
     responses(
         (status = 200, body = NeedView),
         (status = 404, description = "No such need in this mission (`ENTITY_NOT_FOUND`)", body = ErrorBody),
-        (status = 409, description = "The new window would double-book a technician (`CONFLICT_TIME_OVERLAP`)", body = ErrorBody),
+        (status = 409, description = "The change would double-book a technician (`CONFLICT_TIME_OVERLAP`) or break a crew member's hard rules (`RULES_VIOLATION`, no override), or the crew's schedules kept changing during the check (`SCHEDULE_BUSY`)", body = ErrorBody),
         ErrorResponses,
     )
 )]
@@ -582,39 +580,37 @@ async fn update_need(
     ValidJson(body): ValidJson<UpdateNeed>,
 ) -> Result<Json<NeedView>, ApiError> {
     let caller = allowed.caller;
-    let (need, mission) = state
-        .storage
-        .need(caller.tenant, need_id)
-        .await?
-        .filter(|(n, _)| n.mission_id == id)
-        .ok_or(ApiError::NotFound { entity: "need" })?;
-    let input = NeedInput {
-        skill: body.skill.unwrap_or(need.skill),
-        shift_type: body.shift_type.nullable().unwrap_or(need.shift_type),
-        min_crew: body.min_crew.unwrap_or(need.min_crew),
-        max_crew: body.max_crew.nullable().unwrap_or(need.max_crew),
-        start: Some(
-            body.start
-                .unwrap_or_else(|| need.window.start().fixed_offset()),
-        ),
-        end: Some(body.end.unwrap_or_else(|| need.window.end().fixed_offset())),
-        unfilled_penalty: Some(body.unfilled_penalty.unwrap_or(need.unfilled_penalty)),
-        extra_penalty: Some(body.extra_penalty.unwrap_or(need.extra_penalty)),
-        attributes: match body.attributes {
-            Some(a) => Some(a),
-            None => Some(parse_attributes(&need.attributes)),
-        },
+    let build = |need: &Need, mission: &Mission| {
+        let body = body.clone();
+        let input = NeedInput {
+            skill: body.skill.unwrap_or_else(|| need.skill.clone()),
+            shift_type: body
+                .shift_type
+                .nullable()
+                .unwrap_or_else(|| need.shift_type.clone()),
+            min_crew: body.min_crew.unwrap_or(need.min_crew),
+            max_crew: body.max_crew.nullable().unwrap_or(need.max_crew),
+            start: Some(
+                body.start
+                    .unwrap_or_else(|| need.window.start().fixed_offset()),
+            ),
+            end: Some(body.end.unwrap_or_else(|| need.window.end().fixed_offset())),
+            unfilled_penalty: Some(body.unfilled_penalty.unwrap_or(need.unfilled_penalty)),
+            extra_penalty: Some(body.extra_penalty.unwrap_or(need.extra_penalty)),
+            attributes: match body.attributes {
+                Some(a) => Some(a),
+                None => Some(parse_attributes(&need.attributes)),
+            },
+        };
+        let next = build_need("", input, id, need.position, mission.window)?;
+        Ok::<_, ApiError>(Need {
+            id: need.id,
+            ..next
+        })
     };
-    let next = build_need("", input, id, need.position, mission.window)?;
-    let next = Need {
-        id: need.id,
-        ..next
-    };
-    let updated = state
-        .storage
-        .update_need(caller.tenant, next)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "need" })?;
+    let updated =
+        reschedule::update_need(&state, caller.tenant, caller.time_zone, id, need_id, build)
+            .await?;
     state.plan_cache.invalidate(caller.tenant).await;
     Ok(Json(NeedView::new(updated, caller.time_zone)))
 }

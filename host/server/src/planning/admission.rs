@@ -53,18 +53,7 @@ pub async fn check(
             name: technician.name,
         });
     }
-    // The technician's days around the need, with a day on each side for rest rules.
-    let horizon = Window::new(
-        local_midnight(
-            tz,
-            local_date(candidate.window.start(), tz) - Duration::days(1),
-        ),
-        local_midnight(
-            tz,
-            local_date(candidate.window.end(), tz) + Duration::days(2),
-        ),
-    )
-    .expect("the day before a need starts ends before the day after it ends");
+    let horizon = days_around(candidate.window, tz);
     let theirs = state
         .storage
         .technician_assignments(tenant, candidate.technician_id, horizon)
@@ -163,9 +152,19 @@ pub async fn check(
     Ok(Some(added(&before.violations, &after.violations)))
 }
 
+/// The local days of `window`, with a day before and after it for rest rules: what a
+/// check of shifts in `window` reads of the technicians' schedules.
+pub(super) fn days_around(window: Window, tz: TimeZone) -> Window {
+    Window::new(
+        local_midnight(tz, local_date(window.start(), tz) - Duration::days(1)),
+        local_midnight(tz, local_date(window.end(), tz) + Duration::days(2)),
+    )
+    .expect("the day before a window starts ends before the day after it ends")
+}
+
 /// The violations of `after` that `before` did not have (as a multiset, by rule and
 /// message), split by severity; overlaps left out.
-fn added(before: &[Violation], after: &[Violation]) -> Admission {
+pub(super) fn added(before: &[Violation], after: &[Violation]) -> Admission {
     let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for v in before {
         *seen.entry((&v.rule_id, &v.message)).or_default() += 1;

@@ -48,6 +48,25 @@ pub enum PlanningError {
         /// The soft violations it would add too.
         warnings: Vec<serde_json::Value>,
     },
+    /// A change of a mission or need would add hard violations to its crew's schedules.
+    #[error(
+        "the tenant's rules refuse this change for the mission's crew: {}",
+        messages(violations)
+    )]
+    ChangeViolatesRules {
+        violations: Vec<serde_json::Value>,
+        /// The soft violations it would add too.
+        warnings: Vec<serde_json::Value>,
+    },
+    /// No such mission in the tenant (or deleted meanwhile).
+    #[error("no such mission in this tenant")]
+    UnknownMission,
+    /// The mission was changed by another request since it was read.
+    #[error("the mission changed while this update was prepared; read it and try again")]
+    MissionEdited,
+    /// No such need in that mission (or deleted meanwhile).
+    #[error("no such need in this mission")]
+    UnknownNeedOfMission,
     /// An automatic run over a window (or missions) without a single need.
     #[error("{}", if *missions { "none of these missions has a need in the window: nothing to plan" } else { "no mission in this window has a need: nothing to plan" })]
     NothingToPlan {

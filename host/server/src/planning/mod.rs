@@ -5,6 +5,7 @@
 //!   way for every caller (manual checks, runs, conflicts, replays);
 //! - [`admission`] decides whether the tenant's rules admit a manual assignment;
 //! - [`assign`] writes a manual assignment while that decision still holds;
+//! - [`reschedule`] moves a mission or a need while its crew's rules still hold;
 //! - [`runs`] prepares, executes, commits and records automatic runs;
 //! - [`replay`] plans a recorded run again from its audit record and compares the bytes.
 //!
@@ -15,6 +16,7 @@ pub mod assign;
 mod error;
 pub mod problem;
 mod replay;
+pub mod reschedule;
 pub mod runs;
 
 pub use error::PlanningError;

@@ -220,45 +220,12 @@ pub async fn build(
         .collect();
     wit_technicians.sort_by(|a, b| a.id.cmp(&b.id));
 
-    let mut wit_missions: Vec<wit::Mission> = missions
-        .iter()
-        .map(|m| wit::Mission {
-            id: m.id.to_string(),
-            title: m.title.clone(),
-            project_id: m.project_id.map(|p| p.to_string()),
-            venue_id: m.venue_id.to_string(),
-            room_id: m.room_id.map(|r| r.to_string()),
-            window: window(m.window),
-            paid: m.paid,
-            status: match m.status {
-                MissionStatus::Draft => wit::MissionStatus::Draft,
-                MissionStatus::Confirmed => wit::MissionStatus::Confirmed,
-                MissionStatus::Cancelled => wit::MissionStatus::Cancelled,
-            },
-            attributes: attributes_text(&m.attributes),
-        })
-        .collect();
+    let mut wit_missions: Vec<wit::Mission> = missions.iter().map(|m| wit_mission(m)).collect();
     wit_missions.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut wit_needs: Vec<wit::Need> = needs
         .iter()
-        .map(|n| {
-            let mission = venue_of[&n.mission_id];
-            wit::Need {
-                id: n.id.to_string(),
-                mission_id: n.mission_id.to_string(),
-                venue_id: mission.venue_id.to_string(),
-                room_id: mission.room_id.map(|r| r.to_string()),
-                window: window(n.window),
-                skill: n.skill.clone(),
-                shift_type: n.shift_type.clone(),
-                min_crew: u32::try_from(n.min_crew).unwrap_or_default(),
-                max_crew: n.max_crew.and_then(|m| u32::try_from(m).ok()),
-                unfilled_penalty: n.unfilled_penalty,
-                extra_penalty: n.extra_penalty,
-                attributes: attributes_text(&n.attributes),
-            }
-        })
+        .map(|n| wit_need(n, venue_of[&n.mission_id]))
         .collect();
     wit_needs.sort_by(|a, b| a.id.cmp(&b.id));
 
@@ -278,6 +245,71 @@ pub async fn build(
         history,
         attributes: Vec::new(),
     })
+}
+
+/// `problem` as it would be once `mission` and its `needs` are written: the mission and
+/// its needs replaced, their assignments moved to their needs' windows. What a move is
+/// checked against (`planning::reschedule`); `problem` must hold the mission.
+pub fn with_mission(problem: &Problem, mission: &Mission, needs: &[Need]) -> Problem {
+    let mut next = problem.clone();
+    let id = mission.id.to_string();
+    if let Some(m) = next.missions.iter_mut().find(|m| m.id == id) {
+        *m = wit_mission(mission);
+    }
+    next.needs.retain(|n| n.mission_id != id);
+    next.needs
+        .extend(needs.iter().map(|n| wit_need(n, mission)));
+    next.needs.sort_by(|a, b| a.id.cmp(&b.id));
+    let windows: BTreeMap<String, wit::Window> = needs
+        .iter()
+        .map(|n| (n.id.to_string(), window(n.window)))
+        .collect();
+    for a in &mut next.assignments {
+        if let Some(w) = windows.get(&a.need_id) {
+            a.window = *w;
+        }
+    }
+    next.horizon = next.needs.iter().fold(next.horizon, |h, n| wit::Window {
+        start: h.start.min(n.window.start),
+        end: h.end.max(n.window.end),
+    });
+    next
+}
+
+fn wit_mission(m: &Mission) -> wit::Mission {
+    wit::Mission {
+        id: m.id.to_string(),
+        title: m.title.clone(),
+        project_id: m.project_id.map(|p| p.to_string()),
+        venue_id: m.venue_id.to_string(),
+        room_id: m.room_id.map(|r| r.to_string()),
+        window: window(m.window),
+        paid: m.paid,
+        status: match m.status {
+            MissionStatus::Draft => wit::MissionStatus::Draft,
+            MissionStatus::Confirmed => wit::MissionStatus::Confirmed,
+            MissionStatus::Cancelled => wit::MissionStatus::Cancelled,
+        },
+        attributes: attributes_text(&m.attributes),
+    }
+}
+
+/// A need as the contract has it; its venue and room are its mission's.
+fn wit_need(n: &Need, mission: &Mission) -> wit::Need {
+    wit::Need {
+        id: n.id.to_string(),
+        mission_id: n.mission_id.to_string(),
+        venue_id: mission.venue_id.to_string(),
+        room_id: mission.room_id.map(|r| r.to_string()),
+        window: window(n.window),
+        skill: n.skill.clone(),
+        shift_type: n.shift_type.clone(),
+        min_crew: u32::try_from(n.min_crew).unwrap_or_default(),
+        max_crew: n.max_crew.and_then(|m| u32::try_from(m).ok()),
+        unfilled_penalty: n.unfilled_penalty,
+        extra_penalty: n.extra_penalty,
+        attributes: attributes_text(&n.attributes),
+    }
 }
 
 /// An assignment as the contract has it; a confirmed one is pinned for the plugins.

@@ -98,6 +98,19 @@ pub enum MissionUpdate {
     NotFound,
     /// The mission changed since it was read (`updated_at` differs): read it again.
     Stale,
+    /// Its crew, or one of their schedules, changed since the crew's rules were checked
+    /// (the counters of the [`ScheduleSnapshot`] moved): check again.
+    ScheduleChanged,
+}
+
+/// What became of a need update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeedUpdate {
+    Updated(Need),
+    /// No such need in the tenant.
+    NotFound,
+    /// As [`MissionUpdate::ScheduleChanged`].
+    ScheduleChanged,
 }
 
 /// An assignment row.
@@ -287,7 +300,9 @@ pub trait PlanningStore: Send + Sync {
         page: PageRequest,
     ) -> StorageResult<(Vec<MissionWithNeeds>, u64)>;
     /// Writes `next` over the mission (and its needs' and assignments' windows, given
-    /// in `needs`) if it was last updated at `expected_updated_at`. Cancelling deletes the
+    /// in `needs`) if it was last updated at `expected_updated_at` and the counters of the
+    /// mission and of its crew are still those of `expected` (read by
+    /// [`Self::crew_snapshot`] before the crew's rules were checked). Cancelling deletes the
     /// mission's assignments in the same transaction.
     async fn update_mission(
         &self,
@@ -295,12 +310,27 @@ pub trait PlanningStore: Send + Sync {
         next: Mission,
         needs: Vec<Need>,
         expected_updated_at: DateTime<Utc>,
+        expected: &ScheduleSnapshot,
     ) -> StorageResult<MissionUpdate>;
     /// Deletes the mission, its needs and their assignments.
     async fn delete_mission(&self, tenant: TenantId, id: MissionId) -> StorageResult<bool>;
     async fn add_need(&self, tenant: TenantId, need: Need) -> StorageResult<Need>;
-    /// Writes `need` (and its assignments' windows); `None` when there is no such need.
-    async fn update_need(&self, tenant: TenantId, need: Need) -> StorageResult<Option<Need>>;
+    /// Writes `need` (and its assignments' windows) if the counters of its mission and of
+    /// the need's crew are still those of `expected` (see [`Self::update_mission`]).
+    async fn update_need(
+        &self,
+        tenant: TenantId,
+        need: Need,
+        expected: &ScheduleSnapshot,
+    ) -> StorageResult<NeedUpdate>;
+    /// The crew counter of `mission` and the schedule counters of the technicians on it
+    /// (declined ones left out), the mission's read first: what a move of the mission or of
+    /// one of its needs is checked against. Empty when there is no such mission.
+    async fn crew_snapshot(
+        &self,
+        tenant: TenantId,
+        mission: MissionId,
+    ) -> StorageResult<ScheduleSnapshot>;
     /// Deletes the need of `mission` and its assignments, unless it is the mission's last
     /// (checked in the same transaction, under the mission's lock).
     async fn delete_need(

@@ -170,21 +170,25 @@ macro_rules! impl_planning_store {
                 ))
             }
 
-            #[tracing::instrument(skip(self, next, needs), fields(mission = %next.id))]
+            #[tracing::instrument(skip(self, next, needs, expected), fields(mission = %next.id))]
             async fn update_mission(
                 &self,
                 tenant: $crate::domain::TenantId,
                 next: $crate::storage::planning::Mission,
                 needs: Vec<$crate::storage::planning::Need>,
                 expected_updated_at: chrono::DateTime<chrono::Utc>,
+                expected: &$crate::storage::planning::ScheduleSnapshot,
             ) -> $crate::storage::StorageResult<$crate::storage::planning::MissionUpdate> {
                 use $crate::storage::planning::{MissionUpdate, MissionWithNeeds};
-                let mut tx = self.writer.begin().await?;
+                let Some(&crew_version) = expected.missions.get(&next.id) else {
+                    return Ok(MissionUpdate::ScheduleChanged);
+                };
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
                 let updated = sqlx::query(
                     "UPDATE missions SET title = $3, project_id = $4, venue_id = $5, room_id = $6, start_at = $7,
                             end_at = $8, paid = $9, status = $10, notes = $11, attributes = $12, updated_at = $13,
                             crew_version = crew_version + 1
-                     WHERE tenant_id = $1 AND id = $2 AND updated_at = $14",
+                     WHERE tenant_id = $1 AND id = $2 AND updated_at = $14 AND crew_version = $15",
                 )
                 .bind(tenant)
                 .bind(next.id)
@@ -200,20 +204,28 @@ macro_rules! impl_planning_store {
                 .bind(&next.attributes)
                 .bind(next.updated_at)
                 .bind(expected_updated_at)
+                .bind(crew_version)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() == 0 {
-                    // COUNT: a bigint on both backends (`SELECT 1` is an int4 on PostgreSQL).
-                    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant)
-                        .bind(next.id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    return Ok(if exists > 0 { MissionUpdate::Stale } else { MissionUpdate::NotFound });
+                    let row: Option<(chrono::DateTime<chrono::Utc>,)> =
+                        sqlx::query_as("SELECT updated_at FROM missions WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant)
+                            .bind(next.id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    return Ok(match row {
+                        None => MissionUpdate::NotFound,
+                        Some((at,)) if at != expected_updated_at => MissionUpdate::Stale,
+                        Some(_) => MissionUpdate::ScheduleChanged,
+                    });
                 }
-                // The crew's shifts may move with the mission's needs.
+                // The crew's shifts may move with the mission's needs: their counters are
+                // compared (their rules were checked against them) and bumped.
                 let crew = crew_of(&mut tx, tenant, "mission_id", next.id).await?;
-                bump_technicians(&mut tx, tenant, crew).await?;
+                if !bump_crew_if_at(&mut tx, tenant, crew, expected).await? {
+                    return Ok(MissionUpdate::ScheduleChanged);
+                }
                 if next.status == $crate::domain::MissionStatus::Cancelled {
                     sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND mission_id = $2")
                         .bind(tenant)
@@ -256,13 +268,18 @@ macro_rules! impl_planning_store {
                 &self,
                 tenant: $crate::domain::TenantId,
                 need: $crate::storage::planning::Need,
-            ) -> $crate::storage::StorageResult<Option<$crate::storage::planning::Need>> {
-                let mut tx = self.writer.begin().await?;
-                bump_missions(&mut tx, tenant, [need.mission_id]).await?;
+                expected: &$crate::storage::planning::ScheduleSnapshot,
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::NeedUpdate> {
+                use $crate::storage::planning::NeedUpdate;
+                let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                let expected_mission = expected.missions.get(&need.mission_id).copied();
+                if !bump_if_at(&mut tx, tenant, "missions", "crew_version", need.mission_id, expected_mission).await? {
+                    return Ok(NeedUpdate::ScheduleChanged);
+                }
                 let updated = sqlx::query(
                     "UPDATE needs SET skill = $3, shift_type = $4, min_crew = $5, max_crew = $6, start_at = $7,
                             end_at = $8, unfilled_penalty = $9, extra_penalty = $10, attributes = $11
-                     WHERE tenant_id = $1 AND id = $2",
+                     WHERE tenant_id = $1 AND id = $2 AND mission_id = $12",
                 )
                 .bind(tenant)
                 .bind(need.id)
@@ -275,16 +292,46 @@ macro_rules! impl_planning_store {
                 .bind(need.unfilled_penalty)
                 .bind(need.extra_penalty)
                 .bind(&need.attributes)
+                .bind(need.mission_id)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() == 0 {
-                    return Ok(None);
+                    return Ok(NeedUpdate::NotFound);
                 }
                 let crew = crew_of(&mut tx, tenant, "need_id", need.id).await?;
-                bump_technicians(&mut tx, tenant, crew).await?;
+                if !bump_crew_if_at(&mut tx, tenant, crew, expected).await? {
+                    return Ok(NeedUpdate::ScheduleChanged);
+                }
                 write_need_window(&mut tx, tenant, &need, chrono::Utc::now()).await?;
                 tx.commit().await?;
-                Ok(Some(need))
+                Ok(NeedUpdate::Updated(need))
+            }
+
+            async fn crew_snapshot(
+                &self,
+                tenant: $crate::domain::TenantId,
+                mission: $crate::domain::MissionId,
+            ) -> $crate::storage::StorageResult<$crate::storage::planning::ScheduleSnapshot> {
+                // The mission's counter first: a crew member added after it was read moves
+                // it, so the crew read next is the one it stands for.
+                let missions: Vec<($crate::domain::MissionId, i64)> =
+                    sqlx::query_as("SELECT id, crew_version FROM missions WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant)
+                        .bind(mission)
+                        .fetch_all(&self.reader)
+                        .await?;
+                let technicians: Vec<($crate::domain::TechnicianId, i64)> = sqlx::query_as(
+                    "SELECT id, schedule_version FROM technicians WHERE tenant_id = $1 AND id IN
+                        (SELECT technician_id FROM assignments WHERE tenant_id = $1 AND mission_id = $2 AND status <> 'declined')",
+                )
+                .bind(tenant)
+                .bind(mission)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok($crate::storage::planning::ScheduleSnapshot {
+                    technicians: technicians.into_iter().collect(),
+                    missions: missions.into_iter().collect(),
+                })
             }
 
             async fn delete_need(
@@ -878,6 +925,24 @@ macro_rules! impl_planning_store {
             .await
             .map_err(|e| $crate::storage::sql::booking_refused::<$storage>(e, "technician_id"))?;
             Ok(())
+        }
+
+        /// Compares and bumps the schedule counters of `crew` in id order (ADR 0004);
+        /// false as soon as one is not what `expected` holds (nothing is committed then).
+        async fn bump_crew_if_at(
+            conn: &mut $crate::storage::backend::Connection<$storage>,
+            tenant: $crate::domain::TenantId,
+            crew: Vec<$crate::domain::TechnicianId>,
+            expected: &$crate::storage::planning::ScheduleSnapshot,
+        ) -> $crate::storage::StorageResult<bool> {
+            let sorted: std::collections::BTreeSet<_> = crew.into_iter().collect();
+            for id in sorted {
+                let at = expected.technicians.get(&id).copied();
+                if !bump_if_at(&mut *conn, tenant, "technicians", "schedule_version", id, at).await? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
 
         /// The technicians working on a mission's assignments (`column` is `mission_id` or
