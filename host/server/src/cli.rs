@@ -88,6 +88,20 @@ enum PluginCommand {
         /// For an assigner: the rules plugin to score with (default: the built-in one).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// For an assigner: the rules plugin's parameters, a JSON list of {name, value}, as a
+        /// tenant's rules parameters; default: its defaults.
+        #[arg(long)]
+        rules_params: Option<PathBuf>,
+        /// Fuel per call, the deterministic budget (for an assigner's rules plugin: for the
+        /// whole run), 1,000,000 to 100,000,000,000; default: the runtime's (20,000,000,000).
+        /// An assigner that estimates its own fuel (the default one reads
+        /// `assigner.fuel-budget`, in millions) needs that parameter raised with it.
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// Wall-clock limit per call in milliseconds, 100 to 300,000; default: the runtime's
+        /// (60,000).
+        #[arg(long)]
+        timeout_ms: Option<u64>,
     },
 }
 
@@ -194,6 +208,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
             pay_input,
             params,
             rules,
+            rules_params,
+            fuel,
+            timeout_ms,
         }) => {
             let request = plugin_cli::RunRequest {
                 slot: &slot,
@@ -202,6 +219,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 pay_input: pay_input.as_deref(),
                 params: params.as_deref(),
                 rules: rules.as_deref(),
+                rules_params: rules_params.as_deref(),
+                budget: crate::plugins::BudgetSetting { fuel, timeout_ms },
             };
             print_json(&plugin_cli::run(&request)?);
         }

@@ -3,7 +3,9 @@
 //! - `validate` does what an upload does: size, compiles, the right world, no forbidden
 //!   import, `describe()`; it prints the plugin's description as JSON.
 //! - `run` calls the plugin on a problem (or pay input) read from a JSON file and prints the
-//!   result as JSON with the fuel used, under the same sandbox as the server.
+//!   result as JSON with the fuel used, under the same sandbox as the server. An assigner
+//!   runs with the rules plugin's parameters (`--rules-params`) as a tenant's run would, and
+//!   any plugin with a budget (`--fuel`, `--timeout-ms`) bounded as an admin's setting is.
 //!
 //! Inputs are the runtime's WIT types in their serde form (see `docs/plugins.md` and the
 //! samples in `docs/samples/`).
@@ -11,13 +13,14 @@
 use std::path::{Path, PathBuf};
 
 use callsheet_runtime::types::{Params, PayInput, Plan, Problem};
-use callsheet_runtime::{Runtime, RuntimeConfig, Slot};
+use callsheet_runtime::{Budget, Runtime, RuntimeConfig, Slot};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use sha2::Digest as _;
 
 use crate::default_plugins;
+use crate::plugins::{BudgetSetting, TenantPluginError};
 
 /// Why a plugin command failed; the message names the file or the plugin error code.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,10 @@ pub enum PluginCliError {
     Preset(String),
     #[error("cannot generate the sample: {0}")]
     Sample(String),
+    #[error("--{flag}: {reason}")]
+    Budget { flag: &'static str, reason: String },
+    #[error("--rules-params is for an assigner's rules plugin; a rules plugin takes --params")]
+    RulesParamsWithoutAssigner,
     #[error("{code}: {error}")]
     Plugin {
         code: &'static str,
@@ -70,6 +77,31 @@ pub struct RunRequest<'a> {
     pub params: Option<&'a Path>,
     /// For an assigner: the rules plugin it is scored on (default: the embedded one).
     pub rules: Option<&'a Path>,
+    /// For an assigner: the rules plugin's parameters, a JSON list of `{name, value}` (the
+    /// tenant's rules parameters in a server run); none: its defaults.
+    pub rules_params: Option<&'a Path>,
+    /// The budget of each plugin call (for an assigner's rules plugin, of the whole run),
+    /// within the bounds an admin may set; unset parts take the runtime's default.
+    pub budget: BudgetSetting,
+}
+
+impl From<TenantPluginError> for PluginCliError {
+    fn from(error: TenantPluginError) -> Self {
+        match error {
+            TenantPluginError::Budget { field, reason } => PluginCliError::Budget {
+                flag: if field == "budget.fuel" {
+                    "fuel"
+                } else {
+                    "timeout-ms"
+                },
+                reason,
+            },
+            other => PluginCliError::Budget {
+                flag: "fuel",
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 pub fn parse_slot(slot: &str) -> Result<Slot, PluginCliError> {
@@ -108,21 +140,46 @@ pub fn validate(slot: &str, wasm: &Path) -> Result<serde_json::Value, PluginCliE
     }))
 }
 
-/// Runs a plugin on an input file; returns `{result, fuel_used}` as JSON.
+/// Runs a plugin on an input file; returns `{result, fuel_used, budget}` as JSON (an
+/// assigner's also has `rules_fuel_used` and `rules_calls`).
 pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError> {
     let slot = parse_slot(request.slot)?;
+    if request.rules_params.is_some() && slot != Slot::Assigner {
+        return Err(PluginCliError::RulesParamsWithoutAssigner);
+    }
     let runtime = runtime()?;
+    let budget = request.budget.check()?.effective(&runtime);
     let bytes = read(request.wasm)?;
-    let params: Params = match request.params {
-        Some(path) => read_json(path, "parameter list")?,
-        None => Vec::new(),
-    };
+    let params = read_params(request.params)?;
+    let mut value = run_slot(slot, request, &runtime, budget, &bytes, &params)?;
+    value["budget"] = json!({
+        "fuel": budget.fuel,
+        "timeout_ms": u64::try_from(budget.timeout.as_millis()).unwrap_or(u64::MAX),
+    });
+    Ok(value)
+}
+
+fn read_params(path: Option<&Path>) -> Result<Params, PluginCliError> {
+    match path {
+        Some(path) => read_json(path, "parameter list"),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn run_slot(
+    slot: Slot,
+    request: &RunRequest<'_>,
+    runtime: &Runtime,
+    budget: Budget,
+    bytes: &[u8],
+    params: &Params,
+) -> Result<serde_json::Value, PluginCliError> {
     match slot {
         Slot::Rules => {
             let problem: Problem =
                 read_json(need(request.problem, "rules", "problem")?, "problem")?;
-            let rules = runtime.load_rules(&bytes)?;
-            let session = rules.open(&problem, &params)?;
+            let rules = runtime.load_rules(bytes)?.with_budget(budget);
+            let session = rules.open(&problem, params)?;
             let plan = Plan {
                 assignments: problem.assignments.clone(),
             };
@@ -135,13 +192,14 @@ pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError
         Slot::Assigner => {
             let problem: Problem =
                 read_json(need(request.problem, "an assigner", "problem")?, "problem")?;
-            let assigner = runtime.load_assigner(&bytes)?;
+            let assigner = runtime.load_assigner(bytes)?.with_budget(budget);
             let rules_bytes = match request.rules {
                 Some(path) => read(path)?,
                 None => default_rules().to_vec(),
             };
-            let rules = runtime.load_rules(&rules_bytes)?;
-            let run = assigner.plan(&problem, &params, &rules, &Vec::new())?;
+            let rules = runtime.load_rules(&rules_bytes)?.with_budget(budget);
+            let rules_params = read_params(request.rules_params)?;
+            let run = assigner.plan(&problem, params, &rules, &rules_params)?;
             let mut value = outcome(&run.value.result, run.fuel_used);
             value["rules_fuel_used"] = json!(run.value.rules_fuel_used);
             value["rules_calls"] = json!(run.value.rules_calls);
@@ -152,8 +210,8 @@ pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError
                 need(request.pay_input, "payroll", "pay-input")?,
                 "pay input",
             )?;
-            let payroll = runtime.load_payroll(&bytes)?;
-            let payslip = payroll.compute(&input, &params)?;
+            let payroll = runtime.load_payroll(bytes)?.with_budget(budget);
+            let payslip = payroll.compute(&input, params)?;
             Ok(outcome(&payslip.value, payslip.fuel_used))
         }
     }
