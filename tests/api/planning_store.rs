@@ -312,6 +312,77 @@ async fn writes_that_change_what_a_technicians_rules_read_move_their_counter() {
 }
 
 #[tokio::test]
+async fn a_page_of_missions_carries_each_missions_needs_exactly_as_read_alone() {
+    use callsheet::domain::PageRequest;
+    use callsheet::storage::planning::MissionFilter;
+
+    let app = TestApp::spawn().await;
+    let s = &app.storage;
+    let f = fixture(s, &[(0, 4), (10, 14), (20, 30)]).await;
+    // A mission of several needs, out of order, with every optional field and text that
+    // JSON must escape.
+    let (_, mission, window) = f.needs[2];
+    let shapes = [
+        (
+            2,
+            Some("night"),
+            Some(4),
+            r#"{"note":"l\u00e9ger \"quoted\" \\ é"}"#,
+        ),
+        (1, None, None, "{}"),
+        (1, Some("day"), Some(1), r#"{"a":[1,2]}"#),
+    ];
+    for (position, shift_type, max_crew, attributes) in shapes {
+        s.add_need(
+            f.tenant,
+            Need {
+                id: NeedId::new(),
+                mission_id: mission,
+                position,
+                skill: "light".into(),
+                shift_type: shift_type.map(Into::into),
+                min_crew: 0,
+                max_crew,
+                window: Window::new(window.start() + Duration::hours(1), window.end()).unwrap(),
+                unfilled_penalty: 7,
+                extra_penalty: 3,
+                attributes: attributes.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let filter = MissionFilter {
+        window: Some(Window::new(at(-10), at(40)).unwrap()),
+        ..Default::default()
+    };
+    let (page, total) = s
+        .list_missions(
+            f.tenant,
+            &filter,
+            PageRequest::new(Some(1), Some(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, 3);
+    let (rest, _) = s
+        .list_missions(
+            f.tenant,
+            &filter,
+            PageRequest::new(Some(2), Some(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let listed: Vec<_> = page.into_iter().chain(rest).collect();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[2].needs.len(), 4);
+    for m in listed {
+        let alone = s.mission(f.tenant, m.mission.id).await.unwrap().unwrap();
+        assert_eq!(m, alone);
+    }
+}
+
+#[tokio::test]
 async fn a_move_checked_against_moved_crew_counters_writes_nothing() {
     let app = TestApp::spawn().await;
     let s = &app.storage;

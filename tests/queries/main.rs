@@ -1,4 +1,4 @@
-//! How many database queries the plan routes make, counted.
+//! How many database queries the plan routes and the mission list make, counted.
 //!
 //! Its own test binary, so that one test owns the process: the global tracing subscriber
 //! counts every statement sqlx runs (its `sqlx::query` events, emitted for each statement
@@ -167,4 +167,23 @@ async fn plans_cost_at_most_five_queries_on_a_miss_and_only_the_session_check_on
             "{path}: {hit} queries on a hit (the session check only)"
         );
     }
+
+    // A page of missions: the session check, the count, and the page with every
+    // mission's needs in its own row (not one query more for the needs).
+    let (queries, response) = count(app.get(
+        "/api/v1/missions?from=2026-06-29&to=2026-07-05&size=50",
+        &viewer,
+    ))
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body(response).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!((items.len(), &page["total"]), (20, &json!(20)), "{page}");
+    assert!(
+        items
+            .iter()
+            .all(|m| m["needs"].as_array().unwrap().len() == 2),
+        "{page}"
+    );
+    assert_eq!(queries, 3, "{queries} queries for a page of missions");
 }

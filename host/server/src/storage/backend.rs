@@ -52,6 +52,12 @@ pub trait Backend {
     /// What the error means, if it is one of the refusals the stores answer; `None` for
     /// any other error, and for errors of another backend.
     fn refusal(err: &sqlx::Error) -> Option<Refusal>;
+
+    /// A scalar subquery giving the needs of the mission row `alias` as JSON text: an array
+    /// with one array per need (id, position, skill, shift type, min and max crew, start
+    /// and end in Unix seconds, the two penalties, attributes), by position then id. A page
+    /// of missions then carries its needs in its own rows.
+    fn needs_json(alias: &str) -> String;
 }
 
 /// A pooled connection or an open transaction of the backend (both deref to it), so one

@@ -73,6 +73,17 @@ impl Backend for PostgresStorage {
             _ => None,
         }
     }
+
+    // Text, for one decoder on both backends (sqlx decodes `json` into `Value` only).
+    fn needs_json(alias: &str) -> String {
+        format!(
+            "(SELECT COALESCE(json_agg(json_build_array(n.id, n.position, n.skill, n.shift_type,
+                    n.min_crew, n.max_crew, extract(epoch FROM n.start_at)::bigint,
+                    extract(epoch FROM n.end_at)::bigint, n.unfilled_penalty, n.extra_penalty,
+                    n.attributes) ORDER BY n.position, n.id), '[]')::text
+              FROM needs n WHERE n.tenant_id = {alias}.tenant_id AND n.mission_id = {alias}.id)"
+        )
+    }
 }
 
 #[async_trait::async_trait]

@@ -151,6 +151,16 @@ impl Backend for SqliteStorage {
         let code: i32 = db.code()?.parse().ok()?;
         matches!(code & 0xff, 5 | 6).then_some(Refusal::Busy)
     }
+
+    // Ids are 16-byte blobs (hex in JSON, which `Uuid` parses); instants are RFC 3339 text.
+    fn needs_json(alias: &str) -> String {
+        format!(
+            "(SELECT json_group_array(json_array(lower(hex(n.id)), n.position, n.skill, n.shift_type,
+                    n.min_crew, n.max_crew, unixepoch(n.start_at), unixepoch(n.end_at),
+                    n.unfilled_penalty, n.extra_penalty, n.attributes) ORDER BY n.position, n.id)
+              FROM needs n WHERE n.tenant_id = {alias}.tenant_id AND n.mission_id = {alias}.id)"
+        )
+    }
 }
 
 #[async_trait::async_trait]

@@ -433,24 +433,4 @@ pub trait PlanningStore: Send + Sync {
     async fn commit_run(&self, tenant: TenantId, commit: RunCommit) -> StorageResult<RunCommitted>;
 }
 
-/// Attaches each need to its mission, keeping the missions' order.
-pub(in crate::storage) fn group_needs(
-    missions: Vec<Mission>,
-    needs: Vec<Need>,
-) -> Vec<MissionWithNeeds> {
-    let mut by_mission: std::collections::HashMap<MissionId, Vec<Need>> =
-        std::collections::HashMap::new();
-    for need in needs {
-        by_mission.entry(need.mission_id).or_default().push(need);
-    }
-    missions
-        .into_iter()
-        .map(|mission| {
-            let mut needs = by_mission.remove(&mission.id).unwrap_or_default();
-            needs.sort_by_key(|n| (n.position, n.id));
-            MissionWithNeeds { mission, needs }
-        })
-        .collect()
-}
-
 pub(super) mod sql;

@@ -6,6 +6,73 @@ pub(in crate::storage) const MISSION_COLUMNS: &str = "m.id, m.tenant_id, m.title
 pub(in crate::storage) const NEED_COLUMNS: &str = "n.id, n.mission_id, n.position, n.skill, n.shift_type, n.min_crew, n.max_crew, n.start_at, n.end_at, n.unfilled_penalty, n.extra_penalty, n.attributes";
 /// Columns of [`super::Assignment`].
 pub(in crate::storage) const ASSIGNMENT_COLUMNS: &str = "a.id, a.tenant_id, a.need_id, a.mission_id, a.technician_id, a.start_at, a.end_at, a.status, a.pinned, a.source, a.run_id, a.override_reason, a.created_by, a.created_at, a.updated_at";
+
+/// A mission with its needs as the JSON of [`Backend::needs_json`](crate::storage::backend::Backend::needs_json).
+#[derive(sqlx::FromRow)]
+pub(in crate::storage) struct MissionRow {
+    #[sqlx(flatten)]
+    mission: super::Mission,
+    needs: String,
+}
+
+/// One need in [`MissionRow::needs`], its fields in the order of `needs_json`.
+#[derive(serde::Deserialize)]
+struct NeedFields(
+    crate::domain::NeedId,
+    i32,
+    String,
+    Option<String>,
+    i32,
+    Option<i32>,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+);
+
+impl MissionRow {
+    pub(in crate::storage) fn into_mission(
+        self,
+    ) -> crate::storage::StorageResult<super::MissionWithNeeds> {
+        let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::ColumnDecode {
+            index: "needs".to_owned(),
+            source: e,
+        };
+        let fields: Vec<NeedFields> =
+            serde_json::from_str(&self.needs).map_err(|e| decode(e.into()))?;
+        let mission_id = self.mission.id;
+        let needs = fields
+            .into_iter()
+            .map(|f| {
+                let instant = |s: i64| {
+                    chrono::DateTime::from_timestamp(s, 0)
+                        .ok_or_else(|| decode(format!("{s}: not an instant").into()))
+                };
+                let window = crate::domain::time::Window::new(instant(f.6)?, instant(f.7)?)
+                    .map_err(|e| decode(e.to_string().into()))?;
+                Ok(super::Need {
+                    id: f.0,
+                    mission_id,
+                    position: f.1,
+                    skill: f.2,
+                    shift_type: f.3,
+                    min_crew: f.4,
+                    max_crew: f.5,
+                    window,
+                    unfilled_penalty: f.8,
+                    extra_penalty: f.9,
+                    attributes: f.10,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(super::MissionWithNeeds {
+            mission: self.mission,
+            needs,
+        })
+    }
+}
+
 macro_rules! impl_planning_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
@@ -104,7 +171,7 @@ macro_rules! impl_planning_store {
                 filter: &$crate::storage::planning::MissionFilter,
                 page: $crate::domain::PageRequest,
             ) -> $crate::storage::StorageResult<(Vec<$crate::storage::planning::MissionWithNeeds>, u64)> {
-                use $crate::storage::planning::sql::{MISSION_COLUMNS, NEED_COLUMNS};
+                use $crate::storage::planning::sql::MISSION_COLUMNS;
                 use $crate::storage::backend::Backend;
                 let title_matches = <$storage as Backend>::contains_ignoring_case("m.title", "$7");
                 // The window is always a range on (tenant_id, start_at), the index the page is
@@ -136,8 +203,15 @@ macro_rules! impl_planning_store {
                     .bind(earliest_start)
                     .fetch_one(&self.reader)
                     .await?;
-                let missions: Vec<$crate::storage::planning::Mission> = sqlx::query_as(&format!(
-                    "SELECT {MISSION_COLUMNS} FROM missions m {where_clause} ORDER BY m.start_at, m.id LIMIT $9 OFFSET $10"
+                // The page first (materialized: its needs are aggregated for its rows only),
+                // then each mission's needs as one JSON column: one row per mission, one
+                // query, where a query per page and one per needs made three times the rows.
+                let needs_json = <$storage as Backend>::needs_json("p");
+                let rows: Vec<$crate::storage::planning::sql::MissionRow> = sqlx::query_as(&format!(
+                    "WITH p AS MATERIALIZED (
+                         SELECT {MISSION_COLUMNS} FROM missions m {where_clause}
+                         ORDER BY m.start_at, m.id LIMIT $9 OFFSET $10)
+                     SELECT p.*, {needs_json} AS needs FROM p ORDER BY p.start_at, p.id"
                 ))
                 .bind(tenant)
                 .bind(from)
@@ -151,23 +225,11 @@ macro_rules! impl_planning_store {
                 .bind(page.offset())
                 .fetch_all(&self.reader)
                 .await?;
-                let mut needs: Vec<$crate::storage::planning::Need> = Vec::new();
-                if !missions.is_empty() {
-                    let sql = format!(
-                        "SELECT {NEED_COLUMNS} FROM needs n WHERE n.tenant_id = $1 AND n.mission_id IN ({})
-                         ORDER BY n.mission_id, n.position, n.id",
-                        $crate::storage::sql::placeholders(2, missions.len())
-                    );
-                    let mut query = sqlx::query_as(&sql).bind(tenant);
-                    for m in &missions {
-                        query = query.bind(m.id);
-                    }
-                    needs = query.fetch_all(&self.reader).await?;
-                }
-                Ok((
-                    $crate::storage::planning::group_needs(missions, needs),
-                    u64::try_from(total).unwrap_or_default(),
-                ))
+                let missions = rows
+                    .into_iter()
+                    .map($crate::storage::planning::sql::MissionRow::into_mission)
+                    .collect::<Result<_, _>>()?;
+                Ok((missions, u64::try_from(total).unwrap_or_default()))
             }
 
             #[tracing::instrument(skip(self, next, needs, expected), fields(mission = %next.id))]
