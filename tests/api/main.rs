@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod conditional;
 mod conventions;
 mod crew;
 mod health;

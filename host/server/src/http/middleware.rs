@@ -117,7 +117,7 @@ pub async fn standardise_errors(request: Request, next: Next) -> Response {
     rewritten
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -21,6 +21,7 @@ mod audit;
 mod auth;
 mod auto_assign;
 mod availabilities;
+mod conditional;
 mod conflicts;
 mod docs;
 mod health;
@@ -38,6 +39,8 @@ mod venues;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -187,6 +190,8 @@ fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usiz
         ),
     ];
     let mut app = app
+        // Innermost: the tag is the digest of the body as the route made it.
+        .layer(axum::middleware::from_fn(conditional::etag))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(largest_body))
         .layer(TimeoutLayer::with_status_code(
@@ -199,6 +204,9 @@ fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usiz
         ))
         // Inside the security headers, so rewritten errors get them too.
         .layer(axum::middleware::from_fn(middleware::standardise_errors))
+        // gzip or brotli when the client asks (`Accept-Encoding`), at the fastest level: a
+        // page of missions shrinks tenfold for a fraction of a millisecond.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(cors(config));
     for (name, value) in security_headers {
         // `if_not_present`: the docs page sets a CSP of its own that lets it load its scripts.
