@@ -59,5 +59,7 @@ mod rng;
 pub use conflicts::{Conflict, ConflictKind, ConflictReport, Provenance, Source, find_conflicts};
 pub use contract::{Breach, BreachKind};
 pub use error::{EngineError, Result};
-pub use plan::{FuelUsed, PlanOutcome, RunPlugins, inputs_sha256, plan};
+pub use plan::{
+    FUEL_BUDGET_PARAM, FuelUsed, PlanOutcome, RunPlugins, assigner_params, inputs_sha256, plan,
+};
 pub use plugins::{BudgetRecord, Configured, PluginIdentity};

@@ -17,7 +17,7 @@
 //! same bytes; `inputs_sha256` and [`PlanOutcome::sha256`] go to the audit log.
 
 use callsheet_runtime::types::{
-    Params, Plan, PlanStats, PlannedAssignment, Problem, Score, Unfilled, Violation,
+    Param, Params, Plan, PlanStats, PlannedAssignment, Problem, Score, Unfilled, Value, Violation,
 };
 use callsheet_runtime::{AssignerPlugin, RulesPlugin};
 use serde::{Deserialize, Serialize};
@@ -134,6 +134,44 @@ pub fn inputs_sha256(
     })
 }
 
+/// The parameter by which a budget-aware assigner learns the fuel the host gives each
+/// plugin of its run, in millions (the default assigner's; see `plugins/assigner/src/fuel.rs`).
+pub const FUEL_BUDGET_PARAM: &str = "assigner.fuel-budget";
+
+/// The parameters `assigner` runs with: the tenant's `params`, plus [`FUEL_BUDGET_PARAM`]
+/// set to `fuel` (the run's real budget per plugin) when the assigner declares that
+/// integer parameter and the tenant left it out.
+///
+/// The assigner cannot read its fuel, so it stops its search at a share of the budget it
+/// is told. Told nothing, the default assigner assumed the runtime's default (20 G): a
+/// tenant who raised its budget got no longer a search, and one who lowered it ran out of
+/// fuel with no plan. The value is a function of the recorded parameters and budgets, so a
+/// replay gives it again.
+pub fn assigner_params(
+    assigner: &AssignerPlugin,
+    params: &Params,
+    fuel: u64,
+) -> callsheet_runtime::Result<Params> {
+    if params.iter().any(|p| p.name == FUEL_BUDGET_PARAM) {
+        return Ok(params.clone());
+    }
+    let declared = assigner
+        .describe()?
+        .params
+        .iter()
+        .any(|spec| spec.name == FUEL_BUDGET_PARAM && matches!(spec.default, Value::Int(_)));
+    let mut params = params.clone();
+    if declared {
+        // At least one million: 0 means "no limit" to the default assigner.
+        let millions = i64::try_from(fuel / 1_000_000).unwrap_or(i64::MAX).max(1);
+        params.push(Param {
+            name: FUEL_BUDGET_PARAM.to_owned(),
+            value: Value::Int(millions),
+        });
+    }
+    Ok(params)
+}
+
 /// Plans `problem` with the tenant's assigner, scored on the tenant's rules, and checks the
 /// result (see the module docs). Blocking: from async code, run it on a blocking thread.
 pub fn plan(
@@ -142,9 +180,11 @@ pub fn plan(
     rules: &Configured<RulesPlugin>,
 ) -> Result<PlanOutcome> {
     let inputs_sha256 = inputs_sha256(problem, assigner, rules)?;
+    let fuel = assigner.budget().fuel.min(rules.budget().fuel);
+    let params = assigner_params(&assigner.plugin, &assigner.params, fuel)?;
     let run = assigner
         .plugin
-        .plan(problem, &assigner.params, &rules.plugin, &rules.params)?;
+        .plan(problem, &params, &rules.plugin, &rules.params)?;
     let assigner_fuel = run.fuel_used;
     let run = run.value;
     let mut result = run.result;

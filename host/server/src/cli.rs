@@ -94,8 +94,8 @@ enum PluginCommand {
         rules_params: Option<PathBuf>,
         /// Fuel per call, the deterministic budget (for an assigner's rules plugin: for the
         /// whole run), 1,000,000 to 100,000,000,000; default: the runtime's (20,000,000,000).
-        /// An assigner that estimates its own fuel (the default one reads
-        /// `assigner.fuel-budget`, in millions) needs that parameter raised with it.
+        /// An assigner that declares `assigner.fuel-budget` (the default one does) is told
+        /// this budget through it, as in a server run, unless `--params` sets it.
         #[arg(long)]
         fuel: Option<u64>,
         /// Wall-clock limit per call in milliseconds, 100 to 300,000; default: the runtime's

@@ -199,7 +199,9 @@ fn run_slot(
             };
             let rules = runtime.load_rules(&rules_bytes)?.with_budget(budget);
             let rules_params = read_params(request.rules_params)?;
-            let run = assigner.plan(&problem, params, &rules, &rules_params)?;
+            // As a server run: the assigner is told the budget it runs under.
+            let params = callsheet_engine::assigner_params(&assigner, params, budget.fuel)?;
+            let run = assigner.plan(&problem, &params, &rules, &rules_params)?;
             let mut value = outcome(&run.value.result, run.fuel_used);
             value["rules_fuel_used"] = json!(run.value.rules_fuel_used);
             value["rules_calls"] = json!(run.value.rules_calls);

@@ -31,6 +31,38 @@ fn pinned_assignments_come_back_unchanged() {
 }
 
 #[test]
+fn a_budget_aware_assigner_is_told_the_runs_fuel_unless_the_tenant_set_it() {
+    use callsheet_engine::{FUEL_BUDGET_PARAM, assigner_params};
+
+    let Some(assigner) = default_assigner(vec![]) else {
+        return;
+    };
+    let told = |params: Vec<Param>, fuel| {
+        assigner_params(&assigner.plugin, &params, fuel)
+            .expect("describes")
+            .into_iter()
+            .find(|p| p.name == FUEL_BUDGET_PARAM)
+            .map(|p| p.value)
+    };
+    assert_eq!(told(vec![], 45_000_000_000), Some(Value::Int(45_000)));
+    // Never 0, which the default assigner reads as "no limit".
+    assert_eq!(told(vec![], 1_000), Some(Value::Int(1)));
+    let set = vec![Param {
+        name: FUEL_BUDGET_PARAM.into(),
+        value: Value::Int(0),
+    }];
+    assert_eq!(
+        told(set, 45_000_000_000),
+        Some(Value::Int(0)),
+        "the tenant's own"
+    );
+    // An assigner that does not declare it gets nothing it would refuse.
+    let fixture = fixture_assigner();
+    let params = assigner_params(&fixture.plugin, &vec![], 45_000_000_000).expect("describes");
+    assert!(params.is_empty(), "{params:?}");
+}
+
+#[test]
 fn inputs_digest_changes_with_the_parameters() {
     let (assigner, rules) = (fixture_assigner(), rules());
     let problem = generator::festival_week(13);
