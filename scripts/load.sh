@@ -3,16 +3,19 @@
 # missions, 300 technicians), on SQLite and on PostgreSQL.
 #
 # For each backend: a fresh database, `callsheet seed --preset year`, the release server,
-# then wrk on three scenarios, each reporting P50, P95 and P99:
+# then wrk on four scenarios, each reporting P50, P95 and P99:
 #   - week:     GET /planning/week for a random week of the year (the plan cache is on,
 #               as in production; the first request of each week is a miss);
 #   - missions: GET /missions for a random week, 50 per page;
 #   - assign:   POST /assignments of a random qualified technician to a random need
-#               (201, or 409 when already booked or refused by the rules plugin).
+#               (201, or 409 when already booked or refused by the rules plugin);
+#   - move:     PATCH /missions/{id} of a random mission to its seeded window or an hour
+#               later; missions with crew (many, after `assign`) are re-checked against
+#               every crew member's rules (200, or 409 when refused).
 #
 # Usage: bash scripts/load.sh            (both backends)
 #        BACKENDS=sqlite bash scripts/load.sh
-# Knobs: DURATION (default 20s), CONNECTIONS (32), THREADS (2), PG_ADMIN_URL.
+# Knobs: DURATION (default 20s), CONNECTIONS (32), THREADS (2), SCENARIOS, PG_ADMIN_URL.
 # Results: one `RESULT ...` line per scenario and backend, and a Markdown table at the end
 # (docs/benchmarks.md records the figures and this command).
 set -euo pipefail
@@ -24,6 +27,7 @@ DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
+SCENARIOS="${SCENARIOS:-week missions assign move}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${PORT:-18080}"
 YEAR="${YEAR:-2026}"
@@ -81,9 +85,9 @@ for backend in $BACKENDS; do
     -d '{"tenant":"load","email":"admin@load.test","password":"load-test-password"}' | jq -r .access_token)"
 
   # Pairs of a need and a technician who has its skill, for the assignment scenario.
-  python3 - "$PORT" "$TOKEN" "$YEAR" > "$work/pairs.lua" <<'PY'
-import json, random, sys, urllib.request
-port, token, year = sys.argv[1], sys.argv[2], sys.argv[3]
+  python3 - "$PORT" "$TOKEN" "$YEAR" "$work/moves.lua" > "$work/pairs.lua" <<'PY'
+import datetime, json, random, sys, urllib.request
+port, token, year, moves_path = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def get(path):
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
     return json.load(urllib.request.urlopen(req))
@@ -95,12 +99,23 @@ while True:
     if page * 200 >= body["total"]:
         break
     page += 1
-needs = []
+needs, missions = [], []
 for month in range(1, 13):
     body = get(f"/api/v1/missions?from={year}-{month:02d}-01&to={year}-{month:02d}-28&size=200")
     for m in body["items"]:
         needs += m["needs"]
+        missions.append(m)
 random.seed(7)
+# Moves: each mission to its seeded window, or an hour later (its needs move along).
+with open(moves_path, "w") as out:
+    out.write("return {\n")
+    for m in random.sample(missions, min(2000, len(missions))):
+        windows = []
+        for shift in (0, 1):
+            start, end = (datetime.datetime.fromisoformat(m[k]) + datetime.timedelta(hours=shift) for k in ("start", "end"))
+            windows.append(json.dumps({"start": start.isoformat(), "end": end.isoformat()}))
+        out.write("  {%s, %s, %s},\n" % (json.dumps(m["id"]), json.dumps(windows[0]), json.dumps(windows[1])))
+    out.write("}\n")
 by_skill = {}
 for t in techs:
     for s in t["skills"]:
@@ -119,8 +134,8 @@ PY
   read -r need tech <<<"$first_pair"
   curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/assignments" -H "authorization: Bearer $TOKEN" \
     -H 'content-type: application/json' -d "{\"need_id\":\"$need\",\"technician_id\":\"$tech\"}"
-  for scenario in week missions assign; do
-    SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" YEAR="$YEAR" \
+  for scenario in $SCENARIOS; do
+    SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" MOVES="$work/moves.lua" YEAR="$YEAR" \
       wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$here/load/$scenario.lua" \
       "http://127.0.0.1:$PORT" | grep '^RESULT' | sed "s/^RESULT /RESULT backend=$backend /" | tee -a "$results"
   done
