@@ -3,7 +3,7 @@
 # missions, 300 technicians), on SQLite and on PostgreSQL.
 #
 # For each backend: a fresh database, `callsheet seed --preset year`, the release server,
-# then wrk on four scenarios, each reporting P50, P95 and P99:
+# then wrk on each scenario, reporting requests/s, P50, P95 and P99:
 #   - week:     GET /planning/week for a random week of the year (the plan cache is on,
 #               as in production; the first request of each week is a miss);
 #   - missions: GET /missions for a random week, 50 per page;
@@ -11,11 +11,16 @@
 #               (201, or 409 when already booked or refused by the rules plugin);
 #   - move:     PATCH /missions/{id} of a random mission to its seeded window or an hour
 #               later; missions with crew (many, after `assign`) are re-checked against
-#               every crew member's rules (200, or 409 when refused).
+#               every crew member's rules (200, or 409 when refused);
+#   - mix:      what a front end sends (week plans, mission pages, conflicts, manual
+#               assignments), then again at WIDE_CONNECTIONS (200) as `mix-wide`;
+#   - health:   GET /health, the framework floor: the table gives every scenario's
+#               throughput as a share of it.
 #
 # Usage: bash scripts/load.sh            (both backends)
 #        BACKENDS=sqlite bash scripts/load.sh
-# Knobs: DURATION (default 20s), CONNECTIONS (32), THREADS (2), SCENARIOS, PG_ADMIN_URL.
+# Knobs: DURATION (default 20s), CONNECTIONS (32), WIDE_CONNECTIONS (200), THREADS (2),
+#        SCENARIOS (default: all), PG_ADMIN_URL.
 # Results: one `RESULT ...` line per scenario and backend, and a Markdown table at the end
 # (docs/benchmarks.md records the figures and this command).
 set -euo pipefail
@@ -27,7 +32,9 @@ DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-week missions assign move}"
+SCENARIOS="${SCENARIOS:-health week missions assign move mix}"
+# The front-end mix also runs at this many connections (scenario `mix-wide`).
+WIDE_CONNECTIONS="${WIDE_CONNECTIONS:-200}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${PORT:-18080}"
 YEAR="${YEAR:-2026}"
@@ -134,9 +141,13 @@ PY
   read -r need tech <<<"$first_pair"
   curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/assignments" -H "authorization: Bearer $TOKEN" \
     -H 'content-type: application/json' -d "{\"need_id\":\"$need\",\"technician_id\":\"$tech\"}"
-  for scenario in $SCENARIOS; do
+  runs="$SCENARIOS"
+  case " $SCENARIOS " in *" mix "*) runs="$runs mix-wide" ;; esac
+  for scenario in $runs; do
+    connections="$CONNECTIONS"; script="$scenario"
+    if [ "$scenario" = mix-wide ]; then connections="$WIDE_CONNECTIONS"; script=mix; fi
     SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" MOVES="$work/moves.lua" YEAR="$YEAR" \
-      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$here/load/$scenario.lua" \
+      wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 10s -s "$here/load/$script.lua" \
       "http://127.0.0.1:$PORT" | grep '^RESULT' | sed "s/^RESULT /RESULT backend=$backend /" | tee -a "$results"
   done
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
@@ -144,6 +155,18 @@ PY
 done
 
 echo
-echo "| backend | scenario | requests/s | P50 ms | P95 ms | P99 ms | statuses |"
-echo "| --- | --- | --: | --: | --: | --: | --- |"
-sed -E 's/RESULT backend=([^ ]+) scenario=([^ ]+) requests=[0-9]+ rps=([0-9]+) p50_ms=([0-9.]+) p95_ms=([0-9.]+) p99_ms=([0-9.]+) max_ms=[0-9.]+ errors=[0-9]+ statuses=(.*)/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/' "$results"
+# Each scenario's throughput as a share of the same backend's /health in this run (the
+# framework floor); "-" without a health run.
+echo "| backend | scenario | requests/s | of /health | P50 ms | P95 ms | P99 ms | statuses |"
+echo "| --- | --- | --: | --: | --: | --: | --: | --- |"
+awk '
+  { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) } }
+  f["scenario"] == "health" { floor[f["backend"]] = f["rps"] }
+  { b[NR] = f["backend"]; s[NR] = f["scenario"]; r[NR] = f["rps"]; p50[NR] = f["p50_ms"];
+    p95[NR] = f["p95_ms"]; p99[NR] = f["p99_ms"]; st[NR] = f["statuses"] }
+  END {
+    for (n = 1; n <= NR; n++) {
+      share = (b[n] in floor && floor[b[n]] > 0) ? sprintf("%.1f %%", 100 * r[n] / floor[b[n]]) : "-"
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", b[n], s[n], r[n], share, p50[n], p95[n], p99[n], st[n]
+    }
+  }' "$results"
