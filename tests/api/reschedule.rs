@@ -187,3 +187,57 @@ async fn a_need_change_that_breaks_a_crew_members_rules_is_refused_and_changes_n
         .await;
     assert_error(response, StatusCode::NOT_FOUND, "ENTITY_NOT_FOUND").await;
 }
+
+#[tokio::test]
+async fn renaming_a_mission_whose_crew_already_breaks_a_rule_is_not_refused() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 1).await;
+    // The show ends at 23:00 and the load-in starts at 05:00: 6 h of rest, assigned anyway
+    // by an admin with a reason. The violation's message names both missions.
+    let show = post(
+        &app,
+        &c.admin,
+        "/api/v1/missions",
+        json!({"title": "Show", "venue_id": c.venue, "start": "2026-09-07T13:00:00Z",
+               "end": "2026-09-07T23:00:00Z", "needs": [{"skill": "sound", "min_crew": 1}]}),
+    )
+    .await;
+    let load_in = post(
+        &app,
+        &c.admin,
+        "/api/v1/missions",
+        json!({"title": "Load-in", "venue_id": c.venue, "start": "2026-09-08T05:00:00Z",
+               "end": "2026-09-08T10:00:00Z", "needs": [{"skill": "sound", "min_crew": 1}]}),
+    )
+    .await;
+    post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        json!({"need_id": show["needs"][0]["id"], "technician_id": c.technicians[0]}),
+    )
+    .await;
+    let overridden = post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        json!({"need_id": load_in["needs"][0]["id"], "technician_id": c.technicians[0],
+               "override_reason": "the venue's rest area, agreed with the technician"}),
+    )
+    .await;
+    assert!(
+        !overridden["overridden"].as_array().unwrap().is_empty(),
+        "{overridden}"
+    );
+
+    let renamed = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/missions/{}", show["id"].as_str().unwrap()),
+            Some(&c.admin),
+            &json!({"title": "Show (second night)"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK, "{}", body(renamed).await);
+}

@@ -8,15 +8,15 @@
 //! gets 304 and no body while nothing changed. The tag is weak (`W/`): compression, outside
 //! this layer, changes the bytes sent but not what they mean (RFC 9110, 8.8.1).
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, HttpBody as _, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-/// Bodies larger than this go out untagged rather than buffered (no JSON answer of the API
-/// comes near it: pages are at most 200 items).
+/// Bodies larger than this, or of unknown length, go out untagged rather than buffered (no
+/// JSON answer of the API comes near it: pages are at most 200 items).
 const MAX_TAGGED_BYTES: usize = 16 * 1024 * 1024;
 
 pub async fn etag(request: Request, next: Next) -> Response {
@@ -29,6 +29,14 @@ pub async fn etag(request: Request, next: Next) -> Response {
         || !super::middleware::is_json(response.headers())
         || response.headers().contains_key(header::ETAG)
     {
+        return response;
+    }
+    let too_large = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_none_or(|n| n > MAX_TAGGED_BYTES as u64);
+    if too_large {
         return response;
     }
     let (mut parts, body) = response.into_parts();

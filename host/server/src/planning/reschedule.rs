@@ -109,23 +109,21 @@ where
             .crew_snapshot(tenant, mission)
             .await
             .map_err(PlanningError::from)?;
-        let (need, current) = state
+        let current = state
             .storage
-            .need(tenant, id)
+            .mission(tenant, mission)
             .await
             .map_err(PlanningError::from)?
-            .filter(|(n, _)| n.mission_id == mission)
             .ok_or(PlanningError::UnknownNeedOfMission)?;
-        let next = build(&need, &current)?;
-        if current.status != MissionStatus::Cancelled {
-            let others: Vec<Need> = state
-                .storage
-                .mission(tenant, mission)
-                .await
-                .map_err(PlanningError::from)?
-                .map(|m| m.needs)
-                .unwrap_or_default();
-            let after: Vec<Need> = others
+        let need = current
+            .needs
+            .iter()
+            .find(|n| n.id == id)
+            .ok_or(PlanningError::UnknownNeedOfMission)?;
+        let next = build(need, &current.mission)?;
+        if current.mission.status != MissionStatus::Cancelled {
+            let after: Vec<Need> = current
+                .needs
                 .iter()
                 .map(|n| if n.id == id { next.clone() } else { n.clone() })
                 .collect();
@@ -134,8 +132,8 @@ where
                 tenant,
                 tz,
                 &snapshot,
-                (&current, &others),
-                (&current, &after),
+                (&current.mission, &current.needs),
+                (&current.mission, &after),
             )
             .await?;
         }
@@ -170,10 +168,18 @@ async fn check_crew(
         missions: None,
         technicians: Some(crew),
     };
-    let (rules, problem_before) = super::runs::rules_and_problem(state, tenant, tz, &scope).await?;
-    let problem_after = problem::with_mission(&problem_before, after.0, after.1);
-    if problem_after == problem::with_mission(&problem_before, before.0, before.1) {
-        // Nothing the rules read changes (a title, notes, the paid flag, a penalty).
+    let (rules, base) = super::runs::rules_and_problem(state, tenant, tz, &scope).await?;
+    // Both sides carry the new title: it only names the mission in violation messages,
+    // which are compared by text, so a crew member's existing violation (an override)
+    // must not read as a new one because the mission was renamed.
+    let renamed = Mission {
+        title: after.0.title.clone(),
+        ..before.0.clone()
+    };
+    let problem_before = problem::with_mission(&base, &renamed, before.1);
+    let problem_after = problem::with_mission(&base, after.0, after.1);
+    if problem_after == problem_before {
+        // Nothing the rules read changes (a title, notes).
         return Ok(());
     }
     let mut refused = Admission::default();
