@@ -319,6 +319,85 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Viewer],
         ),
+        // Timesheets: technicians act on their own (the fixture is the linked tech's).
+        route(M::GET, "/api/v1/timesheets", None, ALL),
+        route(
+            M::POST,
+            "/api/v1/timesheets",
+            Some(json!({"assignment_id": "{assignment}"})),
+            &[Admin, Manager, Tech],
+        ),
+        route(M::GET, "/api/v1/timesheets/{timesheet}", None, ALL),
+        route(
+            M::PATCH,
+            "/api/v1/timesheets/{timesheet}",
+            Some(json!({"note": "ok"})),
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/{timesheet}/submit",
+            None,
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/{timesheet}/approve",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/{timesheet}/reject",
+            Some(json!({"reason": "late"})),
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/{timesheet}/exclude",
+            Some(json!({"reason": "no-show"})),
+            PLANNERS,
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/timesheets/{timesheet}",
+            None,
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::GET,
+            "/api/v1/timesheets/periods?from=2026-01-01&to=2026-01-31",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/close",
+            Some(json!({"period": "2026-01"})),
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/timesheets/reopen",
+            Some(json!({"period": "2026-01", "reason": "check"})),
+            &[Admin],
+        ),
+        // Payroll: planners pay a closed period (none here: 409); everyone reads runs,
+        // a technician their own payslip; a replay is an audit read.
+        route(M::GET, "/api/v1/payroll/runs", None, ALL),
+        route(
+            M::POST,
+            "/api/v1/payroll/runs",
+            Some(json!({"period": "2026-02"})),
+            PLANNERS,
+        ),
+        route(M::GET, "/api/v1/payroll/runs/{payroll_run}", None, ALL),
+        route(
+            M::POST,
+            "/api/v1/payroll/runs/{payroll_run}/replay",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
     ]
 }
 
@@ -436,7 +515,20 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
         json!({"need_id": spares[0].1[6], "technician_id": other_technician}),
     )
     .await["assignment"]);
+    let timesheet = id(&post(
+        app,
+        &admin,
+        "/api/v1/timesheets",
+        json!({"assignment_id": id(&assignment["assignment"])}),
+    )
+    .await);
     let mut values = vec![
+        // No run exists: an allowed role gets 404, a refused one 403.
+        (
+            "payroll_run",
+            "0190b5a4-0000-7000-8000-000000000000".to_owned(),
+        ),
+        ("timesheet", timesheet),
         ("target", target),
         ("technician", technician_id),
         ("other_technician", other_technician),

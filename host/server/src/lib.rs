@@ -32,6 +32,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod payroll;
 pub mod plan_cache;
 pub mod planning;
 pub mod plugin_cli;
@@ -43,6 +44,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod timesheets;
 
 #[cfg(test)]
 mod docs_check;

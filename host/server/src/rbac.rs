@@ -37,6 +37,14 @@ pub enum Resource {
     Audit,
     /// Background jobs (large automatic runs).
     Jobs,
+    /// Timesheets: technicians fill and submit their own (checked by the service against
+    /// the profile linked to their account); planners manage and decide everyone's.
+    Timesheets,
+    /// Pay periods: closing one freezes its timesheets for payroll.
+    PayPeriods,
+    /// Payroll runs and their payslips. Technicians read their own payslips only
+    /// (filtered by the handler against the profile linked to their account).
+    Payroll,
 }
 
 /// What is being done.
@@ -52,6 +60,12 @@ pub enum Action {
     Override,
     /// Start an automatic run (or a replay, which writes nothing).
     Run,
+    /// Approve, reject or exclude a timesheet.
+    Decide,
+    /// Close a pay period.
+    Close,
+    /// Reopen a closed pay period.
+    Reopen,
 }
 
 impl Resource {
@@ -70,6 +84,9 @@ impl Resource {
             Resource::Plugins => "plugins",
             Resource::Audit => "audit",
             Resource::Jobs => "jobs",
+            Resource::Timesheets => "timesheets",
+            Resource::PayPeriods => "pay periods",
+            Resource::Payroll => "payroll",
         }
     }
 }
@@ -84,6 +101,9 @@ impl Action {
             Action::Respond => "respond",
             Action::Override => "override",
             Action::Run => "run",
+            Action::Decide => "decide",
+            Action::Close => "close",
+            Action::Reopen => "reopen",
         }
     }
 }
@@ -163,6 +183,38 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Resource::Audit, Action::Read, &[Admin, Manager, Viewer]),
     (Resource::Jobs, Action::Read, PLANNERS),
     (Resource::Jobs, Action::Update, PLANNERS),
+    // A technician fills, submits and deletes their own draft timesheets (and sees only
+    // theirs); planners do so for anyone and decide; viewers (auditors) read them all.
+    (Resource::Timesheets, Action::Read, ALL),
+    (
+        Resource::Timesheets,
+        Action::Create,
+        &[Admin, Manager, Tech],
+    ),
+    (
+        Resource::Timesheets,
+        Action::Update,
+        &[Admin, Manager, Tech],
+    ),
+    (
+        Resource::Timesheets,
+        Action::Delete,
+        &[Admin, Manager, Tech],
+    ),
+    (Resource::Timesheets, Action::Decide, PLANNERS),
+    (
+        Resource::PayPeriods,
+        Action::Read,
+        &[Admin, Manager, Viewer],
+    ),
+    (Resource::PayPeriods, Action::Close, PLANNERS),
+    // Reopening changes what was handed to payroll: an admin's decision, with a reason,
+    // in the audit chain.
+    (Resource::PayPeriods, Action::Reopen, &[Admin]),
+    // Everyone reads payroll runs, a technician only their own payslip in them; planners
+    // pay a closed period. Replaying a run is an audit read.
+    (Resource::Payroll, Action::Read, ALL),
+    (Resource::Payroll, Action::Run, PLANNERS),
 ];
 
 const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
@@ -236,6 +288,16 @@ permissions! {
     ReadAudit => (Audit, Read);
     ReadJobs => (Jobs, Read);
     UpdateJobs => (Jobs, Update);
+    ReadTimesheets => (Timesheets, Read);
+    CreateTimesheets => (Timesheets, Create);
+    UpdateTimesheets => (Timesheets, Update);
+    DeleteTimesheets => (Timesheets, Delete);
+    DecideTimesheets => (Timesheets, Decide);
+    ReadPayPeriods => (PayPeriods, Read);
+    ClosePayPeriods => (PayPeriods, Close);
+    ReopenPayPeriods => (PayPeriods, Reopen);
+    ReadPayroll => (Payroll, Read);
+    RunPayroll => (Payroll, Run);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

@@ -16,7 +16,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("http", &["http"]),
     (
         "services",
-        &["planning", "plugins", "audit", "jobs", "provision", "demo"],
+        &[
+            "planning",
+            "plugins",
+            "audit",
+            "jobs",
+            "provision",
+            "demo",
+            "timesheets",
+            "payroll",
+        ],
     ),
     ("state", &["state"]),
     (

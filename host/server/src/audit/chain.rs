@@ -113,6 +113,27 @@ pub async fn run_entry(
     Ok(chained(storage, row).await?.0)
 }
 
+/// An entry of `kind` with `payload` as the next of the tenant's chain as it stands now,
+/// for a caller that writes it in its own transaction (a period close); when the sequence
+/// number turns out taken, it builds it again after [`contention_pause`].
+pub async fn entry(
+    storage: &DynStorage,
+    tenant: TenantId,
+    kind: EntryKind,
+    actor: Option<UserId>,
+    payload: &Value,
+) -> Result<AuditRow, AuditError> {
+    let row = template(
+        tenant,
+        AuditEntryId::new(),
+        kind,
+        actor,
+        serde_json::to_string(payload)?,
+        None,
+    );
+    Ok(chained(storage, row).await?.0)
+}
+
 /// How many times an entry is built again after losing its sequence number.
 pub const MAX_ATTEMPTS: u32 = 200;
 

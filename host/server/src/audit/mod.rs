@@ -52,7 +52,7 @@ use crate::domain::{AuditEntryId, MissionId, TenantId, UserId};
 use crate::storage::StorageError;
 
 pub use chain::{
-    Broken, MAX_ATTEMPTS, Verification, append, append_run, check_one, contention_pause,
+    Broken, MAX_ATTEMPTS, Verification, append, append_run, check_one, contention_pause, entry,
     entry_hash, format_at, run_entry, verify,
 };
 
@@ -69,13 +69,22 @@ pub enum EntryKind {
     Override,
     /// A plugin activated, its parameters or budget changed, or a rollback.
     PluginActivation,
+    /// A pay period closed: what it held, with a digest of its approved timesheets.
+    PeriodClose,
+    /// A closed pay period reopened by an admin, with the reason.
+    PeriodReopen,
+    /// A payroll run: its inputs' and payslips' sha256, the plugin and its configuration.
+    PayrollRun,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 3] = [
+    pub const ALL: [EntryKind; 6] = [
         EntryKind::AutoRun,
         EntryKind::Override,
         EntryKind::PluginActivation,
+        EntryKind::PeriodClose,
+        EntryKind::PeriodReopen,
+        EntryKind::PayrollRun,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +92,9 @@ impl EntryKind {
             EntryKind::AutoRun => "auto-run",
             EntryKind::Override => "override",
             EntryKind::PluginActivation => "plugin-activation",
+            EntryKind::PeriodClose => "period-close",
+            EntryKind::PeriodReopen => "period-reopen",
+            EntryKind::PayrollRun => "payroll-run",
         }
     }
 }

@@ -92,3 +92,15 @@ id_type!(
     /// A background job (a large automatic run).
     JobId
 );
+id_type!(
+    /// What a technician actually worked on one shift.
+    TimesheetId
+);
+id_type!(
+    /// A pay period a manager closed (or an admin reopened).
+    PayPeriodId
+);
+id_type!(
+    /// A payroll run: a closed period's payslips.
+    PayrollRunId
+);

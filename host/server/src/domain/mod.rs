@@ -17,13 +17,15 @@ mod skill;
 mod tenant;
 pub mod text;
 pub mod time;
+mod timesheet;
 
 pub use attributes::{AttributeValue, Attributes, Scalar};
 pub use crew::{Contract, ContractKind, Preferences, Relation, RelationKind, RelationSeverity};
 pub use email::Email;
 pub use ids::{
-    AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PluginId, ProjectId,
-    RoomId, SessionId, TechnicianId, TenantId, UserId, VenueId,
+    AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PayPeriodId,
+    PayrollRunId, PluginId, ProjectId, RoomId, SessionId, TechnicianId, TenantId, TimesheetId,
+    UserId, VenueId,
 };
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;
@@ -33,6 +35,10 @@ pub use role::Role;
 pub use skill::Skill;
 pub use tenant::{TenantSlug, TimeZone};
 pub use text::Phone;
+pub use timesheet::{
+    MAX_BREAKS, MAX_CACHETS, PayPeriod, PayPeriodKind, PayPeriodState, Shift, ShiftError,
+    TimesheetState,
+};
 
 /// Why a value was refused; `http::` turns it into a 422 naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

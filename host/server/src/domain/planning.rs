@@ -1,8 +1,5 @@
 //! The vocabularies of missions, assignments and jobs: closed sets stored as text.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::InvalidValue;
@@ -28,13 +25,13 @@ macro_rules! text_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = InvalidValue;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -54,6 +51,8 @@ macro_rules! text_enum {
         }
     };
 }
+
+pub(super) use text_enum;
 
 text_enum!(
     /// Where a mission stands.

@@ -176,6 +176,38 @@ impl<'de> Deserialize<'de> for DateBound {
     }
 }
 
+/// An instant as a client writes it: RFC 3339 with an offset, or a local date-time
+/// without one (`2026-07-01T20:00`, seconds optional), read in the tenant's zone `tz`.
+/// A local time that daylight saving skips or repeats is refused with what to write
+/// instead. To the second, inside the supported range.
+pub fn parse_instant(raw: &str, tz: TimeZone) -> Result<DateTime<Utc>, InvalidValue> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return in_range(to_second(t.with_timezone(&Utc)));
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+        .ok_or_else(|| {
+            InvalidValue::new(format!(
+                "`{raw}` is not an RFC 3339 date-time with an offset (2026-07-01T20:00:00+02:00) nor a local date-time in {} (2026-07-01T20:00)",
+                tz.name()
+            ))
+        })?;
+    match tz.0.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => in_range(to_second(t.with_timezone(&Utc))),
+        chrono::LocalResult::Ambiguous(a, b) => Err(InvalidValue::new(format!(
+            "`{raw}` happens twice in {} (daylight saving ends); write it with its offset: {} or {}",
+            tz.name(),
+            a.fixed_offset().to_rfc3339(),
+            b.fixed_offset().to_rfc3339()
+        ))),
+        chrono::LocalResult::None => Err(InvalidValue::new(format!(
+            "`{raw}` does not exist in {} (daylight saving skips it)",
+            tz.name()
+        ))),
+    }
+}
+
 /// The first instant of `date` in `tz`. Midnight can fall in a daylight-saving gap in a
 /// few zones; the day then starts at the first instant that exists.
 pub fn local_midnight(tz: TimeZone, date: NaiveDate) -> DateTime<Utc> {
@@ -249,6 +281,29 @@ mod tests {
         // Winter: UTC+1.
         let d = DateBound::parse("2026-01-15").unwrap();
         assert_eq!(d.resolve(paris()).to_rfc3339(), "2026-01-14T23:00:00+00:00");
+    }
+
+    #[test]
+    fn client_instants_take_an_offset_or_the_tenants_zone() {
+        let p = |raw: &str| parse_instant(raw, paris()).map(|t| t.to_rfc3339());
+        assert_eq!(p("2026-07-01T20:00").unwrap(), "2026-07-01T18:00:00+00:00");
+        assert_eq!(
+            p("2026-01-01T20:00:30").unwrap(),
+            "2026-01-01T19:00:30+00:00"
+        );
+        assert_eq!(
+            p("2026-07-01T20:00:00.9Z").unwrap(),
+            "2026-07-01T20:00:00+00:00"
+        );
+        let skipped = p("2026-03-29T02:30").unwrap_err();
+        assert!(skipped.reason.contains("skips"), "{skipped}");
+        let twice = p("2026-10-25T02:30").unwrap_err();
+        assert!(
+            twice.reason.contains("+02:00") && twice.reason.contains("+01:00"),
+            "{twice}"
+        );
+        assert!(p("tomorrow").unwrap_err().reason.contains("Europe/Paris"));
+        assert!(p("10000-01-01T00:00").is_err());
     }
 
     #[test]

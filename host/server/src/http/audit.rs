@@ -276,7 +276,7 @@ async fn replay_run(
 pub struct EntryView {
     pub id: AuditEntryId,
     pub seq: i64,
-    /// `auto-run`, `override`, `plugin-activation`.
+    /// `auto-run`, `override`, `plugin-activation`, `period-close`, `period-reopen`.
     pub kind: String,
     pub actor: Option<UserId>,
     #[schema(format = DateTime)]

@@ -18,9 +18,11 @@ use serde_json::{Map, Value, json};
 use crate::audit::AuditError;
 use crate::domain::{AssignmentId, InvalidValue, MissionId};
 use crate::jobs::{JobError, JobFailure};
+use crate::payroll::PayrollError;
 use crate::planning::{PlanningError, ReplayError};
 use crate::plugins::{Cause, TenantPluginError};
 use crate::storage::StorageError;
+use crate::timesheets::TimesheetError;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -57,6 +59,13 @@ pub enum ApiError {
     /// 409 with a specific code, for a state that forbids the change.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409 with a specific code and `meta` saying what stands in the way.
+    #[error("{detail}")]
+    ConflictWith {
+        code: &'static str,
+        detail: String,
+        meta: Map<String, Value>,
+    },
     /// 409 `CONFLICT_TIME_OVERLAP`: the technician already works then; `meta` names the
     /// other assignment and its mission.
     #[error("{detail}")]
@@ -150,6 +159,7 @@ impl ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Duplicate { .. }
             | Self::Conflict { .. }
+            | Self::ConflictWith { .. }
             | Self::AlreadyAssigned { .. }
             | Self::RulesViolation { .. } => StatusCode::CONFLICT,
             Self::PluginRefused { .. } | Self::IdempotencyKeyReused => {
@@ -176,6 +186,7 @@ impl ApiError {
             Self::NotFound { .. } => "ENTITY_NOT_FOUND",
             Self::Duplicate { .. } => "CONFLICT_DUPLICATE",
             Self::Conflict { code, .. }
+            | Self::ConflictWith { code, .. }
             | Self::PluginRefused { code, .. }
             | Self::PluginFailed { code, .. }
             | Self::PluginRuntime { code, .. } => code,
@@ -229,7 +240,8 @@ impl ApiError {
                     );
                 }
             }
-            Self::PluginRefused { meta: details, .. }
+            Self::ConflictWith { meta: details, .. }
+            | Self::PluginRefused { meta: details, .. }
             | Self::PluginFailed { meta: details, .. }
             | Self::PluginRuntime { meta: details, .. } => {
                 meta.extend(details.clone());
@@ -389,6 +401,83 @@ impl From<TenantPluginError> for ApiError {
             other @ (TenantPluginError::BlobMissing { .. }
             | TenantPluginError::Corrupt(_)
             | TenantPluginError::Audit(_)) => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<PayrollError> for ApiError {
+    fn from(err: PayrollError) -> Self {
+        match err {
+            PayrollError::NotFound => Self::NotFound {
+                entity: "payroll run",
+            },
+            PayrollError::PeriodNotClosed { ref period } => Self::ConflictWith {
+                code: "PERIOD_NOT_CLOSED",
+                detail: err.to_string(),
+                meta: Map::from_iter([("period".to_owned(), json!(period))]),
+            },
+            PayrollError::Busy => Self::Conflict {
+                code: "PAYROLL_BUSY",
+                detail: err.to_string(),
+            },
+            PayrollError::Period(e) => e.into(),
+            PayrollError::Plugin(e) => e.into(),
+            PayrollError::Unreadable(cause) => Self::Internal(cause),
+            PayrollError::Storage(e) => e.into(),
+            PayrollError::Audit(e) => e.into(),
+        }
+    }
+}
+
+impl From<TimesheetError> for ApiError {
+    fn from(err: TimesheetError) -> Self {
+        let conflict = |code: &'static str, err: &TimesheetError| Self::Conflict {
+            code,
+            detail: err.to_string(),
+        };
+        match err {
+            TimesheetError::NotFound => Self::NotFound {
+                entity: "timesheet",
+            },
+            TimesheetError::Invalid { field, reason } => Self::validation(field, reason),
+            TimesheetError::NotYours(why) => {
+                tracing::info!(why, "timesheet refused to a technician");
+                Self::Forbidden
+            }
+            TimesheetError::AssignmentDeclined => conflict("ASSIGNMENT_DECLINED", &err),
+            TimesheetError::NotStarted { .. } => conflict("TIMESHEET_TOO_EARLY", &err),
+            TimesheetError::WrongState { state, .. } => Self::ConflictWith {
+                code: "TIMESHEET_STATE",
+                detail: err.to_string(),
+                meta: Map::from_iter([("state".to_owned(), json!(state))]),
+            },
+            TimesheetError::AlreadyRecorded => conflict("TIMESHEET_EXISTS", &err),
+            TimesheetError::Overlap => conflict("TIMESHEET_OVERLAP", &err),
+            TimesheetError::PeriodClosed { ref period } => Self::ConflictWith {
+                code: "PERIOD_CLOSED",
+                detail: err.to_string(),
+                meta: Map::from_iter([("period".to_owned(), json!(period))]),
+            },
+            TimesheetError::PeriodNotReady {
+                ref period,
+                drafts,
+                submitted,
+                ref pending,
+            } => Self::ConflictWith {
+                code: "PERIOD_NOT_READY",
+                detail: err.to_string(),
+                meta: Map::from_iter([
+                    ("period".to_owned(), json!(period)),
+                    ("drafts".to_owned(), json!(drafts)),
+                    ("submitted".to_owned(), json!(submitted)),
+                    ("pending_timesheet_ids".to_owned(), json!(pending)),
+                ]),
+            },
+            TimesheetError::PeriodAlreadyClosed { .. } => conflict("PERIOD_ALREADY_CLOSED", &err),
+            TimesheetError::PeriodNotClosed { .. } => conflict("PERIOD_NOT_CLOSED", &err),
+            TimesheetError::Busy => conflict("TIMESHEET_BUSY", &err),
+            TimesheetError::Storage(e) => e.into(),
+            TimesheetError::Audit(e) => e.into(),
         }
     }
 }

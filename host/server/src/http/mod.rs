@@ -28,11 +28,13 @@ mod health;
 mod idempotency;
 mod jobs;
 mod missions;
+mod payroll;
 mod planning;
 mod plugins;
 mod projects;
 mod technicians;
 mod tenant;
+mod timesheets;
 mod users;
 mod venues;
 
@@ -85,6 +87,8 @@ pub use docs::openapi;
         (name = "plugins", description = "The tenant's rule plugins (admins only)"),
         (name = "audit", description = "The audit chain: runs, verification, replay"),
         (name = "jobs", description = "Background jobs"),
+        (name = "timesheets", description = "Worked time, its approval, and pay periods closed for payroll"),
+        (name = "payroll", description = "Payroll runs over closed pay periods: payslips from the tenant's payroll plugin"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]
@@ -127,7 +131,9 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(conflicts::router())
             .merge(plugins::router())
             .merge(audit::router())
-            .merge(jobs::router()),
+            .merge(jobs::router())
+            .merge(timesheets::router())
+            .merge(payroll::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidJson};
-use crate::domain::{TenantId, TimeZone};
+use crate::domain::{PayPeriodKind, TenantId, TimeZone};
 use crate::rbac::{ReadTenant, UpdateTenant};
 use crate::state::AppState;
 use crate::storage::Tenant;
@@ -27,6 +27,9 @@ struct TenantView {
     /// IANA zone in which plans are shown; times are stored in UTC.
     #[schema(example = "Europe/Paris")]
     time_zone: String,
+    /// How timesheets are cut into pay periods, in the tenant's zone: calendar months
+    /// (`2026-07`) or ISO weeks (`2026-W27`).
+    pay_period: PayPeriodKind,
     created_at: DateTime<Utc>,
 }
 
@@ -37,6 +40,8 @@ impl From<Tenant> for TenantView {
             slug: t.slug,
             name: t.name,
             time_zone: t.time_zone,
+            // The column's CHECK allows only the two kinds.
+            pay_period: t.pay_period.parse().unwrap_or(PayPeriodKind::DEFAULT),
             created_at: t.created_at,
         }
     }
@@ -71,9 +76,11 @@ struct TenantPatch {
     name: Option<String>,
     /// An IANA time zone such as `Europe/Paris`.
     time_zone: Option<String>,
+    /// `month` or `week`. Periods already closed stay closed as they were cut.
+    pay_period: Option<PayPeriodKind>,
 }
 
-/// Renames the tenant or changes its time zone.
+/// Renames the tenant, changes its time zone or its pay periods.
 #[utoipa::path(
     patch,
     path = "/tenant",
@@ -102,7 +109,7 @@ async fn update_tenant(
         .map_err(|e| ApiError::validation("time_zone", e.reason))?;
     let tenant = state
         .storage
-        .update_tenant(allowed.caller.tenant, name, time_zone)
+        .update_tenant(allowed.caller.tenant, name, time_zone, body.pay_period)
         .await?
         .ok_or(ApiError::NotFound { entity: "tenant" })?;
     // Plans are rendered in the tenant's zone.

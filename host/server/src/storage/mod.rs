@@ -23,12 +23,14 @@ mod codec;
 pub mod crew;
 pub mod idempotency;
 pub mod jobs;
+pub mod payroll;
 pub mod planning;
 pub mod plugins;
 pub mod postgres;
 pub mod seed;
 mod sql;
 pub mod sqlite;
+pub mod timesheets;
 
 use std::sync::Arc;
 
@@ -51,6 +53,9 @@ pub use crew::{
     TechnicianPatch, Venue, VenuePatch,
 };
 pub use plugins::{ActivationRecord, NewActivation, NewPlugin, PluginRecord};
+pub use timesheets::{
+    PayPeriodRecord, PeriodChange, PeriodWrite, Timesheet, TimesheetFilter, TimesheetWrite,
+};
 
 /// What went wrong below the API; `http::error` maps each variant to a status once.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +101,7 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Each area has its own part, a supertrait in its own module ([`accounts::AccountStore`],
 /// [`crew::CrewStore`], [`planning::PlanningStore`], [`jobs::JobStore`],
 /// [`idempotency::IdempotencyStore`], [`plugins::PluginStore`],
-/// [`audit::AuditStore`], [`seed::SeedStore`]), so callers reach every method through the
+/// [`audit::AuditStore`], [`seed::SeedStore`], [`timesheets::TimesheetStore`], [`payroll::PayrollStore`]), so callers reach every method through the
 /// one handle.
 #[async_trait]
 pub trait Storage:
@@ -108,6 +113,8 @@ pub trait Storage:
     + plugins::PluginStore
     + audit::AuditStore
     + seed::SeedStore
+    + timesheets::TimesheetStore
+    + payroll::PayrollStore
     + Send
     + Sync
     + std::fmt::Debug

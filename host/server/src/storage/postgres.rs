@@ -107,3 +107,5 @@ super::idempotency::sql::impl_idempotency_store!(PostgresStorage);
 super::plugins::sql::impl_plugins_store!(PostgresStorage);
 super::audit::sql::impl_audit_store!(PostgresStorage);
 super::seed::sql::impl_seed_store!(PostgresStorage);
+super::timesheets::sql::impl_timesheet_store!(PostgresStorage);
+super::payroll::sql::impl_payroll_store!(PostgresStorage);

@@ -184,6 +184,8 @@ super::idempotency::sql::impl_idempotency_store!(SqliteStorage);
 super::plugins::sql::impl_plugins_store!(SqliteStorage);
 super::audit::sql::impl_audit_store!(SqliteStorage);
 super::seed::sql::impl_seed_store!(SqliteStorage);
+super::timesheets::sql::impl_timesheet_store!(SqliteStorage);
+super::payroll::sql::impl_payroll_store!(SqliteStorage);
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,8 @@ pub struct Tenant {
     pub slug: String,
     pub name: String,
     pub time_zone: String,
+    /// How timesheets are cut into pay periods: `month` or `week`.
+    pub pay_period: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -163,12 +165,14 @@ pub trait AccountStore: Send + Sync {
     async fn create_tenant(&self, tenant: NewTenant) -> StorageResult<Tenant>;
     async fn tenant_by_slug(&self, slug: &TenantSlug) -> StorageResult<Option<Tenant>>;
     async fn tenant(&self, id: TenantId) -> StorageResult<Option<Tenant>>;
-    /// Renames the tenant or moves it to another time zone; `None` leaves a field as is.
+    /// Renames the tenant, moves it to another time zone or changes how it cuts pay
+    /// periods; `None` leaves a field as is.
     async fn update_tenant(
         &self,
         id: TenantId,
         name: Option<String>,
         time_zone: Option<TimeZone>,
+        pay_period: Option<crate::domain::PayPeriodKind>,
     ) -> StorageResult<Option<Tenant>>;
 
     async fn create_user(&self, tenant: TenantId, user: NewUser) -> StorageResult<User>;

@@ -15,7 +15,7 @@ macro_rules! impl_account_store {
             ) -> $crate::storage::StorageResult<$crate::storage::Tenant> {
                 sqlx::query_as(
                     "INSERT INTO tenants (id, slug, name, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)
-                     RETURNING id, slug, name, time_zone, created_at",
+                     RETURNING id, slug, name, time_zone, pay_period, created_at",
                 )
                 .bind(tenant.id)
                 .bind(tenant.slug.as_str())
@@ -31,7 +31,7 @@ macro_rules! impl_account_store {
                 &self,
                 slug: &$crate::domain::TenantSlug,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
-                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE slug = $1")
+                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, pay_period, created_at FROM tenants WHERE slug = $1")
                     .bind(slug.as_str())
                     .fetch_optional(&self.reader)
                     .await?)
@@ -41,7 +41,7 @@ macro_rules! impl_account_store {
                 &self,
                 id: $crate::domain::TenantId,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
-                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, created_at FROM tenants WHERE id = $1")
+                Ok(sqlx::query_as("SELECT id, slug, name, time_zone, pay_period, created_at FROM tenants WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.reader)
                     .await?)
@@ -52,14 +52,17 @@ macro_rules! impl_account_store {
                 id: $crate::domain::TenantId,
                 name: Option<String>,
                 time_zone: Option<$crate::domain::TimeZone>,
+                pay_period: Option<$crate::domain::PayPeriodKind>,
             ) -> $crate::storage::StorageResult<Option<$crate::storage::Tenant>> {
                 Ok(sqlx::query_as(
-                    "UPDATE tenants SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone)
-                     WHERE id = $1 RETURNING id, slug, name, time_zone, created_at",
+                    "UPDATE tenants SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone),
+                            pay_period = COALESCE($4, pay_period)
+                     WHERE id = $1 RETURNING id, slug, name, time_zone, pay_period, created_at",
                 )
                 .bind(id)
                 .bind(name)
                 .bind(time_zone.map(|tz| tz.name()))
+                .bind(pay_period.map(|p| p.as_str()))
                 .fetch_optional(&self.writer)
                 .await?)
             }
