@@ -491,3 +491,124 @@ fn the_readme_documents_every_pay_code_and_parameter() {
         );
     }
 }
+
+/// (case, builder, every line as (pay code, quantity in milli-units, amount in cents), in
+/// display order). Whole payslips computed by hand at 18.00 EUR/h (1800 c/h); premiums are
+/// the premium part only (25 % of 1800 = 450 c/h, 50 % = 900 c/h).
+type Slip = (
+    &'static str,
+    fn(&mut Fx),
+    &'static [(&'static str, i64, i64)],
+);
+
+#[test]
+fn whole_payslips_computed_by_hand() {
+    let slips: &[Slip] = &[
+        (
+            "35 h in a week: base only",
+            |fx| fx.week(35 * HOUR),
+            &[("base", 35_000, 63_000)],
+        ),
+        (
+            "39 h: 4 h at +25 %",
+            |fx| fx.week(39 * HOUR),
+            &[("base", 39_000, 70_200), ("overtime-25", 4_000, 1_800)],
+        ),
+        (
+            "46 h: 8 h at +25 %, 3 h at +50 %",
+            |fx| fx.week(46 * HOUR),
+            &[
+                ("base", 46_000, 82_800),
+                ("overtime-25", 8_000, 3_600),
+                ("overtime-50", 3_000, 2_700),
+            ],
+        ),
+        (
+            "a night shift 22:00-04:00: 4 h of night at +25 %",
+            |fx| fx.add(may(12, 22, 0), may(13, 4, 0)),
+            &[("base", 6_000, 10_800), ("night", 4_000, 1_800)],
+        ),
+        (
+            "a Sunday at +50 % (tenant parameter)",
+            |fx| {
+                fx.params.push(param("sunday.rate", Value::Int(5000)));
+                fx.work(may(18, 9, 0), may(18, 17, 0));
+            },
+            &[("base", 8_000, 14_400), ("sunday", 8_000, 7_200)],
+        ),
+        (
+            "1 May worked: paid double",
+            |fx| fx.add(may(1, 8, 0), may(1, 16, 0)),
+            &[("base", 8_000, 14_400), ("labour-day", 8_000, 14_400)],
+        ),
+        (
+            "8 May, a public holiday, at +100 % (tenant parameter)",
+            |fx| {
+                fx.params.push(param("holiday.rate", Value::Int(10_000)));
+                fx.work(may(8, 10, 0), may(8, 14, 0));
+            },
+            &[("base", 4_000, 7_200), ("holiday", 4_000, 7_200)],
+        ),
+    ];
+    for (case, build, expected) in slips {
+        let mut fx = Fx::new();
+        build(&mut fx);
+        let slip = fx.slip();
+        let lines: Vec<(&str, i64, i64)> = slip
+            .lines
+            .iter()
+            .filter(|l| l.amount != 0 || l.quantity_milli != 0)
+            .map(|l| (l.code.as_str(), l.quantity_milli, l.amount))
+            .collect();
+        assert_eq!(
+            lines,
+            expected.to_vec(),
+            "case \"{case}\": {:#?}",
+            slip.lines
+        );
+        let gross: i64 = expected.iter().map(|(_, _, a)| a).sum();
+        assert_eq!(slip.gross, gross, "gross, case \"{case}\"");
+    }
+}
+
+#[test]
+fn a_cachet_contract_and_a_month_with_a_daylight_saving_change() {
+    // A cachet contract: 2 shows, 250.00 EUR each, one line.
+    let mut fx = Fx::new();
+    fx.input.technician.contract = Contract {
+        kind: ContractKind::Cachet,
+        hourly_rate: 0,
+        cachet_rate: 25_000,
+    };
+    for d in [9, 10] {
+        fx.work(may(d, 20, 0), may(d, 23, 0)).cachets = 1;
+    }
+    let slip = fx.slip();
+    let lines: Vec<(&str, i64, i64)> = slip
+        .lines
+        .iter()
+        .map(|l| (l.code.as_str(), l.quantity_milli, l.amount))
+        .collect();
+    assert_eq!(lines, vec![("cachet", 2_000, 50_000)]);
+    assert_eq!(slip.gross, 50_000);
+
+    // March 2025: the night of Saturday 29 to Sunday 30, 22:00-06:00 local, is 7 real
+    // hours (the clocks jump from 02:00 to 03:00), 5 of them between 00:00 and 06:00.
+    let mut fx = Fx::new();
+    fx.input.period = window(at(2025, 3, 1, 0, 0), at(2025, 4, 1, 0, 0));
+    fx.add(at(2025, 3, 29, 22, 0), at(2025, 3, 30, 6, 0));
+    let slip = fx.slip();
+    let lines: Vec<(&str, i64, i64)> = slip
+        .lines
+        .iter()
+        .filter(|l| l.amount != 0 || l.quantity_milli != 0)
+        .map(|l| (l.code.as_str(), l.quantity_milli, l.amount))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![("base", 7_000, 12_600), ("night", 5_000, 2_250)],
+        "{:#?}",
+        slip.lines
+    );
+    assert_eq!(slip.gross, 14_850);
+}
