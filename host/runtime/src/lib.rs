@@ -93,7 +93,7 @@ pub use assigner::{AssignerPlugin, PlanRun};
 pub use cache::{Sha256Digest, sha256};
 pub use call::CallOutcome;
 pub use error::{Error, LimitExceeded, Result, TrapKind};
-pub use payroll::PayrollPlugin;
+pub use payroll::{MAX_LINE_CENTS, PayrollPlugin};
 pub use plugin::{Plugin, SlotPlugin};
 pub use rules::{RulesPlugin, RulesSession};
 pub use runtime::Runtime;

@@ -85,12 +85,32 @@ impl PayrollPlugin {
 }
 
 /// The payslip's own arithmetic and identity, which the audit log relies on.
+/// The largest amount one pay line may carry, in cents: 10^11 (a billion euros). Far above
+/// any real payslip, far below where sums of lines could overflow.
+pub const MAX_LINE_CENTS: i64 = 100_000_000_000;
+
 fn check_payslip(input: &PayInput, payslip: &Payslip) -> Result<()> {
     if payslip.technician_id != input.technician.id {
         return Err(Error::output(format!(
             "payslip is for technician {:?}, asked for {:?}",
             payslip.technician_id, input.technician.id
         )));
+    }
+    // Pay lines are gross pay: what a line pays, how much and at what rate is never
+    // negative (deductions belong to the net pay, outside this contract).
+    for line in &payslip.lines {
+        if line.amount < 0 || line.quantity_milli < 0 || line.rate < 0 {
+            return Err(Error::output(format!(
+                "pay line {:?} has a negative amount, quantity or rate ({} c, {} milli, {} c/unit); pay lines are never negative",
+                line.code, line.amount, line.quantity_milli, line.rate
+            )));
+        }
+        if line.amount > MAX_LINE_CENTS {
+            return Err(Error::output(format!(
+                "pay line {:?} pays {} c, over the {MAX_LINE_CENTS} c a line may carry",
+                line.code, line.amount
+            )));
+        }
     }
     let sum = payslip
         .lines

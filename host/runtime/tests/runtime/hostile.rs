@@ -51,6 +51,18 @@ fn an_infinite_loop_with_huge_fuel_hits_the_epoch_deadline() {
 }
 
 #[test]
+fn negative_or_extreme_pay_lines_are_refused_as_invalid_output() {
+    for (mode, says) in [
+        ("negative", "never negative"),
+        ("extreme", "a line may carry"),
+    ] {
+        let err = compute(mode, None);
+        assert_eq!(err.code(), "PLUGIN_OUTPUT_INVALID", "{mode}: {err:?}");
+        assert!(err.to_string().contains(says), "{mode}: {err}");
+    }
+}
+
+#[test]
 fn a_memory_bomb_hits_the_memory_limit() {
     let err = compute("bomb", None);
     let Error::MemoryLimit(LimitExceeded::Memory { requested, limit }) = err else {
