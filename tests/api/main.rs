@@ -8,6 +8,7 @@ mod auth;
 mod conditional;
 mod conventions;
 mod crew;
+mod exports;
 mod health;
 mod payroll;
 mod planning;

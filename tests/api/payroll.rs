@@ -23,7 +23,14 @@ async fn ok(app: &TestApp, method: Method, path: &str, token: &str, payload: Val
 }
 
 /// An approved timesheet of technician `who` from a planned shift `[start, end)`.
-async fn worked(app: &TestApp, admin: &str, venue: &str, who: &str, start: &str, end: &str) {
+pub(crate) async fn worked(
+    app: &TestApp,
+    admin: &str,
+    venue: &str,
+    who: &str,
+    start: &str,
+    end: &str,
+) {
     let mission = post(
         app,
         admin,

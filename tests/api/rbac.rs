@@ -398,6 +398,20 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Viewer],
         ),
+        // Exports follow what they export; the crew list is for planners and auditors.
+        route(
+            M::GET,
+            "/api/v1/exports/timesheets?period=2026-07",
+            None,
+            ALL,
+        ),
+        route(M::GET, "/api/v1/exports/payroll/{payroll_run}", None, ALL),
+        route(
+            M::GET,
+            "/api/v1/exports/technicians",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
     ]
 }
 

@@ -30,6 +30,7 @@ pub mod config;
 pub mod default_plugins;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod payroll;

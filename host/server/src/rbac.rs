@@ -45,6 +45,9 @@ pub enum Resource {
     /// Payroll runs and their payslips. Technicians read their own payslips only
     /// (filtered by the handler against the profile linked to their account).
     Payroll,
+    /// Exports of the whole crew (contacts and rates). Timesheet and payroll exports follow
+    /// the permissions of what they export.
+    Exports,
 }
 
 /// What is being done.
@@ -87,6 +90,7 @@ impl Resource {
             Resource::Timesheets => "timesheets",
             Resource::PayPeriods => "pay periods",
             Resource::Payroll => "payroll",
+            Resource::Exports => "exports",
         }
     }
 }
@@ -215,6 +219,9 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
     // pay a closed period. Replaying a run is an audit read.
     (Resource::Payroll, Action::Read, ALL),
     (Resource::Payroll, Action::Run, PLANNERS),
+    // The crew list with everyone's contacts and rates leaves the system only with a
+    // planner or an auditor.
+    (Resource::Exports, Action::Read, &[Admin, Manager, Viewer]),
 ];
 
 const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
@@ -298,6 +305,7 @@ permissions! {
     ReopenPayPeriods => (PayPeriods, Reopen);
     ReadPayroll => (Payroll, Read);
     RunPayroll => (Payroll, Run);
+    ExportCrew => (Exports, Read);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "demo",
             "timesheets",
             "payroll",
+            "exports",
         ],
     ),
     ("state", &["state"]),

@@ -75,16 +75,19 @@ pub enum EntryKind {
     PeriodReopen,
     /// A payroll run: its inputs' and payslips' sha256, the plugin and its configuration.
     PayrollRun,
+    /// A file exported: what, its parameters, its name, sha256 and size, when.
+    Export,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 6] = [
+    pub const ALL: [EntryKind; 7] = [
         EntryKind::AutoRun,
         EntryKind::Override,
         EntryKind::PluginActivation,
         EntryKind::PeriodClose,
         EntryKind::PeriodReopen,
         EntryKind::PayrollRun,
+        EntryKind::Export,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +98,7 @@ impl EntryKind {
             EntryKind::PeriodClose => "period-close",
             EntryKind::PeriodReopen => "period-reopen",
             EntryKind::PayrollRun => "payroll-run",
+            EntryKind::Export => "export",
         }
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::AuditError;
 use crate::domain::{AssignmentId, InvalidValue, MissionId};
+use crate::exports::ExportError;
 use crate::jobs::{JobError, JobFailure};
 use crate::payroll::PayrollError;
 use crate::planning::{PlanningError, ReplayError};
@@ -401,6 +402,18 @@ impl From<TenantPluginError> for ApiError {
             other @ (TenantPluginError::BlobMissing { .. }
             | TenantPluginError::Corrupt(_)
             | TenantPluginError::Audit(_)) => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Invalid { field, reason } => Self::validation(field, reason),
+            ExportError::Payroll(e) => e.into(),
+            ExportError::Write(cause) => Self::Internal(cause),
+            ExportError::Storage(e) => e.into(),
+            ExportError::Audit(e) => e.into(),
         }
     }
 }

@@ -24,6 +24,7 @@ mod availabilities;
 mod conditional;
 mod conflicts;
 mod docs;
+mod exports;
 mod health;
 mod idempotency;
 mod jobs;
@@ -89,6 +90,7 @@ pub use docs::openapi;
         (name = "jobs", description = "Background jobs"),
         (name = "timesheets", description = "Worked time, its approval, and pay periods closed for payroll"),
         (name = "payroll", description = "Payroll runs over closed pay periods: payslips from the tenant's payroll plugin"),
+        (name = "exports", description = "CSV files, each with its sha256 and recorded in the audit chain"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]
@@ -133,7 +135,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(audit::router())
             .merge(jobs::router())
             .merge(timesheets::router())
-            .merge(payroll::router()),
+            .merge(payroll::router())
+            .merge(exports::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes
