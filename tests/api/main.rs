@@ -9,6 +9,7 @@ mod conditional;
 mod conventions;
 mod crew;
 mod health;
+mod metrics;
 mod planning;
 mod planning_store;
 mod plugins;
