@@ -46,17 +46,15 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let _in_flight = metrics.request_in_flight();
     // The template the router matched, never the path itself: `/api/v1/missions/{id}`
     // is one series, whatever the id.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |m| m.as_str().to_owned());
+    // (A clone of the matched path is a reference count, not a copy.)
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.http_request(
         method.as_str(),
-        &route,
-        response.status().as_u16(),
+        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
+        response.status().as_str(),
         started.elapsed(),
     );
     response
