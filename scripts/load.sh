@@ -17,10 +17,17 @@
 #   - health:   GET /health, the framework floor: the table gives every scenario's
 #               throughput as a share of it.
 #
+# The cost of metrics: METRICS=on serves with METRICS_TOKEN set (metrics recorded, and
+# /metrics scraped every SCRAPE_INTERVAL seconds during each scenario, as a Prometheus
+# would); METRICS=both runs every scenario with metrics off, then on, on the same seeded
+# database (writing scenarios change it between the two: compare on health and week).
+#   METRICS=both SCENARIOS="health week" bash scripts/load.sh
+#
 # Usage: bash scripts/load.sh            (both backends)
 #        BACKENDS=sqlite bash scripts/load.sh
 # Knobs: DURATION (default 20s), CONNECTIONS (32), WIDE_CONNECTIONS (200), THREADS (2),
-#        SCENARIOS (default: all), PG_ADMIN_URL.
+#        SCENARIOS (default: all), PG_ADMIN_URL, METRICS (off, on or both; default off),
+#        SCRAPE_INTERVAL (seconds, default 5).
 # Results: one `RESULT ...` line per scenario and backend, and a Markdown table at the end
 # (docs/benchmarks.md records the figures and this command).
 set -euo pipefail
@@ -38,6 +45,14 @@ WIDE_CONNECTIONS="${WIDE_CONNECTIONS:-200}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${PORT:-18080}"
 YEAR="${YEAR:-2026}"
+METRICS="${METRICS:-off}"
+SCRAPE_INTERVAL="${SCRAPE_INTERVAL:-5}"
+case "$METRICS" in
+  off | on) metrics_modes="$METRICS" ;;
+  both) metrics_modes="off on" ;;
+  *) echo "METRICS must be off, on or both (got $METRICS)" >&2; exit 2 ;;
+esac
+METRICS_TOKEN_VALUE="load-test-metrics-token-0123456789-abcdef"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -51,11 +66,46 @@ bin="$CARGO_TARGET_DIR/release/callsheet"
 
 work="$(mktemp -d)"
 server_pid=""
+scraper_pid=""
+stop_scraper() {
+  [ -n "$scraper_pid" ] && kill "$scraper_pid" 2>/dev/null && wait "$scraper_pid" 2>/dev/null || true
+  scraper_pid=""
+}
 cleanup() {
+  stop_scraper
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Serves with metrics off or on (METRICS_TOKEN set), and waits until it is ready.
+start_server() {
+  local mode="$1"
+  if [ "$mode" = on ]; then export METRICS_TOKEN="$METRICS_TOKEN_VALUE"; else unset METRICS_TOKEN; fi
+  "$bin" serve > "$work/server-$backend-metrics-$mode.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$PORT/api/v1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "[$backend] the server did not become ready" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+}
+
+# A Prometheus-like scraper for the length of a scenario (metrics on only); a failed
+# scrape fails the run (see `stop_scraper`'s caller), so the figures never hide a broken
+# /metrics.
+start_scraper() {
+  ( while sleep "$SCRAPE_INTERVAL"; do
+      curl -fsS -o /dev/null -H "authorization: Bearer $METRICS_TOKEN_VALUE" \
+        "http://127.0.0.1:$PORT/metrics" || touch "$work/scrape-failed"
+    done ) &
+  scraper_pid=$!
+}
 
 results="$work/results.txt"
 : > "$results"
@@ -81,12 +131,8 @@ for backend in $BACKENDS; do
     --admin-email admin@load.test --admin-password load-test-password >/dev/null
   /usr/bin/time -f "[$backend] seeded in %es" "$bin" seed --tenant load --preset year --from "$YEAR-01-01" >&2
 
-  "$bin" serve > "$work/server-$backend.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$PORT/api/v1/health/ready" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  set -- $metrics_modes
+  start_server "$1"
   export TOKEN
   TOKEN="$(curl -fsS "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"tenant":"load","email":"admin@load.test","password":"load-test-password"}' | jq -r .access_token)"
@@ -136,37 +182,60 @@ for need, tech in pairs:
     print(f'  {{"{need}", "{tech}"}},')
 print("}")
 PY
-  # Warm-up: the first assignment compiles the tenant's rules plugin (kept on disk after).
   first_pair=$(sed -n '2p' "$work/pairs.lua" | tr -d '{} ,' | tr '"' ' ')
   read -r need tech <<<"$first_pair"
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/assignments" -H "authorization: Bearer $TOKEN" \
-    -H 'content-type: application/json' -d "{\"need_id\":\"$need\",\"technician_id\":\"$tech\"}"
   runs="$SCENARIOS"
   case " $SCENARIOS " in *" mix "*) runs="$runs mix-wide" ;; esac
-  for scenario in $runs; do
-    connections="$CONNECTIONS"; script="$scenario"
-    if [ "$scenario" = mix-wide ]; then connections="$WIDE_CONNECTIONS"; script=mix; fi
-    SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" MOVES="$work/moves.lua" YEAR="$YEAR" \
-      wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 10s -s "$here/load/$script.lua" \
-      "http://127.0.0.1:$PORT" | grep '^RESULT' | sed "s/^RESULT /RESULT backend=$backend /" | tee -a "$results"
+  first_mode=true
+  for mode in $metrics_modes; do
+    $first_mode || start_server "$mode"
+    first_mode=false
+    # Warm-up: the first assignment compiles the tenant's rules plugin (kept on disk after).
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/assignments" -H "authorization: Bearer $TOKEN" \
+      -H 'content-type: application/json' -d "{\"need_id\":\"$need\",\"technician_id\":\"$tech\"}"
+    for scenario in $runs; do
+      connections="$CONNECTIONS"; script="$scenario"
+      if [ "$scenario" = mix-wide ]; then connections="$WIDE_CONNECTIONS"; script=mix; fi
+      [ "$mode" = on ] && start_scraper
+      SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" MOVES="$work/moves.lua" YEAR="$YEAR" \
+        wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 10s -s "$here/load/$script.lua" \
+        "http://127.0.0.1:$PORT" | grep '^RESULT' \
+        | sed "s/^RESULT /RESULT backend=$backend metrics=$mode /" | tee -a "$results"
+      stop_scraper
+      if [ -e "$work/scrape-failed" ]; then
+        echo "[$backend] a /metrics scrape failed during $scenario" >&2
+        exit 1
+      fi
+    done
+    if [ "$mode" = on ]; then
+      # What a scrape weighs after the run: size and time.
+      curl -fsS -o /dev/null -w "[$backend] /metrics after the run: %{size_download} bytes in %{time_total} s\n" \
+        -H "authorization: Bearer $METRICS_TOKEN_VALUE" "http://127.0.0.1:$PORT/metrics" >&2
+    fi
+    stop_server
   done
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   [ "$backend" = postgres ] && psql "$PG_ADMIN_URL" -qc "DROP DATABASE $db" >/dev/null
 done
 
 echo
-# Each scenario's throughput as a share of the same backend's /health in this run (the
-# framework floor); "-" without a health run.
-echo "| backend | scenario | requests/s | of /health | P50 ms | P95 ms | P99 ms | statuses |"
-echo "| --- | --- | --: | --: | --: | --: | --: | --- |"
+# Each scenario's throughput as a share of the same backend's /health in this run, with
+# metrics in the same state (the framework floor); "-" without a health run. With metrics
+# both off and on, "metrics on/off" gives each scenario's throughput with metrics on as a
+# share of the same scenario's with them off.
+echo "| backend | metrics | scenario | requests/s | of /health | metrics on/off | P50 ms | P95 ms | P99 ms | statuses |"
+echo "| --- | --- | --- | --: | --: | --: | --: | --: | --: | --- |"
 awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) } }
-  f["scenario"] == "health" { floor[f["backend"]] = f["rps"] }
-  { b[NR] = f["backend"]; s[NR] = f["scenario"]; r[NR] = f["rps"]; p50[NR] = f["p50_ms"];
-    p95[NR] = f["p95_ms"]; p99[NR] = f["p99_ms"]; st[NR] = f["statuses"] }
+  f["scenario"] == "health" { floor[f["backend"] "/" f["metrics"]] = f["rps"] }
+  f["metrics"] == "off" { off[f["backend"] "/" f["scenario"]] = f["rps"] }
+  { b[NR] = f["backend"]; m[NR] = f["metrics"]; s[NR] = f["scenario"]; r[NR] = f["rps"];
+    p50[NR] = f["p50_ms"]; p95[NR] = f["p95_ms"]; p99[NR] = f["p99_ms"]; st[NR] = f["statuses"] }
   END {
     for (n = 1; n <= NR; n++) {
-      share = (b[n] in floor && floor[b[n]] > 0) ? sprintf("%.1f %%", 100 * r[n] / floor[b[n]]) : "-"
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", b[n], s[n], r[n], share, p50[n], p95[n], p99[n], st[n]
+      k = b[n] "/" m[n]
+      share = (k in floor && floor[k] > 0) ? sprintf("%.1f %%", 100 * r[n] / floor[k]) : "-"
+      o = b[n] "/" s[n]
+      cost = (m[n] == "on" && o in off && off[o] > 0) ? sprintf("%.1f %%", 100 * r[n] / off[o]) : "-"
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b[n], m[n], s[n], r[n], share, cost, p50[n], p95[n], p99[n], st[n]
     }
   }' "$results"

@@ -10,6 +10,7 @@ mod conventions;
 mod crew;
 mod exports;
 mod health;
+mod metrics;
 mod payroll;
 mod planning;
 mod planning_store;

@@ -14,6 +14,9 @@ pub const EXAMPLE_JWT_SECRET: &str = "change_me";
 /// HS256 keys shorter than this are brute-forceable offline from any issued token.
 pub const MIN_PROD_JWT_SECRET_LEN: usize = 32;
 
+/// `/metrics` is on the API port: a short token could be guessed by anyone who reaches it.
+pub const MIN_METRICS_TOKEN_LEN: usize = 32;
+
 /// Where the server runs; `prod` switches on JSON logs and the secret checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
@@ -52,6 +55,9 @@ pub struct Config {
     /// Where compiled plugins are kept across restarts; `None`: in memory only.
     pub plugin_cache_dir: Option<std::path::PathBuf>,
     pub login_throttle: LoginThrottleConfig,
+    /// The bearer token Prometheus presents to read `/metrics`; `None`: metrics are off
+    /// (nothing is counted and `/metrics` is an unknown route).
+    pub metrics_token: Option<SecretString>,
     pub smtp: SmtpConfig,
     pub telegram: TelegramConfig,
 }
@@ -146,6 +152,18 @@ impl Config {
             // no setup; tokens simply do not survive a restart.
             (_, None) => SecretString::from(random_secret()),
         };
+        let metrics_token = match get("METRICS_TOKEN") {
+            Some(t) if t.chars().count() < MIN_METRICS_TOKEN_LEN => {
+                return Err(invalid(
+                    "METRICS_TOKEN",
+                    format!(
+                        "{} characters long; use at least {MIN_METRICS_TOKEN_LEN} random characters (for example `openssl rand -hex 32`)",
+                        t.chars().count()
+                    ),
+                ));
+            }
+            token => token.map(SecretString::from),
+        };
         let login_window =
             Duration::from_secs(parse_or("LOGIN_THROTTLE_WINDOW_SECONDS", &get, 900)?);
         Ok(Self {
@@ -188,6 +206,7 @@ impl Config {
                 max_failures_per_ip: parse_or("LOGIN_MAX_FAILURES_PER_IP", &get, 20)?,
                 window: login_window,
             },
+            metrics_token,
             smtp: SmtpConfig {
                 host: get("SMTP_HOST"),
                 port: parse_or("SMTP_PORT", &get, 1025)?,
@@ -332,6 +351,20 @@ mod tests {
         assert!(err.to_string().contains("APP_ENV"), "{err}");
         let err = config(&[("JWT_EXPIRE_MINUTES", "0")]).unwrap_err();
         assert!(err.to_string().contains("JWT_EXPIRE_MINUTES"), "{err}");
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_need_a_long_token() {
+        assert!(config(&[]).unwrap().metrics_token.is_none());
+        let err = config(&[("METRICS_TOKEN", "short")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("METRICS_TOKEN: 5 characters"),
+            "{err}"
+        );
+        let token = "m".repeat(MIN_METRICS_TOKEN_LEN);
+        let c = config(&[("METRICS_TOKEN", &token)]).unwrap();
+        assert_eq!(c.metrics_token.unwrap().expose_secret(), token);
+        assert!(!format!("{:?}", config(&[("METRICS_TOKEN", &token)])).contains(&token));
     }
 
     #[test]

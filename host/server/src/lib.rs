@@ -18,7 +18,8 @@
 //! - parts: [`storage`] (the trait and its SQLite and PostgreSQL implementations),
 //!   [`auth`] (passwords, JWTs, refresh tokens, login throttling), [`plan_cache`], [`rbac`]
 //!   (the permission matrix, the only place roles are tested), [`config`],
-//!   [`default_plugins`] (the rule plugins compiled into the binary), [`telemetry`];
+//!   [`default_plugins`] (the rule plugins compiled into the binary), [`telemetry`],
+//!   [`metrics`] (Prometheus counters, gauges and histograms, one registry per app);
 //! - [`domain`] - value types that cannot hold invalid values.
 //!
 //! `docs/architecture.md` draws the whole.
@@ -33,6 +34,7 @@ pub mod domain;
 pub mod exports;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod payroll;
 pub mod plan_cache;
 pub mod planning;

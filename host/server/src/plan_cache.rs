@@ -22,11 +22,15 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 
 use crate::domain::TenantId;
+use crate::metrics::{CacheLookup, Metrics};
 
 /// How long an entry lives at most; writes make it unreachable earlier.
 const TTL: Duration = Duration::from_secs(600);
 /// In-process capacity, in entries.
 const CAPACITY: u64 = 10_000;
+/// The generation of a lookup the cache could not answer: what is computed then is never
+/// stored under a live generation.
+const UNREADABLE: u64 = u64::MAX;
 
 /// A cached value and the generation to store a fresh one under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,8 @@ pub struct Lookup {
 #[derive(Clone)]
 pub struct PlanCache {
     backend: Backend,
+    /// Counts hits, misses and unreadable lookups.
+    metrics: Metrics,
 }
 
 #[derive(Clone)]
@@ -74,7 +80,14 @@ impl PlanCache {
                     .time_to_live(TTL)
                     .build(),
             },
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// The same cache, counting its lookups in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// A cache in Redis under `prefix`.
@@ -90,11 +103,23 @@ impl PlanCache {
                 prefix: prefix.to_owned(),
                 lookup: Arc::new(lookup),
             },
+            metrics: Metrics::disabled(),
         }
     }
 
     /// The entry `key` of `tenant` under the current generation, if any.
     pub async fn get(&self, tenant: TenantId, key: &str) -> Lookup {
+        let lookup = self.lookup(tenant, key).await;
+        self.metrics
+            .plan_cache(match (&lookup.hit, lookup.generation) {
+                (Some(_), _) => CacheLookup::Hit,
+                (None, UNREADABLE) => CacheLookup::Error,
+                (None, _) => CacheLookup::Miss,
+            });
+        lookup
+    }
+
+    async fn lookup(&self, tenant: TenantId, key: &str) -> Lookup {
         match &self.backend {
             Backend::Memory {
                 generations,
@@ -122,10 +147,8 @@ impl PlanCache {
                     },
                     Err(error) => {
                         tracing::warn!(%error, "plan cache unavailable; reading the database");
-                        // u64::MAX: what is computed now is never stored under a live
-                        // generation.
                         Lookup {
-                            generation: u64::MAX,
+                            generation: UNREADABLE,
                             hit: None,
                         }
                     }
@@ -136,7 +159,7 @@ impl PlanCache {
 
     /// Stores `value` for `key` under `generation` (the one [`PlanCache::get`] returned).
     pub async fn put(&self, tenant: TenantId, generation: u64, key: &str, value: Arc<str>) {
-        if generation == u64::MAX {
+        if generation == UNREADABLE {
             return;
         }
         match &self.backend {

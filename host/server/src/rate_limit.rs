@@ -18,6 +18,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use redis::aio::ConnectionManager;
 
 use crate::config::RateLimitConfig;
+use crate::metrics::Metrics;
 
 /// The shared window's length.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -73,6 +74,8 @@ pub struct RequestLimiter {
     address: Option<Limit>,
     tenant: Option<Limit>,
     shared: Option<(ConnectionManager, String)>,
+    /// Counts refusals, by scope.
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for RequestLimiter {
@@ -92,7 +95,14 @@ impl RequestLimiter {
             address: Limit::new(config.per_address_per_minute),
             tenant: Limit::new(config.per_tenant_per_minute),
             shared: None,
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// The same limits, counting their refusals in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Limits counted in Redis, shared by the replicas that use the same prefix.
@@ -105,6 +115,14 @@ impl RequestLimiter {
 
     /// Counts one request of `key` in `scope`; `Err(retry_after)` when it is over the limit.
     pub async fn check(&self, scope: Scope, key: &str) -> Result<(), Duration> {
+        let checked = self.count(scope, key).await;
+        if checked.is_err() {
+            self.metrics.rate_limited(scope.as_str());
+        }
+        checked
+    }
+
+    async fn count(&self, scope: Scope, key: &str) -> Result<(), Duration> {
         let limit = match scope {
             Scope::Address => &self.address,
             Scope::Tenant => &self.tenant,

@@ -15,6 +15,7 @@ use crate::auth::throttle::{
     Degrading, FailureCounter, LoginThrottle, MemoryCounter, RedisCounter,
 };
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::rate_limit::RequestLimiter;
 use crate::storage::{self, DynStorage, StorageError};
 
@@ -34,6 +35,9 @@ pub struct AppState {
     pub runtime: callsheet_runtime::Runtime,
     /// Rendered plans; every write to planning data calls `plan_cache.invalidate(tenant)`.
     pub plan_cache: crate::plan_cache::PlanCache,
+    /// This application's metrics (a registry of its own); a no-op handle when
+    /// `METRICS_TOKEN` is unset.
+    pub metrics: Metrics,
 }
 
 impl std::fmt::Debug for AppState {
@@ -42,6 +46,7 @@ impl std::fmt::Debug for AppState {
             .field("storage", &self.storage)
             .field("redis", &self.redis.is_some())
             .field("config", &self.config)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +95,11 @@ impl AppState {
         redis: Option<ConnectionManager>,
         runtime: callsheet_runtime::Runtime,
     ) -> Self {
+        let metrics = if config.metrics_token.is_some() {
+            Metrics::enabled()
+        } else {
+            Metrics::disabled()
+        };
         let counter: Arc<dyn FailureCounter> = match &redis {
             Some(conn) => Arc::new(Degrading::new(Arc::new(RedisCounter::new(
                 conn.clone(),
@@ -100,18 +110,26 @@ impl AppState {
         let plan_cache = match &redis {
             Some(conn) => crate::plan_cache::PlanCache::redis(conn.clone(), &config.redis_prefix),
             None => crate::plan_cache::PlanCache::memory(),
-        };
+        }
+        .with_metrics(metrics.clone());
         Self {
             plan_cache,
             storage,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.jwt_expire)),
-            throttle: LoginThrottle::new(counter, config.login_throttle),
-            limiter: Arc::new(match &redis {
-                Some(conn) => {
-                    RequestLimiter::shared(config.rate_limit, conn.clone(), &config.redis_prefix)
+            throttle: LoginThrottle::new(counter, config.login_throttle)
+                .with_metrics(metrics.clone()),
+            limiter: Arc::new(
+                match &redis {
+                    Some(conn) => RequestLimiter::shared(
+                        config.rate_limit,
+                        conn.clone(),
+                        &config.redis_prefix,
+                    ),
+                    None => RequestLimiter::local(config.rate_limit),
                 }
-                None => RequestLimiter::local(config.rate_limit),
-            }),
+                .with_metrics(metrics.clone()),
+            ),
+            metrics,
             redis,
             runtime,
             config: Arc::new(config),

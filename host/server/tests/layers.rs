@@ -40,6 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "default_plugins",
             "telemetry",
+            "metrics",
         ],
     ),
     ("domain", &["domain"]),

@@ -28,6 +28,7 @@ use redis::aio::ConnectionManager;
 
 use crate::config::LoginThrottleConfig;
 use crate::domain::{Email, TenantSlug};
+use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 #[error("throttle store unavailable: {0}")]
@@ -241,6 +242,8 @@ impl FailureCounter for Degrading {
 pub struct LoginThrottle {
     counter: Arc<dyn FailureCounter>,
     config: LoginThrottleConfig,
+    /// Counts refused attempts, by the scope that was locked.
+    metrics: Metrics,
 }
 
 /// The keys one login attempt is counted under.
@@ -261,7 +264,17 @@ impl AttemptKeys {
 
 impl LoginThrottle {
     pub fn new(counter: Arc<dyn FailureCounter>, config: LoginThrottleConfig) -> Self {
-        Self { counter, config }
+        Self {
+            counter,
+            config,
+            metrics: Metrics::disabled(),
+        }
+    }
+
+    /// The same throttle, counting the attempts it refuses in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Counts this attempt on the account and on the address, before the password is
@@ -275,13 +288,18 @@ impl LoginThrottle {
     /// instead of switching it off; the readiness probe reports the outage meanwhile.
     pub async fn reserve(&self, keys: &AttemptKeys) -> Result<(), Duration> {
         let checks = [
-            (&keys.account, self.config.max_failures_per_account),
-            (&keys.address, self.config.max_failures_per_ip),
+            (
+                "account",
+                &keys.account,
+                self.config.max_failures_per_account,
+            ),
+            ("address", &keys.address, self.config.max_failures_per_ip),
         ];
         let mut longest: Option<Duration> = None;
-        for (key, limit) in checks {
+        for (scope, key, limit) in checks {
             match self.counter.increment(key, self.config.window).await {
                 Ok(attempts) if attempts > limit => {
+                    self.metrics.login_refused(scope);
                     let left = match self.counter.get(key).await {
                         Ok(Some((_, left))) => left,
                         _ => self.config.window,

@@ -125,6 +125,7 @@ async fn list_conflicts(
         technicians: None,
     };
     let (rules, problem) = runs::rules_and_problem(&state, caller.tenant, tz, &scope).await?;
+    let started = std::time::Instant::now();
     let report = tokio::task::spawn_blocking(move || {
         let plan = callsheet_runtime::types::Plan {
             assignments: problem.assignments.clone(),
@@ -132,8 +133,16 @@ async fn list_conflicts(
         callsheet_engine::find_conflicts(&problem, &plan, &rules)
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(PlanningError::from)?;
+    .map_err(ApiError::internal)?;
+    state.metrics.plugin_call(
+        callsheet_runtime::Slot::Rules.as_str(),
+        started.elapsed(),
+        report
+            .as_ref()
+            .map(|r| Some(r.rules_fuel))
+            .map_err(callsheet_engine::EngineError::code),
+    );
+    let report = report.map_err(PlanningError::from)?;
     let conflicts: Vec<_> = report
         .conflicts
         .into_iter()

@@ -73,13 +73,15 @@ pub async fn request_context(request: Request, next: Next) -> Response {
 
 /// The per-address rate limit, counted before routing so a flood is refused before any
 /// work. Health probes are not counted: a load balancer polling them must never be told to
-/// wait, nor spend the budget of the clients behind the same address.
+/// wait, nor spend the budget of the clients behind the same address. Nor are metrics
+/// scrapes (`/metrics`, behind its own token), for the same reason.
 pub async fn limit_by_address(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with("/api/v1/health") {
+    let path = request.uri().path();
+    if path.starts_with("/api/v1/health") || path == super::metrics::METRICS_PATH {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

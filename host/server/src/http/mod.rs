@@ -4,10 +4,15 @@
 //! the cross-cutting layers, from the outside in:
 //!
 //! 1. `request_context`: request id, log span, access log;
-//! 2. security headers, CORS;
-//! 3. `standardise_errors`: the framework's bare errors into `{detail, code, meta}`;
-//! 4. request timeout and body size limit;
-//! 5. the routes; each handler's extractors check authentication, permission and input.
+//! 2. `metrics::track` (when metrics are on): count, latency and in-flight requests per
+//!    route template;
+//! 3. security headers, CORS;
+//! 4. `standardise_errors`: the framework's bare errors into `{detail, code, meta}`;
+//! 5. request timeout and body size limit;
+//! 6. the routes; each handler's extractors check authentication, permission and input.
+//!
+//! `/metrics` (when `METRICS_TOKEN` is set) and `/docs` are outside `/api/v1` and the
+//! OpenAPI document.
 //!
 //! Every route carries a `#[utoipa::path]`, collected by `utoipa_axum` as the router is
 //! built, so the OpenAPI document cannot miss a route.
@@ -28,6 +33,7 @@ mod exports;
 mod health;
 mod idempotency;
 mod jobs;
+mod metrics;
 mod missions;
 mod payroll;
 mod planning;
@@ -183,8 +189,11 @@ pub fn router(state: AppState) -> Router {
     let largest_body = config
         .body_limit_bytes
         .max(state.runtime.config().max_binary_bytes);
-    let app = api.merge(docs::router(openapi)).with_state(state.clone());
-    with_layers(app, state, &config, largest_body)
+    let mut app = api.merge(docs::router(openapi));
+    if let Some(metrics) = metrics::router(&state) {
+        app = app.merge(metrics);
+    }
+    with_layers(app.with_state(state.clone()), state, &config, largest_body)
 }
 
 fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usize) -> Router {
@@ -208,7 +217,7 @@ fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usiz
             config.request_timeout,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             middleware::limit_by_address,
         ))
         // Inside the security headers, so rewritten errors get them too.
@@ -228,6 +237,13 @@ fn with_layers(app: Router, state: AppState, config: &Config, largest_body: usiz
         app = app.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    // Off, not even a layer: metrics cost nothing when nobody reads them.
+    if state.metrics.is_enabled() {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
         ));
     }
     app.layer(axum::middleware::from_fn(middleware::request_context))

@@ -84,7 +84,7 @@ pub async fn run(
     ensure_closed(state, tenant, &label, window).await?;
     let payroll = plugins::payroll(state, tenant).await?;
     let (inputs, in_period) = inputs::build(storage, tenant, tz, period).await?;
-    let (payslips, fuel_used) = compute(&payroll.plugin, &payroll.params, &inputs).await?;
+    let (payslips, fuel_used) = compute(state, &payroll.plugin, &payroll.params, &inputs).await?;
     let eligibility = eligibility(state, tenant, period, tz, &inputs).await?;
     let record = PayrollRecord {
         period: label.clone(),
@@ -201,7 +201,7 @@ pub async fn replay(
         Err(TenantPluginError::Storage(e)) => return Err(e.into()),
         Err(e) => return Ok(failed(e.to_string())),
     };
-    let (payslips, _) = match compute(&plugin, &record.plugin.params, &record.inputs).await {
+    let (payslips, _) = match compute(state, &plugin, &record.plugin.params, &record.inputs).await {
         Ok(done) => done,
         Err(PayrollError::Plugin(e)) => return Ok(failed(e.to_string())),
         Err(e) => return Err(e),
@@ -249,6 +249,7 @@ async fn ensure_closed(
 
 /// Every payslip, in the inputs' order, and the fuel they took.
 async fn compute(
+    state: &AppState,
     plugin: &PayrollPlugin,
     params: &callsheet_runtime::types::Params,
     inputs: &[PayInput],
@@ -256,10 +257,17 @@ async fn compute(
     let mut payslips = Vec::with_capacity(inputs.len());
     let mut fuel = 0u64;
     for input in inputs {
-        let outcome = plugin
-            .compute_async(input.clone(), params.clone())
-            .await
-            .map_err(|e| PayrollError::Plugin(TenantPluginError::Plugin(e)))?;
+        let started = std::time::Instant::now();
+        let called = plugin.compute_async(input.clone(), params.clone()).await;
+        state.metrics.plugin_call(
+            Slot::Payroll.as_str(),
+            started.elapsed(),
+            called
+                .as_ref()
+                .map(|o| Some(o.fuel_used))
+                .map_err(|e| e.code()),
+        );
+        let outcome = called.map_err(|e| PayrollError::Plugin(TenantPluginError::Plugin(e)))?;
         fuel = fuel.saturating_add(outcome.fuel_used);
         payslips.push(outcome.value);
     }

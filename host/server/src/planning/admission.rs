@@ -7,8 +7,12 @@
 //! checked first for a clear answer, and enforced at the insert for the race.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
 
-use callsheet_runtime::types::{Schedule, Severity, Shift, Violation};
+use callsheet_engine::Configured;
+use callsheet_runtime::types::{Problem, Schedule, ScheduleEvaluation, Severity, Shift, Violation};
+use callsheet_runtime::{CallOutcome, RulesPlugin, Slot};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -138,18 +142,52 @@ pub async fn check(
             shifts: after,
         },
     ];
-    let session = rules
-        .plugin
-        .open_async(std::sync::Arc::new(problem), rules.params.clone())
-        .await?
-        .value;
-    let evaluations = session.evaluate_schedules_async(schedules).await?.value;
+    let evaluations = evaluate(state, &rules, problem, schedules).await?;
     let [before, after] = evaluations.as_slice() else {
         return Err(PlanningError::internal(
             "the rules plugin did not evaluate both schedules",
         ));
     };
     Ok(Some(added(&before.violations, &after.violations)))
+}
+
+/// The tenant's rules on `schedules` (one evaluation each, in order), in a session opened
+/// on `problem`: one plugin call, counted in the metrics with its fuel.
+pub(super) async fn evaluate(
+    state: &AppState,
+    rules: &Configured<RulesPlugin>,
+    problem: Problem,
+    schedules: Vec<Schedule>,
+) -> Result<Vec<ScheduleEvaluation>, PlanningError> {
+    let expected = schedules.len();
+    let started = Instant::now();
+    let evaluated = async {
+        let session = rules
+            .plugin
+            .open_async(Arc::new(problem), rules.params.clone())
+            .await?;
+        let evaluations = session.value.evaluate_schedules_async(schedules).await?;
+        Ok::<_, callsheet_runtime::Error>(CallOutcome {
+            value: evaluations.value,
+            fuel_used: session.fuel_used + evaluations.fuel_used,
+        })
+    }
+    .await;
+    state.metrics.plugin_call(
+        Slot::Rules.as_str(),
+        started.elapsed(),
+        evaluated
+            .as_ref()
+            .map(|o| Some(o.fuel_used))
+            .map_err(callsheet_runtime::Error::code),
+    );
+    let evaluations = evaluated?.value;
+    if evaluations.len() != expected {
+        return Err(PlanningError::internal(
+            "the rules plugin did not evaluate every schedule",
+        ));
+    }
+    Ok(evaluations)
 }
 
 /// The local days of `window`, with a day before and after it for rest rules: what a

@@ -134,9 +134,13 @@ async fn replay_record(state: &AppState, row: &AuditRow) -> Result<Replay, Repla
         }
     };
     let problem = record.problem.clone();
+    let started = std::time::Instant::now();
     let run =
         tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
             .await;
+    if let Ok(planned) = &run {
+        super::runs::observe_run(state, started, planned);
+    }
     let outcome = match run {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => return Ok(failed(e.code(), e.to_string())),

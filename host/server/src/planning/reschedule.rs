@@ -17,13 +17,8 @@
 //! only together they break a rule (ADR 0004).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use callsheet_engine::Configured;
-use callsheet_runtime::RulesPlugin;
-use callsheet_runtime::types::{
-    AssignmentStatus as WitStatus, Problem, Schedule, ScheduleEvaluation, Shift,
-};
+use callsheet_runtime::types::{AssignmentStatus as WitStatus, Problem, Schedule, Shift};
 
 use crate::domain::{MissionId, MissionStatus, NeedId, TenantId, TimeZone};
 use crate::state::AppState;
@@ -185,8 +180,10 @@ async fn check_crew(
     let mut refused = Admission::default();
     let before_schedules = schedules(&problem_before, snapshot);
     let after_schedules = schedules(&problem_after, snapshot);
-    let before_evaluations = evaluate(&rules, problem_before, before_schedules).await?;
-    let after_evaluations = evaluate(&rules, problem_after, after_schedules).await?;
+    let before_evaluations =
+        admission::evaluate(state, &rules, problem_before, before_schedules).await?;
+    let after_evaluations =
+        admission::evaluate(state, &rules, problem_after, after_schedules).await?;
     for (was, will) in before_evaluations.iter().zip(&after_evaluations) {
         let added = admission::added(&was.violations, &will.violations);
         refused.hard.extend(added.hard);
@@ -225,24 +222,4 @@ fn schedules(problem: &Problem, snapshot: &ScheduleSnapshot) -> Vec<Schedule> {
             }
         })
         .collect()
-}
-
-async fn evaluate(
-    rules: &Configured<RulesPlugin>,
-    problem: Problem,
-    schedules: Vec<Schedule>,
-) -> Result<Vec<ScheduleEvaluation>, PlanningError> {
-    let expected = schedules.len();
-    let session = rules
-        .plugin
-        .open_async(Arc::new(problem), rules.params.clone())
-        .await?
-        .value;
-    let evaluations = session.evaluate_schedules_async(schedules).await?.value;
-    if evaluations.len() != expected {
-        return Err(PlanningError::internal(
-            "the rules plugin did not evaluate every schedule",
-        ));
-    }
-    Ok(evaluations)
 }

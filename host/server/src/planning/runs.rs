@@ -16,10 +16,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use callsheet_engine::{Configured, PlanOutcome};
 use callsheet_runtime::types::{PlannedAssignment, Problem, Score, Unfilled, Violation};
-use callsheet_runtime::{AssignerPlugin, RulesPlugin};
+use callsheet_runtime::{AssignerPlugin, RulesPlugin, Slot};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +140,23 @@ pub async fn rules_and_problem(
     Ok((rules, problem))
 }
 
+/// Counts a planning run in the metrics as one assigner call, with the fuel of the whole
+/// run (the assigner, the rules plugin under it, the host's verification).
+pub(super) fn observe_run(
+    state: &AppState,
+    started: Instant,
+    planned: &Result<PlanOutcome, callsheet_engine::EngineError>,
+) {
+    state.metrics.plugin_call(
+        Slot::Assigner.as_str(),
+        started.elapsed(),
+        planned
+            .as_ref()
+            .map(|o| Some(o.fuel.assigner + o.fuel.rules + o.fuel.verification))
+            .map_err(callsheet_engine::EngineError::code),
+    );
+}
+
 /// Runs, records and (unless `request.dry_run`) commits. `job` is set for background runs,
 /// whose cancellation is checked before anything is written.
 pub async fn execute(
@@ -159,9 +177,14 @@ pub async fn execute(
     let problem = Arc::new(problem);
     let outcome = {
         let (problem, assigner, rules) = (problem.clone(), assigner.clone(), rules.clone());
-        tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
-            .await
-            .map_err(PlanningError::internal)??
+        let started = Instant::now();
+        let planned = tokio::task::spawn_blocking(move || {
+            callsheet_engine::plan(&problem, &assigner, &rules)
+        })
+        .await
+        .map_err(PlanningError::internal)?;
+        observe_run(state, started, &planned);
+        planned?
     };
     if let Some(job) = job
         && !job.progress(80).await?

@@ -125,6 +125,34 @@ pub trait Storage:
 
     /// One round trip, for the readiness probe.
     async fn ping(&self) -> StorageResult<()>;
+
+    /// The occupancy of each connection pool, for `/metrics`: no query, read from the pools.
+    fn pools(&self) -> Vec<PoolStats>;
+}
+
+/// A connection pool's occupancy at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read` and `write` on SQLite (one writer connection), `main` on PostgreSQL.
+    pub name: &'static str,
+    /// Connections open now, busy or idle.
+    pub size: u32,
+    /// Open connections waiting for work.
+    pub idle: usize,
+    /// The most the pool opens; beyond it, requests wait for a connection.
+    pub max: u32,
+}
+
+impl PoolStats {
+    /// The figures of `pool`, under `name`.
+    pub fn of<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> Self {
+        Self {
+            name,
+            size: pool.size(),
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections(),
+        }
+    }
 }
 
 /// The handle the server holds: one storage, whichever backend.

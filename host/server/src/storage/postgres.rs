@@ -96,6 +96,11 @@ impl super::Storage for PostgresStorage {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
+
+    fn pools(&self) -> Vec<super::PoolStats> {
+        // `reader` and `writer` are the same pool.
+        vec![super::PoolStats::of("main", &self.writer)]
+    }
 }
 
 super::accounts::sql::impl_account_store!(PostgresStorage);

@@ -173,6 +173,13 @@ impl super::Storage for SqliteStorage {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
+
+    fn pools(&self) -> Vec<super::PoolStats> {
+        vec![
+            super::PoolStats::of("read", &self.reader),
+            super::PoolStats::of("write", &self.writer),
+        ]
+    }
 }
 
 super::accounts::sql::impl_account_store!(SqliteStorage);

@@ -37,6 +37,16 @@ pub struct JobUpdate {
     pub error: Option<String>,
 }
 
+/// The unfinished jobs of one state, over every tenant (an operator's figure for
+/// `/metrics`, never shown to a tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobQueue {
+    pub state: JobState,
+    pub count: u64,
+    /// When the oldest of them was created.
+    pub oldest: DateTime<Utc>,
+}
+
 /// Background jobs.
 #[async_trait::async_trait]
 pub trait JobStore: Send + Sync {
@@ -59,6 +69,9 @@ pub trait JobStore: Send + Sync {
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> StorageResult<u64>;
+    /// The queued and running jobs of every tenant, counted by state; a state without jobs
+    /// is absent.
+    async fn job_queue(&self) -> StorageResult<Vec<JobQueue>>;
 }
 
 pub(super) mod sql;

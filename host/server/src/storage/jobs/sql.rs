@@ -94,6 +94,30 @@ macro_rules! impl_job_store {
                 .await?;
                 Ok(failed.rows_affected())
             }
+
+            async fn job_queue(
+                &self,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::jobs::JobQueue>> {
+                let rows: Vec<(String, i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT state, COUNT(*), MIN(created_at) FROM jobs
+                     WHERE state IN ('queued', 'running') GROUP BY state",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                rows.into_iter()
+                    .map(|(state, count, oldest)| {
+                        Ok($crate::storage::jobs::JobQueue {
+                            state: $crate::domain::JobState::try_from(state).map_err(|e| {
+                                $crate::storage::StorageError::Database(sqlx::Error::Decode(
+                                    e.into(),
+                                ))
+                            })?,
+                            count: u64::try_from(count).unwrap_or_default(),
+                            oldest,
+                        })
+                    })
+                    .collect()
+            }
         }
     };
 }
