@@ -1044,3 +1044,111 @@ async fn a_close_and_a_decision_racing_never_leave_a_closed_period_with_an_undec
         }
     }
 }
+
+#[tokio::test]
+async fn the_store_refuses_stale_writes_other_tenants_and_stale_closes() {
+    use callsheet::domain::{PayPeriod, PayPeriodKind, TimeZone, TimesheetId};
+    use callsheet::storage::{PeriodChange, PeriodWrite, TimesheetWrite};
+
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let other = app.create_tenant("other").await;
+    let t = team(&app, &tenant).await;
+    let assignment = assigned(&app, &t, 0, "2026-07-06T08:00:00Z", "2026-07-06T18:00:00Z").await;
+    let sheet = ok(
+        &app,
+        Method::POST,
+        "/api/v1/timesheets",
+        &t.manager,
+        json!({"assignment_id": assignment}),
+    )
+    .await;
+    let id = TimesheetId(sheet["id"].as_str().unwrap().parse().unwrap());
+    let s = &app.storage;
+
+    // Another tenant neither reads nor writes it.
+    assert!(s.timesheet(other.id, id).await.unwrap().is_none());
+    let stored = s.timesheet(tenant.id, id).await.unwrap().unwrap();
+    assert_eq!(
+        s.update_timesheet(other.id, &stored).await.unwrap(),
+        TimesheetWrite::NotFound
+    );
+    assert_eq!(
+        s.delete_timesheet(other.id, id, stored.version)
+            .await
+            .unwrap(),
+        TimesheetWrite::NotFound
+    );
+
+    // A change computed from an old read is refused and leaves the row as it was.
+    let mut first = stored.clone();
+    first.note = Some("first".into());
+    let TimesheetWrite::Done(Some(written)) = s.update_timesheet(tenant.id, &first).await.unwrap()
+    else {
+        panic!("the first write lands");
+    };
+    assert_eq!(written.version, stored.version + 1);
+    let mut late = stored.clone();
+    late.note = Some("late".into());
+    assert_eq!(
+        s.update_timesheet(tenant.id, &late).await.unwrap(),
+        TimesheetWrite::Stale
+    );
+    assert_eq!(
+        s.delete_timesheet(tenant.id, id, stored.version)
+            .await
+            .unwrap(),
+        TimesheetWrite::Stale
+    );
+    assert_eq!(
+        s.timesheet(tenant.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .note
+            .as_deref(),
+        Some("first")
+    );
+
+    // A close prepared before a write does not commit.
+    let (version, kind) = s.timesheet_clock(tenant.id).await.unwrap();
+    assert_eq!(kind, PayPeriodKind::Month);
+    let tz = TimeZone::parse("Europe/Paris").unwrap();
+    let period = PayPeriod::parse("2026-07", kind).unwrap();
+    let mut again = written.clone();
+    again.note = Some("moved the clock".into());
+    assert!(matches!(
+        s.update_timesheet(tenant.id, &again).await.unwrap(),
+        TimesheetWrite::Done(_)
+    ));
+    let audit = callsheet::audit::entry(
+        s,
+        tenant.id,
+        callsheet::audit::EntryKind::PeriodClose,
+        None,
+        &json!({}),
+    )
+    .await
+    .unwrap();
+    let change = PeriodChange {
+        label: period.label(),
+        window: period.window(tz),
+        by: callsheet::domain::UserId::new(),
+        at: chrono::Utc::now(),
+        expected_version: Some(version),
+        reason: None,
+        audit,
+    };
+    assert_eq!(
+        s.close_period(tenant.id, &change).await.unwrap(),
+        PeriodWrite::Stale
+    );
+    let periods = s.pay_periods(tenant.id, period.window(tz)).await.unwrap();
+    assert!(periods.is_empty(), "nothing closed: {periods:?}");
+    let entries = body(
+        app.get("/api/v1/audit/entries?kind=period-close", &t.crew.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(entries["total"], 0, "nor recorded");
+}
