@@ -3,6 +3,7 @@
 //! Run on SQLite by default and on PostgreSQL with `CALLSHEET_TEST_POSTGRES_URL` set
 //! (`.ci/run` does both). One module per area; test names are sentences.
 
+mod analytics;
 mod audit;
 mod auth;
 mod conditional;

@@ -412,6 +412,18 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Viewer],
         ),
+        route(
+            M::GET,
+            "/api/v1/analytics/coverage?from=2026-07-01&to=2026-07-31",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::GET,
+            "/api/v1/analytics/workload?from=2026-07-01&to=2026-07-31",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
     ]
 }
 

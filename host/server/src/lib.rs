@@ -24,6 +24,7 @@
 //!
 //! `docs/architecture.md` draws the whole.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod cli;

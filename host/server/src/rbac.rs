@@ -48,6 +48,8 @@ pub enum Resource {
     /// Exports of the whole crew (contacts and rates). Timesheet and payroll exports follow
     /// the permissions of what they export.
     Exports,
+    /// Planning analytics: coverage, workload and its spread.
+    Analytics,
 }
 
 /// What is being done.
@@ -91,6 +93,7 @@ impl Resource {
             Resource::PayPeriods => "pay periods",
             Resource::Payroll => "payroll",
             Resource::Exports => "exports",
+            Resource::Analytics => "analytics",
         }
     }
 }
@@ -222,6 +225,8 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
     // The crew list with everyone's contacts and rates leaves the system only with a
     // planner or an auditor.
     (Resource::Exports, Action::Read, &[Admin, Manager, Viewer]),
+    // Everyone's hours and costs side by side: planners and auditors.
+    (Resource::Analytics, Action::Read, &[Admin, Manager, Viewer]),
 ];
 
 const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
@@ -306,6 +311,7 @@ permissions! {
     ReadPayroll => (Payroll, Read);
     RunPayroll => (Payroll, Run);
     ExportCrew => (Exports, Read);
+    ReadAnalytics => (Analytics, Read);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "timesheets",
             "payroll",
             "exports",
+            "analytics",
         ],
     ),
     ("state", &["state"]),

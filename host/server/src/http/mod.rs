@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 
+mod analytics;
 mod assignments;
 mod audit;
 mod auth;
@@ -97,6 +98,7 @@ pub use docs::openapi;
         (name = "timesheets", description = "Worked time, its approval, and pay periods closed for payroll"),
         (name = "payroll", description = "Payroll runs over closed pay periods: payslips from the tenant's payroll plugin"),
         (name = "exports", description = "CSV files, each with its sha256 and recorded in the audit chain"),
+        (name = "analytics", description = "Coverage of the needs, workload and its spread, over a range"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]
@@ -142,7 +144,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(jobs::router())
             .merge(timesheets::router())
             .merge(payroll::router())
-            .merge(exports::router()),
+            .merge(exports::router())
+            .merge(analytics::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

@@ -1,0 +1,105 @@
+//! Planning analytics: `/analytics/coverage`, `/analytics/workload`, over a range and
+//! optionally one project or venue. Definitions in `docs/api.md` ("Analytics").
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ErrorResponses};
+use super::extract::{Allowed, ValidQuery};
+use crate::analytics::Scope;
+use crate::analytics::coverage::{self, Coverage};
+use crate::analytics::workload::{self, Workload};
+use crate::domain::time::{DateBound, filter_window};
+use crate::domain::{ProjectId, TimeZone, VenueId};
+use crate::rbac::ReadAnalytics;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_coverage))
+        .routes(routes!(get_workload))
+}
+
+/// The longest range one figure covers.
+const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct RangeQuery {
+    /// First day (local) or an RFC 3339 instant.
+    #[param(value_type = String, example = "2026-07-01")]
+    from: DateBound,
+    /// Last day, inclusive; at most 366 days after `from`.
+    #[param(value_type = String, example = "2026-07-31")]
+    to: DateBound,
+    /// Only this project's missions.
+    project_id: Option<ProjectId>,
+    /// Only this venue's missions.
+    venue_id: Option<VenueId>,
+}
+
+impl RangeQuery {
+    fn scope(&self, tz: TimeZone) -> Result<Scope, ApiError> {
+        let window = filter_window(Some(self.from), Some(self.to), tz)
+            .map_err(|e| ApiError::validation("to", e.reason))?
+            .expect("both bounds");
+        if window.seconds() > MAX_DAYS * 86_400 {
+            return Err(ApiError::validation(
+                "to",
+                format!("a range covers at most {MAX_DAYS} days"),
+            ));
+        }
+        Ok(Scope {
+            window,
+            project: self.project_id,
+            venue: self.venue_id,
+        })
+    }
+}
+
+/// Places needed and filled over the range, overall and by skill.
+#[utoipa::path(
+    get,
+    path = "/analytics/coverage",
+    tag = "analytics",
+    params(RangeQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Coverage), ErrorResponses)
+)]
+async fn get_coverage(
+    State(state): State<AppState>,
+    allowed: Allowed<ReadAnalytics>,
+    ValidQuery(query): ValidQuery<RangeQuery>,
+) -> Result<Json<Coverage>, ApiError> {
+    let caller = allowed.caller;
+    let scope = query.scope(caller.time_zone)?;
+    Ok(Json(
+        coverage::coverage(&state.storage, caller.tenant, &scope).await?,
+    ))
+}
+
+/// Planned, worked, night and weekend hours and planned cost per technician, and how
+/// evenly planned hours are shared.
+#[utoipa::path(
+    get,
+    path = "/analytics/workload",
+    tag = "analytics",
+    params(RangeQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Workload), ErrorResponses)
+)]
+async fn get_workload(
+    State(state): State<AppState>,
+    allowed: Allowed<ReadAnalytics>,
+    ValidQuery(query): ValidQuery<RangeQuery>,
+) -> Result<Json<Workload>, ApiError> {
+    let caller = allowed.caller;
+    let scope = query.scope(caller.time_zone)?;
+    Ok(Json(
+        workload::workload(&state.storage, caller.tenant, caller.time_zone, &scope).await?,
+    ))
+}
