@@ -6,6 +6,7 @@
 mod analytics;
 mod audit;
 mod auth;
+mod calendar;
 mod conditional;
 mod conventions;
 mod crew;

@@ -424,6 +424,20 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Viewer],
         ),
+        // Calendars: a technician's own; a viewer without a profile is asked whose (422).
+        route(M::GET, "/api/v1/exports/ics", None, ALL),
+        route(
+            M::POST,
+            "/api/v1/technicians/{technician}/calendar-feed",
+            None,
+            &[Admin, Manager, Tech],
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/technicians/{technician}/calendar-feed",
+            None,
+            &[Admin, Manager, Tech],
+        ),
     ]
 }
 
@@ -716,6 +730,8 @@ async fn the_table_covers_every_protected_route_of_the_openapi_document() {
         "/api/v1/auth/login",
         "/api/v1/auth/refresh",
         "/api/v1/auth/logout",
+        // The secret in the URL is the credential (calendar apps poll without a login).
+        "/api/v1/feeds/{token}",
     ]
     .into();
     let normalise = |p: &str| {

@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 use crate::planning::{Crew, crew, post};
 
 /// A crew of two whose first technician is linked to a `tech` login; the tech's token.
-struct Team {
-    crew: Crew,
-    manager: String,
-    tech: String,
+pub(crate) struct Team {
+    pub(crate) crew: Crew,
+    pub(crate) manager: String,
+    pub(crate) tech: String,
 }
 
-async fn team(app: &TestApp, tenant: &Tenant) -> Team {
+pub(crate) async fn team(app: &TestApp, tenant: &Tenant) -> Team {
     let crew = crew(app, tenant, 2).await;
     let user = app.create_user(tenant, "ana@acme.test", Role::Tech).await;
     let linked = app
@@ -41,7 +41,13 @@ async fn team(app: &TestApp, tenant: &Tenant) -> Team {
 
 /// A mission with one sound need over `[start, end)` and technician `who` assigned to it;
 /// the assignment's id.
-async fn assigned(app: &TestApp, t: &Team, who: usize, start: &str, end: &str) -> String {
+pub(crate) async fn assigned(
+    app: &TestApp,
+    t: &Team,
+    who: usize,
+    start: &str,
+    end: &str,
+) -> String {
     let mission = post(
         app,
         &t.crew.admin,

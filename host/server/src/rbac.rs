@@ -50,6 +50,8 @@ pub enum Resource {
     Exports,
     /// Planning analytics: coverage, workload and its spread.
     Analytics,
+    /// Calendar subscription URLs: a technician manages their own (checked by the handler).
+    CalendarFeeds,
 }
 
 /// What is being done.
@@ -94,6 +96,7 @@ impl Resource {
             Resource::Payroll => "payroll",
             Resource::Exports => "exports",
             Resource::Analytics => "analytics",
+            Resource::CalendarFeeds => "calendar feeds",
         }
     }
 }
@@ -227,6 +230,11 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Resource::Exports, Action::Read, &[Admin, Manager, Viewer]),
     // Everyone's hours and costs side by side: planners and auditors.
     (Resource::Analytics, Action::Read, &[Admin, Manager, Viewer]),
+    (
+        Resource::CalendarFeeds,
+        Action::Update,
+        &[Admin, Manager, Tech],
+    ),
 ];
 
 const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
@@ -312,6 +320,7 @@ permissions! {
     RunPayroll => (Payroll, Run);
     ExportCrew => (Exports, Read);
     ReadAnalytics => (Analytics, Read);
+    ManageCalendarFeeds => (CalendarFeeds, Update);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

@@ -2,13 +2,15 @@
 //! time and recorded in the audit chain (who, what, when, sha256), so an auditor can prove
 //! a file is the one issued.
 //!
-//! - [`csv_files`]: timesheets of a range, a payroll run's lines, the technicians.
+//! - [`csv_files`]: timesheets of a range, a payroll run's lines, the technicians;
+//! - [`ics`]: a technician's assignments as an iCalendar file or subscription feed.
 //!
 //! Files are UTF-8 with a header row; times are in the tenant's zone (RFC 3339 with the
 //! offset); money is given in cents and formatted (`1234.50`); the columns and their order
 //! are documented in `docs/api.md` and only ever extended at the end.
 
 pub mod csv_files;
+pub mod ics;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -49,7 +51,7 @@ pub enum ExportError {
 }
 
 impl Export {
-    fn csv(filename: String, bytes: Vec<u8>, rows: usize) -> Self {
+    pub(super) fn csv(filename: String, bytes: Vec<u8>, rows: usize) -> Self {
         Self {
             filename,
             content_type: "text/csv; charset=utf-8",

@@ -27,8 +27,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_technicians))
 }
 
+/// How a file is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// A download (`attachment`), never stored by caches: each one is an audited issue.
+    Download,
+    /// A calendar feed (`inline`), revalidated by its `ETag`.
+    Feed,
+}
+
 /// The file with its checksum and generation headers.
-fn file(export: Export, tz: TimeZone) -> impl IntoResponse {
+pub(super) fn file(export: Export, tz: TimeZone, delivery: Delivery) -> impl IntoResponse {
     let mut headers = HeaderMap::new();
     let value = |s: String| HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static(""));
     headers.insert(
@@ -37,7 +46,15 @@ fn file(export: Export, tz: TimeZone) -> impl IntoResponse {
     );
     headers.insert(
         header::CONTENT_DISPOSITION,
-        value(format!("attachment; filename=\"{}\"", export.filename)),
+        value(format!(
+            "{}; filename=\"{}\"",
+            if delivery == Delivery::Feed {
+                "inline"
+            } else {
+                "attachment"
+            },
+            export.filename
+        )),
     );
     headers.insert(header::ETAG, value(format!("\"{}\"", export.sha256)));
     let digest = hex::decode(&export.sha256).unwrap_or_default();
@@ -58,7 +75,10 @@ fn file(export: Export, tz: TimeZone) -> impl IntoResponse {
     );
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
+        HeaderValue::from_static(match delivery {
+            Delivery::Download => "private, no-store",
+            Delivery::Feed => "private, no-cache",
+        }),
     );
     (headers, export.bytes)
 }
@@ -155,7 +175,7 @@ async fn export_timesheets(
         &export,
     )
     .await?;
-    Ok(file(export, caller.time_zone))
+    Ok(file(export, caller.time_zone, Delivery::Download))
 }
 
 /// A payroll run's lines as CSV (a technician: their own), by technician then line.
@@ -191,7 +211,7 @@ async fn export_payroll(
         &export,
     )
     .await?;
-    Ok(file(export, caller.time_zone))
+    Ok(file(export, caller.time_zone, Delivery::Download))
 }
 
 /// The crew as CSV, by name: contacts, skills, contract and rates.
@@ -223,5 +243,5 @@ async fn export_technicians(
         &export,
     )
     .await?;
-    Ok(file(export, caller.time_zone))
+    Ok(file(export, caller.time_zone, Delivery::Download))
 }

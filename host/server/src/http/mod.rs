@@ -27,6 +27,7 @@ mod audit;
 mod auth;
 mod auto_assign;
 mod availabilities;
+mod calendar;
 mod conditional;
 mod conflicts;
 mod docs;
@@ -145,7 +146,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(timesheets::router())
             .merge(payroll::router())
             .merge(exports::router())
-            .merge(analytics::router()),
+            .merge(analytics::router())
+            .merge(calendar::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

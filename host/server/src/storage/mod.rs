@@ -21,6 +21,7 @@ pub mod audit;
 pub mod backend;
 mod codec;
 pub mod crew;
+pub mod feeds;
 pub mod idempotency;
 pub mod jobs;
 pub mod payroll;
@@ -115,6 +116,7 @@ pub trait Storage:
     + seed::SeedStore
     + timesheets::TimesheetStore
     + payroll::PayrollStore
+    + feeds::FeedStore
     + Send
     + Sync
     + std::fmt::Debug

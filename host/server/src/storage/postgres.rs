@@ -114,3 +114,4 @@ super::audit::sql::impl_audit_store!(PostgresStorage);
 super::seed::sql::impl_seed_store!(PostgresStorage);
 super::timesheets::sql::impl_timesheet_store!(PostgresStorage);
 super::payroll::sql::impl_payroll_store!(PostgresStorage);
+super::feeds::sql::impl_feed_store!(PostgresStorage);

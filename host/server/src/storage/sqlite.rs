@@ -193,6 +193,7 @@ super::audit::sql::impl_audit_store!(SqliteStorage);
 super::seed::sql::impl_seed_store!(SqliteStorage);
 super::timesheets::sql::impl_timesheet_store!(SqliteStorage);
 super::payroll::sql::impl_payroll_store!(SqliteStorage);
+super::feeds::sql::impl_feed_store!(SqliteStorage);
 
 #[cfg(test)]
 mod tests {
