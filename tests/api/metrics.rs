@@ -1,7 +1,7 @@
 //! `/metrics`: off without `METRICS_TOKEN`, refused without the token, valid Prometheus text
 //! (checked by `promtool check metrics`) whose counters move with the requests served.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
@@ -494,4 +494,94 @@ async fn login_lockout_refusals_are_counted_by_scope_without_the_account() {
     assert_eq!(after.value(lockouts, &[("scope", "address")]), 0.0);
     assert!(!after.text.contains(&tenant.admin_email));
     assert_promtool_accepts(&after.text);
+}
+
+/// The metric names an expression uses: `callsheet_...`, a histogram's `_bucket`, `_count`
+/// and `_sum` series counted under the histogram's name.
+fn metric_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("callsheet_") {
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let name = &tail[..end];
+        let base = ["_bucket", "_count", "_sum"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name);
+        names.insert(base.to_owned());
+        rest = &tail[end..];
+    }
+    names
+}
+
+#[test]
+fn the_alert_rules_and_the_dashboard_name_only_metrics_the_server_exports() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let source = read("host/server/src/metrics.rs");
+    let rules = read("docs/observability/alerts.yml");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&read("docs/observability/grafana-dashboard.json"))
+            .expect("the dashboard is JSON");
+    let exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|p| p["targets"].as_array().expect("targets").iter())
+        .map(|t| t["expr"].as_str().expect("an expression").to_owned())
+        .collect();
+    assert!(exprs.len() >= 10, "{exprs:?}");
+    let used: BTreeSet<String> = metric_names(&rules)
+        .into_iter()
+        .chain(exprs.iter().flat_map(|e| metric_names(e)))
+        .collect();
+    assert!(used.len() >= 10, "{used:?}");
+    for name in &used {
+        let bare = name.strip_prefix("callsheet_").expect("prefixed");
+        assert!(
+            source.contains(&format!("\"{bare}\"")),
+            "{name} is not a metric of host/server/src/metrics.rs"
+        );
+    }
+    // Every runbook an alert points to exists.
+    let runbooks = read("docs/runbooks.md");
+    for line in rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("runbook: \"docs/runbooks.md#"))
+    {
+        let anchor = line.trim_end_matches('"');
+        let exists = runbooks
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .any(|h| {
+                let slug: String = h
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+                    .map(|c| if c == ' ' { '-' } else { c })
+                    .collect();
+                slug == anchor
+            });
+        assert!(
+            exists,
+            "runbook anchor #{anchor} names no heading of docs/runbooks.md"
+        );
+    }
+    // promtool checks the rules themselves.
+    let Some(promtool) = promtool() else { return };
+    let out = Command::new(&promtool)
+        .args(["check", "rules"])
+        .arg(root.join("docs/observability/alerts.yml"))
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "promtool check rules: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
