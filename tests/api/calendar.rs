@@ -282,3 +282,85 @@ async fn a_technicians_calendar_parses_keeps_its_uids_and_follows_the_plan_throu
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_venues_calendar_has_one_event_per_mission_with_its_crew_and_status() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let t = team(&app, &tenant).await;
+    let first = assigned(&app, &t, 0, "2027-02-01T18:00:00Z", "2027-02-01T23:00:00Z").await;
+    let second = assigned(&app, &t, 1, "2027-02-03T18:00:00Z", "2027-02-03T23:00:00Z").await;
+    let mission_of = |a: String| {
+        let app = &app;
+        let admin = t.crew.admin.clone();
+        async move {
+            body(app.get(&format!("/api/v1/assignments/{a}"), &admin).await).await["mission_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (confirmed, cancelled) = (mission_of(first).await, mission_of(second).await);
+    for (id, status) in [(&confirmed, "confirmed"), (&cancelled, "cancelled")] {
+        let r = app
+            .send_json(
+                Method::PATCH,
+                &format!("/api/v1/missions/{id}"),
+                Some(&t.crew.admin),
+                &json!({"status": status}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let viewer = app.login_as(&tenant, Role::Viewer).await.access;
+    let path = format!(
+        "/api/v1/exports/ics?venue_id={}&from=2027-02-01&to=2027-02-28",
+        t.crew.venue
+    );
+    let response = app.get(&path, &viewer).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        text.contains("Tech 00"),
+        "the crew is in the description: {text}"
+    );
+    if let Some(cal) = parsed(&bytes) {
+        let events = cal["events"].as_array().unwrap();
+        let by_uid = |id: &str| {
+            events
+                .iter()
+                .find(|e| e["uid"] == format!("{id}@callsheet"))
+                .cloned()
+        };
+        let c = by_uid(&confirmed).expect("the confirmed mission");
+        assert_eq!(c["status"], "CONFIRMED");
+        assert_eq!(c["start"], "2027-02-01T19:00:00+01:00");
+        assert_eq!(c["location"], "Zénith");
+        let x = by_uid(&cancelled).expect("the cancelled mission stays, cancelled");
+        assert_eq!(x["status"], "CANCELLED");
+    }
+    assert_error(
+        app.get(
+            &format!(
+                "/api/v1/exports/ics?venue_id={}&technician_id={}",
+                t.crew.venue, t.crew.technicians[0]
+            ),
+            &viewer,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
+    assert_error(
+        app.get(
+            "/api/v1/exports/ics?venue_id=0190b5a4-0000-7000-8000-000000000000",
+            &viewer,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "ENTITY_NOT_FOUND",
+    )
+    .await;
+}

@@ -118,6 +118,98 @@ pub async fn technician(
     Ok(export)
 }
 
+/// A venue's missions overlapping `window` as an iCalendar file: one event per mission
+/// (`UID` `<mission id>@callsheet`), `TENTATIVE` while a draft, `CONFIRMED`, or
+/// `CANCELLED`; the description lists each need with its crew.
+pub async fn venue(
+    storage: &DynStorage,
+    tenant: TenantId,
+    tz: TimeZone,
+    venue: crate::domain::VenueId,
+    window: Window,
+) -> StorageResult<Option<Export>> {
+    let Some(place) = storage.venue(tenant, venue).await? else {
+        return Ok(None);
+    };
+    let rows = storage
+        .planning_rows(tenant, window, Some(venue), None)
+        .await?;
+    let mut calendar = Calendar::new();
+    calendar
+        .name(&format!("callsheet: {}", place.name))
+        .timezone(tz.name())
+        .push(vtimezone(tz, window));
+    for m in &rows.missions {
+        let needs: Vec<String> = rows
+            .needs
+            .iter()
+            .filter(|n| n.mission_id == m.mission.id)
+            .map(|n| {
+                let crew: Vec<&str> = rows
+                    .assignments
+                    .iter()
+                    .filter(|a| {
+                        a.assignment.need_id == n.id
+                            && a.assignment.status != AssignmentStatus::Declined
+                    })
+                    .map(|a| a.technician_name.as_str())
+                    .collect();
+                format!(
+                    "{} x{}: {}",
+                    n.skill,
+                    n.min_crew,
+                    if crew.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        crew.join(", ")
+                    }
+                )
+            })
+            .collect();
+        let mut description = needs.join("\n");
+        if let Some(notes) = &m.mission.notes {
+            description.push_str("\n\n");
+            description.push_str(notes);
+        }
+        let status = match m.mission.status {
+            crate::domain::MissionStatus::Cancelled => EventStatus::Cancelled,
+            crate::domain::MissionStatus::Confirmed => EventStatus::Confirmed,
+            crate::domain::MissionStatus::Draft => EventStatus::Tentative,
+        };
+        let location = match &m.room_name {
+            Some(room) => format!("{}, {room}", m.venue_name),
+            None => m.venue_name.clone(),
+        };
+        let sequence = u32::try_from(
+            (m.mission.updated_at - m.mission.created_at)
+                .num_seconds()
+                .max(0),
+        )
+        .unwrap_or(u32::MAX);
+        calendar.push(
+            icalendar::Event::new()
+                .uid(&format!("{}@callsheet", m.mission.id))
+                .summary(&m.mission.title)
+                .location(&location)
+                .description(&description)
+                .starts(zoned(m.mission.window.start(), tz))
+                .ends(zoned(m.mission.window.end(), tz))
+                .status(status)
+                .sequence(sequence)
+                .timestamp(m.mission.updated_at)
+                .done(),
+        );
+    }
+    let text = calendar.done().to_string();
+    let mut export = Export::csv(
+        format!("{}.ics", slug(&place.name)),
+        text.into_bytes(),
+        rows.missions.len(),
+    );
+    export.content_type = "text/calendar; charset=utf-8";
+    Ok(Some(export))
+}
+
 /// The mission with its venue's and room's names: from the plan's rows, or read alone
 /// (a declined assignment's mission is not among the missions the technician works on).
 async fn mission_of(

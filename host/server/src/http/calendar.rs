@@ -19,7 +19,7 @@ use super::error::{ApiError, ErrorBody, ErrorResponses};
 use super::exports::{Delivery, file};
 use super::extract::{Allowed, Caller, ValidPath, ValidQuery};
 use crate::domain::time::{DateBound, filter_window};
-use crate::domain::{Role, TechnicianId, TimeZone};
+use crate::domain::{Role, TechnicianId, TimeZone, VenueId};
 use crate::exports::{self, ics};
 use crate::rbac::{ManageCalendarFeeds, ReadPlanning};
 use crate::state::AppState;
@@ -52,6 +52,8 @@ fn own_or_forbidden(
 struct IcsQuery {
     /// Whose assignments; a technician may only name their own (the default).
     technician_id: Option<TechnicianId>,
+    /// Instead: a venue's missions, one event each.
+    venue_id: Option<VenueId>,
     /// Default: 31 days ago.
     #[param(value_type = Option<String>, example = "2026-07-01")]
     from: Option<DateBound>,
@@ -60,7 +62,8 @@ struct IcsQuery {
     to: Option<DateBound>,
 }
 
-/// A technician's assignments as an iCalendar (RFC 5545) file, in the tenant's time zone.
+/// A technician's assignments (or a venue's missions) as an iCalendar (RFC 5545) file, in
+/// the tenant's time zone.
 #[utoipa::path(
     get,
     path = "/exports/ics",
@@ -78,7 +81,6 @@ async fn export_ics(
     ValidQuery(query): ValidQuery<IcsQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let caller = allowed.caller;
-    let technician = own_or_forbidden(&caller, query.technician_id)?;
     let tz = caller.time_zone;
     let window = match filter_window(query.from, query.to, tz)
         .map_err(|e| ApiError::validation("to", e.reason))?
@@ -86,6 +88,28 @@ async fn export_ics(
         Some(w) if query.from.is_some() && query.to.is_some() => w,
         _ => ics::feed_window(Utc::now()),
     };
+    if let Some(venue) = query.venue_id {
+        if query.technician_id.is_some() {
+            return Err(ApiError::validation(
+                "venue_id",
+                "give either `technician_id` or `venue_id`",
+            ));
+        }
+        let export = ics::venue(&state.storage, caller.tenant, tz, venue, window)
+            .await?
+            .ok_or(ApiError::NotFound { entity: "venue" })?;
+        exports::record(
+            &state.storage,
+            caller.tenant,
+            caller.user,
+            "ics",
+            json!({"venue_id": venue, "from": window.start(), "to": window.end()}),
+            &export,
+        )
+        .await?;
+        return Ok(file(export, tz, Delivery::Download));
+    }
+    let technician = own_or_forbidden(&caller, query.technician_id)?;
     let export = ics::technician(&state.storage, caller.tenant, tz, technician, window).await?;
     exports::record(
         &state.storage,
