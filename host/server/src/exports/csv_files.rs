@@ -104,7 +104,15 @@ pub async fn timesheets(
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    let mut titles: BTreeMap<MissionId, String> = BTreeMap::new();
+    // The missions of the range in one read; a timesheet outside its mission's window
+    // (unplanned work) has its mission read alone.
+    let mut titles: BTreeMap<MissionId, String> = storage
+        .planning_rows(tenant, window, None, None)
+        .await?
+        .missions
+        .into_iter()
+        .map(|m| (m.mission.id, m.mission.title))
+        .collect();
     for t in &sheets {
         if let std::collections::btree_map::Entry::Vacant(slot) = titles.entry(t.mission_id) {
             let mission = storage.mission(tenant, t.mission_id).await?;

@@ -12,13 +12,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, ErrorResponses};
-use super::extract::{Allowed, Caller, ValidPath, ValidQuery};
+use super::extract::{Allowed, ValidPath, ValidQuery};
+use super::timesheets::scope;
 use crate::domain::time::{DateBound, filter_window, local};
 use crate::domain::{PayPeriod, PayrollRunId, Role, TimeZone, TimesheetState};
 use crate::exports::{self, Export, csv_files};
 use crate::rbac::{ExportCrew, ReadPayroll, ReadTimesheets};
 use crate::state::AppState;
-use crate::timesheets::Scope;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -81,14 +81,6 @@ pub(super) fn file(export: Export, tz: TimeZone, delivery: Delivery) -> impl Int
         }),
     );
     (headers, export.bytes)
-}
-
-fn scope(caller: &Caller) -> Scope {
-    if caller.role == Role::Tech {
-        Scope::Own(caller.technician)
-    } else {
-        Scope::Everyone
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

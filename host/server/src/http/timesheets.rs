@@ -49,7 +49,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 const NOTE_MAX_CHARS: usize = 1000;
 const REASON_MAX_CHARS: usize = 1000;
 
-fn scope(caller: &Caller) -> Scope {
+/// Whose timesheets (and their exports) the caller acts on: a technician their own.
+pub(super) fn scope(caller: &Caller) -> Scope {
     if caller.role == Role::Tech {
         Scope::Own(caller.technician)
     } else {

@@ -1,6 +1,6 @@
 //! A payroll run, its replay, and the hours counted towards the intermittents' 507.
 
-use callsheet_runtime::types::{PayInput, Payslip};
+use callsheet_runtime::types::{ContractKind as WitContractKind, PayInput, Payslip};
 use callsheet_runtime::{PayrollPlugin, Slot};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,8 +10,8 @@ use super::{PayrollError, inputs};
 use crate::audit::{self, EntryKind, RecordedPlugin};
 use crate::domain::time::{Window, now};
 use crate::domain::{
-    ContractKind, PayPeriod, PayPeriodState, PayrollRunId, TechnicianId, TenantId, TimeZone,
-    TimesheetState, UserId,
+    PayPeriod, PayPeriodState, PayrollRunId, TechnicianId, TenantId, TimeZone, TimesheetState,
+    UserId,
 };
 use crate::plugins::{self, TenantPluginError};
 use crate::state::AppState;
@@ -298,20 +298,25 @@ async fn eligibility(
     let since = until.checked_sub_months(Months::new(12)).unwrap_or(until);
     let year = Window::new(since, until).expect("twelve months");
     let sheets = state.storage.timesheets_starting_in(tenant, year).await?;
-    let ids: Vec<TechnicianId> = inputs
+    // The inputs carry each technician's contract: no second read.
+    let paid: Vec<(TechnicianId, bool)> = inputs
         .iter()
-        .filter_map(|i| i.technician.id.parse::<uuid::Uuid>().ok().map(TechnicianId))
+        .filter_map(|i| {
+            let id = i
+                .technician
+                .id
+                .parse::<uuid::Uuid>()
+                .ok()
+                .map(TechnicianId)?;
+            Some((id, i.technician.contract.kind == WitContractKind::Cachet))
+        })
         .collect();
-    let technicians = state.storage.technicians_by_ids(tenant, &ids).await?;
-    Ok(ids
+    Ok(paid
         .iter()
-        .map(|id| {
-            let cachet = technicians
-                .iter()
-                .any(|t| t.id == *id && t.contract.kind == ContractKind::Cachet);
+        .map(|&(id, cachet)| {
             let hours_milli: i64 = sheets
                 .iter()
-                .filter(|t| t.technician_id == *id && t.state == TimesheetState::Approved)
+                .filter(|t| t.technician_id == id && t.state == TimesheetState::Approved)
                 .map(|t| {
                     if cachet {
                         i64::from(t.cachets) * HOURS_PER_CACHET * 1000
@@ -321,7 +326,7 @@ async fn eligibility(
                 })
                 .sum();
             Eligibility {
-                technician_id: *id,
+                technician_id: id,
                 since,
                 until,
                 hours_milli,
