@@ -13,7 +13,9 @@ use crate::payroll::worked;
 use crate::planning::post;
 
 /// The body parsed as CSV (header, rows), after checking every checksum header.
-async fn csv_file(response: reqwest::Response) -> (Vec<String>, Vec<Vec<String>>, String) {
+pub(crate) async fn csv_file(
+    response: reqwest::Response,
+) -> (Vec<String>, Vec<Vec<String>>, String) {
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");

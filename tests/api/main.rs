@@ -7,6 +7,7 @@ mod analytics;
 mod audit;
 mod auth;
 mod calendar;
+mod call_sheets;
 mod conditional;
 mod conventions;
 mod crew;

@@ -424,8 +424,24 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Viewer],
         ),
-        // Calendars: a technician's own; a viewer without a profile is asked whose (422).
+        route(
+            M::GET,
+            "/api/v1/exports/plan?from=2026-07-01&to=2026-07-31",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        // Calendars and call sheets: a technician's own; a viewer without a profile is
+        // asked whose (422).
         route(M::GET, "/api/v1/exports/ics", None, ALL),
+        route(M::GET, "/api/v1/exports/call-sheet", None, ALL),
+        // A background export's file: planners who can poll jobs, the asker only (404).
+        route(M::GET, "/api/v1/exports/files/{job}", None, PLANNERS),
+        route(
+            M::GET,
+            "/api/v1/exports/technician-week?week=2026-W29",
+            None,
+            ALL,
+        ),
         route(
             M::POST,
             "/api/v1/technicians/{technician}/calendar-feed",

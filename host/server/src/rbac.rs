@@ -45,8 +45,8 @@ pub enum Resource {
     /// Payroll runs and their payslips. Technicians read their own payslips only
     /// (filtered by the handler against the profile linked to their account).
     Payroll,
-    /// Exports of the whole crew (contacts and rates). Timesheet and payroll exports follow
-    /// the permissions of what they export.
+    /// Exports of the whole crew (contacts and rates) and of the whole plan. Timesheet,
+    /// payroll, calendar and call-sheet exports follow the permissions of what they export.
     Exports,
     /// Planning analytics: coverage, workload and its spread.
     Analytics,

@@ -72,6 +72,9 @@ impl Application {
             "callsheet listening"
         );
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.state.storage.clone()));
+        let purger = tokio::spawn(crate::exports::background::purge_forever(
+            self.state.storage.clone(),
+        ));
         let app = crate::http::router(self.state);
         let served = axum::serve(
             self.listener,
@@ -80,6 +83,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         sweeper.abort();
+        purger.abort();
         served
     }
 }

@@ -158,6 +158,106 @@ pub async fn timesheets(
     ))
 }
 
+/// The columns of `plan-*.csv`, in order.
+pub const PLAN_COLUMNS: &[&str] = &[
+    "mission_id",
+    "mission_title",
+    "mission_status",
+    "venue",
+    "room",
+    "mission_start",
+    "mission_end",
+    "need_id",
+    "need_position",
+    "skill",
+    "min_crew",
+    "max_crew",
+    "need_start",
+    "need_end",
+    "assignment_id",
+    "technician_id",
+    "technician_name",
+    "assignment_status",
+    "pinned",
+    "source",
+    "assignment_start",
+    "assignment_end",
+];
+
+/// The plan of `window`: one row per assignment (every status), by mission start, need
+/// position, assignment start; a need without anyone on it gives one row whose assignment
+/// columns are empty, so every need of the range is in the file.
+pub async fn plan(
+    storage: &DynStorage,
+    tenant: TenantId,
+    tz: TimeZone,
+    window: Window,
+    label: &str,
+) -> Result<Export, ExportError> {
+    if window.seconds() > MAX_DAYS * 86_400 {
+        return Err(ExportError::Invalid {
+            field: "to",
+            reason: format!("an export covers at most {MAX_DAYS} days"),
+        });
+    }
+    let rows = storage.planning_rows(tenant, window, None, None).await?;
+    let at = |t| local(t, tz).to_rfc3339();
+    let mut w = writer();
+    write(&mut w, PLAN_COLUMNS)?;
+    let mut count = 0;
+    for named in &rows.missions {
+        let m = &named.mission;
+        let mission = [
+            m.id.to_string(),
+            m.title.clone(),
+            m.status.as_str().to_owned(),
+            named.venue_name.clone(),
+            named.room_name.clone().unwrap_or_default(),
+            at(m.window.start()),
+            at(m.window.end()),
+        ];
+        for need in rows.needs.iter().filter(|n| n.mission_id == m.id) {
+            let need_cells = [
+                need.id.to_string(),
+                need.position.to_string(),
+                need.skill.clone(),
+                need.min_crew.to_string(),
+                need.max_crew.map(|c| c.to_string()).unwrap_or_default(),
+                at(need.window.start()),
+                at(need.window.end()),
+            ];
+            let crew: Vec<_> = rows
+                .assignments
+                .iter()
+                .filter(|a| a.assignment.need_id == need.id)
+                .collect();
+            let assignment_cells = crew.iter().map(|a| {
+                let a_row = &a.assignment;
+                vec![
+                    a_row.id.to_string(),
+                    a_row.technician_id.to_string(),
+                    a.technician_name.clone(),
+                    a_row.status.as_str().to_owned(),
+                    a_row.pinned.to_string(),
+                    a_row.source.as_str().to_owned(),
+                    at(a_row.window.start()),
+                    at(a_row.window.end()),
+                ]
+            });
+            let assignment_cells: Vec<Vec<String>> = if crew.is_empty() {
+                vec![vec![String::new(); 8]]
+            } else {
+                assignment_cells.collect()
+            };
+            for cells in assignment_cells {
+                write(&mut w, mission.iter().chain(&need_cells).chain(&cells))?;
+                count += 1;
+            }
+        }
+    }
+    Ok(Export::csv(format!("plan-{label}.csv"), finish(w)?, count))
+}
+
 /// The columns of `payroll-*.csv`, in order.
 pub const PAYROLL_COLUMNS: &[&str] = &[
     "run_id",

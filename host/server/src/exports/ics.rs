@@ -113,9 +113,12 @@ pub async fn technician(
         events += 1;
     }
     let text = calendar.done().to_string();
-    let mut export = Export::csv(format!("{}.ics", slug(&name)), text.into_bytes(), events);
-    export.content_type = "text/calendar; charset=utf-8";
-    Ok(export)
+    Ok(Export::new(
+        format!("{}.ics", slug(&name)),
+        "text/calendar; charset=utf-8",
+        text.into_bytes(),
+        events,
+    ))
 }
 
 /// A venue's missions overlapping `window` as an iCalendar file: one event per mission
@@ -201,13 +204,12 @@ pub async fn venue(
         );
     }
     let text = calendar.done().to_string();
-    let mut export = Export::csv(
+    Ok(Some(Export::new(
         format!("{}.ics", slug(&place.name)),
+        "text/calendar; charset=utf-8",
         text.into_bytes(),
         rows.missions.len(),
-    );
-    export.content_type = "text/calendar; charset=utf-8";
-    Ok(Some(export))
+    )))
 }
 
 /// The mission with its venue's and room's names: from the plan's rows, or read alone
@@ -241,7 +243,7 @@ fn zoned(t: DateTime<Utc>, tz: TimeZone) -> CalendarDateTime {
 }
 
 /// A file name from a person's name: letters and digits, the rest as `-`.
-fn slug(name: &str) -> String {
+pub(super) fn slug(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {

@@ -3,14 +3,20 @@
 //! a file is the one issued.
 //!
 //! - [`csv_files`]: timesheets of a range, a payroll run's lines, the technicians;
-//! - [`ics`]: a technician's assignments as an iCalendar file or subscription feed.
+//! - [`ics`]: a technician's assignments as an iCalendar file or subscription feed;
+//! - [`call_sheets`]: PDF call sheets (a mission, a venue's day, a technician's week),
+//!   typeset by [`pdf`];
+//! - [`background`]: large exports made by a job and kept for download.
 //!
 //! Files are UTF-8 with a header row; times are in the tenant's zone (RFC 3339 with the
 //! offset); money is given in cents and formatted (`1234.50`); the columns and their order
 //! are documented in `docs/api.md` and only ever extended at the end.
 
+pub mod background;
+pub mod call_sheets;
 pub mod csv_files;
 pub mod ics;
+pub mod pdf;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -52,9 +58,18 @@ pub enum ExportError {
 
 impl Export {
     pub(super) fn csv(filename: String, bytes: Vec<u8>, rows: usize) -> Self {
+        Self::new(filename, "text/csv; charset=utf-8", bytes, rows)
+    }
+
+    pub(super) fn new(
+        filename: String,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+        rows: usize,
+    ) -> Self {
         Self {
             filename,
-            content_type: "text/csv; charset=utf-8",
+            content_type,
             sha256: hex::encode(Sha256::digest(&bytes)),
             bytes,
             generated_at: crate::domain::time::to_second(Utc::now()),

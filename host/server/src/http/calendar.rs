@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The technician a caller may act for: any for planners, their own for a technician.
-fn own_or_forbidden(
+pub(super) fn own_or_forbidden(
     caller: &Caller,
     wanted: Option<TechnicianId>,
 ) -> Result<TechnicianId, ApiError> {

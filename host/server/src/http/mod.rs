@@ -28,6 +28,7 @@ mod auth;
 mod auto_assign;
 mod availabilities;
 mod calendar;
+mod call_sheets;
 mod conditional;
 mod conflicts;
 mod docs;
@@ -98,7 +99,7 @@ pub use docs::openapi;
         (name = "jobs", description = "Background jobs"),
         (name = "timesheets", description = "Worked time, its approval, and pay periods closed for payroll"),
         (name = "payroll", description = "Payroll runs over closed pay periods: payslips from the tenant's payroll plugin"),
-        (name = "exports", description = "CSV files, each with its sha256 and recorded in the audit chain"),
+        (name = "exports", description = "CSV, ICS and PDF files, each with its sha256 and recorded in the audit chain"),
         (name = "analytics", description = "Coverage of the needs, workload and its spread, over a range"),
         (name = "health", description = "Probes for load balancers"),
     )
@@ -147,7 +148,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(payroll::router())
             .merge(exports::router())
             .merge(analytics::router())
-            .merge(calendar::router()),
+            .merge(calendar::router())
+            .merge(call_sheets::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod backend;
 mod codec;
 pub mod crew;
+pub mod export_files;
 pub mod feeds;
 pub mod idempotency;
 pub mod jobs;
@@ -102,8 +103,9 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Each area has its own part, a supertrait in its own module ([`accounts::AccountStore`],
 /// [`crew::CrewStore`], [`planning::PlanningStore`], [`jobs::JobStore`],
 /// [`idempotency::IdempotencyStore`], [`plugins::PluginStore`],
-/// [`audit::AuditStore`], [`seed::SeedStore`], [`timesheets::TimesheetStore`], [`payroll::PayrollStore`]), so callers reach every method through the
-/// one handle.
+/// [`audit::AuditStore`], [`seed::SeedStore`], [`timesheets::TimesheetStore`],
+/// [`payroll::PayrollStore`], [`feeds::FeedStore`], [`export_files::ExportFileStore`]), so
+/// callers reach every method through the one handle.
 #[async_trait]
 pub trait Storage:
     accounts::AccountStore
@@ -117,6 +119,7 @@ pub trait Storage:
     + timesheets::TimesheetStore
     + payroll::PayrollStore
     + feeds::FeedStore
+    + export_files::ExportFileStore
     + Send
     + Sync
     + std::fmt::Debug

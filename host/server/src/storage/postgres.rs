@@ -115,3 +115,4 @@ super::seed::sql::impl_seed_store!(PostgresStorage);
 super::timesheets::sql::impl_timesheet_store!(PostgresStorage);
 super::payroll::sql::impl_payroll_store!(PostgresStorage);
 super::feeds::sql::impl_feed_store!(PostgresStorage);
+super::export_files::sql::impl_export_file_store!(PostgresStorage);

@@ -194,6 +194,7 @@ super::seed::sql::impl_seed_store!(SqliteStorage);
 super::timesheets::sql::impl_timesheet_store!(SqliteStorage);
 super::payroll::sql::impl_payroll_store!(SqliteStorage);
 super::feeds::sql::impl_feed_store!(SqliteStorage);
+super::export_files::sql::impl_export_file_store!(SqliteStorage);
 
 #[cfg(test)]
 mod tests {
