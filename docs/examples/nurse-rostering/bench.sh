@@ -9,6 +9,7 @@
 #   NRP_INSTANCES        which ones, e.g. "1 2 3 4" (default: every InstanceN.txt there)
 #   NRP_FUEL             --fuel for both plugins (default: the runtime's, 20,000,000,000)
 #   NRP_ASSIGNER_PARAMS  a JSON parameter list for the assigner (default: its defaults)
+#   NRP_TIMEOUT_MS       --timeout-ms, the wall-clock limit per call (default: the runtime's, 60 s)
 #   NRP_SEED             the problem's seed (default 1)
 #   CALLSHEET_BIN        the callsheet binary (default: built here, dev profile; its
 #                        dependencies, wasmtime among them, are optimised in that profile)
@@ -44,6 +45,7 @@ fi
 extra=()
 [[ -n "${NRP_FUEL:-}" ]] && extra+=(--fuel "$NRP_FUEL")
 [[ -n "${NRP_ASSIGNER_PARAMS:-}" ]] && extra+=(--params "$NRP_ASSIGNER_PARAMS")
+[[ -n "${NRP_TIMEOUT_MS:-}" ]] && extra+=(--timeout-ms "$NRP_TIMEOUT_MS")
 
 echo "| instance | objective | hard (checker) | hard by rule | plugin score (hard, soft) | best known | gap | time | fuel (assigner + rules) |"
 echo "| --: | --: | --: | --- | --: | --: | --: | --: | --: |"

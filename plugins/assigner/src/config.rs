@@ -127,7 +127,7 @@ pub const SPECS: &[Spec] = &[
         2_500,
         0,
         10_000,
-        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 2500 bp: one step in four; 0: never.",
+        "Chance, per search step while a place is open, that the step is a ruin and recreate instead of a batch of moves: about half the candidates of an open need lose their assignments within a day and a half of it, and the greedy fills that span again; kept when no worse. 2500 bp: one step in four; 0: never. The chance falls (to a tenth at least) while ruins are rarely kept.",
     ),
     int(
         SEARCH_BATCH,

@@ -112,18 +112,44 @@ fn count_free(
 /// places it filled. Closed needs are reconsidered once more whenever a pass filled
 /// something, so that when it returns no free candidate can fill any open place without
 /// making the plan worse or adding a hard point (what the explanations state).
+///
+/// Two rounds: the first gives no one a shift that makes any single hard rule of their
+/// schedule worse; the second, only when the first held someone back for that, allows it
+/// when their schedule's hard points do not grow in sum. A schedule short of a minimum
+/// (working time, say) loses more points with a shift than a new violation costs, so a
+/// construction on sums alone puts people on their days off, or on one weekend too many,
+/// as readily as anywhere: the first round fills what it can without that, the second
+/// keeps the construction's cover where only such a shift would do.
 pub fn fill<R: Rules>(
     model: &Model<'_>,
     candidates: &Candidates,
     state: &mut State,
     evals: &mut Evaluations<'_, R>,
 ) -> Result<u64, Error> {
+    let (filled, held_back) = fill_round(model, candidates, state, evals, true)?;
+    if held_back == 0 {
+        return Ok(filled);
+    }
+    let (more, _) = fill_round(model, candidates, state, evals, false)?;
+    Ok(filled + more)
+}
+
+/// One round of [`fill`]: with `by_rule`, no candidate whose schedule gets worse under some
+/// hard rule. Returns the places filled and how many candidates `by_rule` alone held back.
+fn fill_round<R: Rules>(
+    model: &Model<'_>,
+    candidates: &Candidates,
+    state: &mut State,
+    evals: &mut Evaluations<'_, R>,
+    by_rule: bool,
+) -> Result<(u64, u64), Error> {
     // Free candidates per need, kept up to date as technicians get shifts.
     let mut free = vec![0u64; model.needs.len()];
     for t in model.tech_indices() {
         count_free(model, candidates, state, &mut free, t, true);
     }
     let mut filled = 0;
+    let mut held_back = 0;
     loop {
         let before = filled;
         let mut closed = vec![false; model.needs.len()];
@@ -140,15 +166,29 @@ pub fn fill<R: Rules>(
                 .collect();
             evals.ensure(
                 model,
-                changes
-                    .iter()
-                    .flat_map(|c| c.techs.iter().map(|(t, s)| (*t, s.as_slice()))),
+                changes.iter().flat_map(|c| {
+                    c.techs.iter().flat_map(|(t, s)| {
+                        [
+                            (*t, s.as_slice()),
+                            (*t, state.shifts[*t as usize].as_slice()),
+                        ]
+                    })
+                }),
             )?;
             let mut best: Option<(Change, Priced)> = None;
             for change in changes {
                 if let Some(priced) = state.price(model, evals, &change)?
                     && !priced.adds_hard
                 {
+                    let (t, new) = (change.techs[0].0, &change.techs[0].1);
+                    if by_rule
+                        && evals
+                            .gains_a_rule(t, &state.shifts[t as usize], new)
+                            .unwrap_or(false)
+                    {
+                        held_back += 1;
+                        continue;
+                    }
                     let better = match &best {
                         None => true,
                         Some((_, p)) => priced.delta < p.delta,
@@ -170,7 +210,7 @@ pub fn fill<R: Rules>(
             }
         }
         if filled == before {
-            return Ok(filled);
+            return Ok((filled, held_back));
         }
     }
 }

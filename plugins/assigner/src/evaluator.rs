@@ -3,6 +3,11 @@
 //! native tests), and [`Evaluations`], which batches requests, splits them under the host's
 //! size limit, caches scores and counts what was sent.
 //!
+//! Besides its score, each cached answer keeps its hard points by rule ([`Hard`]): a sum
+//! can hide a new violation behind a smaller one it cures (a shift on a day off, or on one
+//! weekend too many, lowers a shortfall of working time by more than it adds), and the
+//! construction asks whether any single rule gets worse ([`Evaluations::gains_a_rule`]).
+//!
 //! Caching is sound because the contract makes every evaluation a pure function of
 //! (problem, parameters, schedule): the same schedule always scores the same, so asking
 //! twice only costs fuel. The cache is keyed by technician and the schedule's shift codes,
@@ -13,7 +18,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use callsheet_plugin_sdk::types::{
-    Plan, PlanEvaluation, PluginError, Schedule, ScheduleEvaluation, Score,
+    Plan, PlanEvaluation, PluginError, Schedule, ScheduleEvaluation, Score, Severity,
 };
 
 use crate::error::Error;
@@ -39,12 +44,25 @@ type Key = (TechIx, Vec<u32>);
 /// at most, well under the host's default 128 MiB cap.
 const CACHE_LIMIT: usize = 100_000;
 
+/// A schedule's hard points by rule: (rule, points), sorted by rule, the rules numbered in
+/// the order the run first met them.
+type Hard = Vec<(u16, i64)>;
+
+/// What the cache keeps of an answer.
+#[derive(Debug, Clone)]
+struct Answer {
+    score: Score,
+    hard: Hard,
+}
+
 /// Batched, cached evaluation of schedules, with counters for `plan-stats`.
 #[derive(Debug)]
 pub struct Evaluations<'r, R: Rules> {
     rules: &'r mut R,
     batch: usize,
-    cache: BTreeMap<Key, Score>,
+    cache: BTreeMap<Key, Answer>,
+    /// Hard rule ids met so far, numbered for [`Hard`].
+    rule_ids: BTreeMap<alloc::string::String, u16>,
     /// `tenant-rules` calls made.
     pub calls: u64,
     /// Schedules sent.
@@ -53,6 +71,9 @@ pub struct Evaluations<'r, R: Rules> {
     pub shifts_sent: u64,
     /// Requests answered from the cache.
     pub hits: u64,
+    /// Shifts of the schedules answered from the cache (a hit still builds and compares
+    /// its key: on long searches of small plans, most of the assigner's work).
+    pub hit_shifts: u64,
 }
 
 fn key(t: TechIx, shifts: &[Shift]) -> Key {
@@ -66,16 +87,52 @@ impl<'r, R: Rules> Evaluations<'r, R> {
             rules,
             batch: batch.max(1),
             cache: BTreeMap::new(),
+            rule_ids: BTreeMap::new(),
             calls: 0,
             sent: 0,
             shifts_sent: 0,
             hits: 0,
+            hit_shifts: 0,
         }
     }
 
     /// The cached score of a schedule (shifts in canonical order), if evaluated.
     pub fn score(&self, t: TechIx, shifts: &[Shift]) -> Option<Score> {
-        self.cache.get(&key(t, shifts)).copied()
+        self.cache.get(&key(t, shifts)).map(|a| a.score)
+    }
+
+    /// Whether the schedule `after` of `t` has more hard points than `before` under some
+    /// rule; `None` unless both are cached.
+    pub fn gains_a_rule(&self, t: TechIx, before: &[Shift], after: &[Shift]) -> Option<bool> {
+        let before = &self.cache.get(&key(t, before))?.hard;
+        let after = &self.cache.get(&key(t, after))?.hard;
+        Some(after.iter().any(|(rule, points)| {
+            let was = before
+                .binary_search_by_key(rule, |x| x.0)
+                .map_or(0, |i| before[i].1);
+            *points > was
+        }))
+    }
+
+    /// What the cache keeps of an answer: its score and its hard points by rule.
+    fn answer(&mut self, evaluation: &ScheduleEvaluation) -> Answer {
+        let mut hard: Hard = Vec::new();
+        for v in evaluation
+            .violations
+            .iter()
+            .filter(|v| v.severity == Severity::Hard)
+        {
+            let next = u16::try_from(self.rule_ids.len()).unwrap_or(u16::MAX);
+            let rule = *self.rule_ids.entry(v.rule_id.clone()).or_insert(next);
+            match hard.binary_search_by_key(&rule, |x| x.0) {
+                Ok(i) => hard[i].1 = hard[i].1.saturating_add(v.penalty),
+                Err(i) => hard.insert(i, (rule, v.penalty)),
+            }
+        }
+        Answer {
+            score: evaluation.score,
+            hard,
+        }
     }
 
     /// Makes sure every requested schedule has a cached score, sending the missing ones
@@ -98,6 +155,7 @@ impl<'r, R: Rules> Evaluations<'r, R> {
             let k = key(t, shifts);
             if self.cache.contains_key(&k) || queued.contains(&k) {
                 self.hits += 1;
+                self.hit_shifts += shifts.len() as u64;
                 continue;
             }
             queued.insert(k);
@@ -111,7 +169,8 @@ impl<'r, R: Rules> Evaluations<'r, R> {
                 .collect();
             let answers = self.call(&schedules)?;
             for (&(t, shifts), answer) in chunk.iter().zip(answers) {
-                self.cache.insert(key(t, shifts), answer.score);
+                let kept = self.answer(&answer);
+                self.cache.insert(key(t, shifts), kept);
             }
         }
         Ok(())
@@ -133,7 +192,8 @@ impl<'r, R: Rules> Evaluations<'r, R> {
                 self.cache.clear();
             }
             for ((t, shifts), answer) in chunk.iter().zip(&answers) {
-                self.cache.insert(key(*t, shifts), answer.score);
+                let kept = self.answer(answer);
+                self.cache.insert(key(*t, shifts), kept);
             }
             out.extend(answers);
         }

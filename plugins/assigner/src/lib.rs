@@ -9,9 +9,11 @@
 //! 3. [`candidates`]: who is qualified and available for each need, from one batch of
 //!    evaluations of "fixed work + this need" schedules;
 //! 4. [`construct`]: greedy construction, most constrained place first, best-scored
-//!    candidate, never a candidate whose schedule would gain a hard violation;
+//!    candidate, first without making any hard rule of anyone's schedule worse, then
+//!    never a candidate whose schedule would gain hard points;
 //! 5. [`search`]: tabu search over a sampled neighbourhood of [`moves`] (reassign, swap,
-//!    fill, transfer, relocate, unassign, extra crew up to `max-crew`), seeded from
+//!    fill, transfer, relocate, change, block swap, unassign, extra crew up to
+//!    `max-crew`; half of them on schedules with hard points while there are), seeded from
 //!    `problem.seed` ([`rng`]), evaluated incrementally (only the changed schedules) and in
 //!    batches, plans compared whole, hard points first, with [`ruin`] and recreate around
 //!    open places, until its budget or its [`fuel`] estimate ends; then a last greedy pass;

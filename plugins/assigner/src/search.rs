@@ -16,7 +16,10 @@
 //! the soft score improves), so a construction that leaves people below a minimum, or a
 //! plan that starts with hard points (pinned work, kept proposals), is repaired rather
 //! than frozen. The best plan is never worse than the start, so the search never returns
-//! a plan worse than its construction.
+//! a plan worse than its construction. While the plan has hard points, a step that keeps
+//! them and costs only soft points is made at once rather than after the patience below:
+//! on a plan that is not yet legal the soft score (mostly cover) is a wall between
+//! arrangements with as many hard points, and the way to a legal plan often crosses it.
 //!
 //! Anytime and deterministic: the search stops at the first of its budgets, moves examined
 //! (`assigner.search.iterations`), schedules sent (`assigner.search.evaluations`) and the
@@ -105,6 +108,24 @@ fn make(
     state.apply(model, m.change, priced);
 }
 
+/// The chance of a ruin-and-recreate step, in basis points: `assigner.search.ruin` while
+/// ruins pay, less as they keep failing (down to a tenth of it). A ruin costs dozens of
+/// evaluations; where crew is scarce a third or more are kept and it is the search's best
+/// step, but where places stay open because the tenant's rules want them open (cover as a
+/// soft term against hard limits on everyone's work), almost none are, and at the full
+/// rate they spent half the budget.
+fn ruin_chance(ruin: u64, stats: &Stats) -> u64 {
+    if stats.ruins < RUINS_BEFORE_ADAPTING {
+        return ruin;
+    }
+    // Full while a quarter or more are kept, then in proportion.
+    let scaled = ruin.saturating_mul(4).saturating_mul(stats.ruins_kept) / stats.ruins;
+    scaled.clamp(ruin / 10, ruin)
+}
+
+/// Ruins made at the full chance before their success rate adjusts it.
+const RUINS_BEFORE_ADAPTING: u64 = 32;
+
 /// Improves `start` within the budgets and returns the best plan seen.
 pub fn improve<R: Rules>(
     model: &Model<'_>,
@@ -150,7 +171,7 @@ pub fn improve<R: Rules>(
         }
         if settings.ruin > 0
             && neighbourhood.has_open()
-            && (rng.below(10_000) as u64) < settings.ruin
+            && (rng.below(10_000) as u64) < ruin_chance(settings.ruin, &stats)
         {
             let x = neighbourhood.pick_open_need(rng);
             stats.iterations += 1;
@@ -217,7 +238,11 @@ pub fn improve<R: Rules>(
             idle = 0;
         } else {
             idle += drawn;
-            if priced[chosen].2 > current.total {
+            // While the plan breaks a hard rule, a move that keeps its hard points and
+            // costs only soft ones is taken at once: the soft score (cover, mostly) must
+            // not pin a plan that is not yet legal to the first arrangement it found.
+            let sideways = current.total.hard > 0 && priced[chosen].2.hard == current.total.hard;
+            if priced[chosen].2 > current.total && !sideways {
                 let patience = (u128::from(neighbourhood.size) * u128::from(settings.patience)
                     / 10_000)
                     .max(1);

@@ -69,6 +69,9 @@ pub struct Model {
     pub needs: Vec<NeedInfo>,
     /// Sorted by id.
     pub technicians: Vec<TechInfo>,
+    /// The shortest need's length in seconds (at least 1): the unit the working-time
+    /// rules are priced in (see `schedule::totals`).
+    pub shortest_shift: i64,
 }
 
 impl Model {
@@ -116,6 +119,13 @@ impl Model {
             })
             .collect();
         needs.sort_by(|a, b| a.id.cmp(&b.id));
+        let shortest_shift = problem
+            .needs
+            .iter()
+            .map(|n| n.window.end.saturating_sub(n.window.start))
+            .min()
+            .unwrap_or(3600)
+            .max(1);
 
         let mut technicians = Vec::with_capacity(problem.technicians.len());
         for t in &problem.technicians {
@@ -168,6 +178,7 @@ impl Model {
             forbidden,
             needs,
             technicians,
+            shortest_shift,
         })
     }
 

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use callsheet_plugin_sdk::calendar::{date_label, weekday_of};
 use callsheet_plugin_sdk::report::{Failure, figure, score_of, sort_violations, violation};
-use callsheet_plugin_sdk::text::{duration, hours_up};
+use callsheet_plugin_sdk::text::duration;
 use callsheet_plugin_sdk::types::{
     Figure, Schedule, ScheduleEvaluation, Severity, Subject, Violation, Weekday,
 };
@@ -223,7 +223,7 @@ fn totals(model: &Model, tech: &TechInfo, shifts: &[Worked<'_>], out: &mut Out<'
         let excess = worked - limits.max_total;
         out.hard(
             rules::MAX_TOTAL,
-            hours_up(excess),
+            shifts_up(excess, model.shortest_shift),
             vec![],
             format!(
                 "works {} > {} allowed",
@@ -241,7 +241,7 @@ fn totals(model: &Model, tech: &TechInfo, shifts: &[Worked<'_>], out: &mut Out<'
         let deficit = limits.min_total - worked;
         out.hard(
             rules::MIN_TOTAL,
-            hours_up(deficit),
+            shifts_up(deficit, model.shortest_shift),
             vec![],
             format!(
                 "works {} < {} required",
@@ -254,6 +254,17 @@ fn totals(model: &Model, tech: &TechInfo, shifts: &[Worked<'_>], out: &mut Out<'
                 figure("deficit", deficit, "s"),
             ],
         );
+    }
+}
+
+/// Shifts' worth, rounded up, of a positive number of seconds: the working-time rules'
+/// penalty, so that a shift too few (or too many) costs what any other C&Q violation
+/// costs (see `totals`).
+fn shifts_up(seconds: i64, shift: i64) -> i64 {
+    if seconds <= 0 {
+        0
+    } else {
+        seconds.saturating_add(shift - 1) / shift
     }
 }
 

@@ -137,6 +137,97 @@ fn an_infeasible_start_is_repaired_rather_than_frozen() {
     }
 }
 
+/// The default rules plus two hard rules of a rostering tenant for technician "a", each a
+/// violation of its own at 1 point: "a" works at least `min` shifts (a point per shift
+/// short) and may not work on the first need's day (a point per shift).
+struct Rostering {
+    inner: NativeRules,
+    min: i64,
+}
+
+impl Rules for Rostering {
+    fn evaluate_schedules(
+        &mut self,
+        schedules: &[Schedule],
+    ) -> Result<Vec<ScheduleEvaluation>, PluginError> {
+        let mut out = self.inner.evaluate_schedules(schedules)?;
+        for (e, s) in out
+            .iter_mut()
+            .zip(schedules)
+            .filter(|(_, s)| s.technician_id == "a")
+        {
+            let short = (self.min - s.shifts.len() as i64).max(0);
+            let day_off = s.shifts.iter().filter(|x| x.need_id == "n01").count() as i64;
+            for (rule, points) in [("test.min-shifts", short), ("test.day-off", day_off)] {
+                if points > 0 {
+                    e.violations.push(Violation {
+                        rule_id: rule.into(),
+                        severity: Severity::Hard,
+                        penalty: points,
+                        subjects: vec![Subject::Technician(s.technician_id.clone())],
+                        message: rule.into(),
+                        figures: vec![],
+                    });
+                    e.score.hard += points;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn evaluate_plan(&mut self, plan: &Plan) -> Result<PlanEvaluation, PluginError> {
+        // The tests below read the assigner's objective, not the plan's evaluation.
+        self.inner.evaluate_plan(plan)
+    }
+}
+
+#[test]
+fn the_construction_gives_no_one_a_shift_that_breaks_a_rule_their_shortfall_hides() {
+    // A must work a shift and may not work Monday; B has no rule of the kind. A on Monday
+    // costs A what A short does (1 point), so on sums alone the tie went to A, the first
+    // candidate: a shift on a day off. Taking Monday makes no single rule of B's worse,
+    // so B takes it.
+    let mut fx = Fx::new();
+    fx.tech("a", &["sound"]);
+    fx.tech("b", &["sound"]);
+    fx.need("Monday", "sound", may(5, 10, 0), may(5, 18, 0), 1);
+    fx.param(config::SEARCH_ITERATIONS, Value::Int(0));
+    let mut rules = Rostering {
+        inner: NativeRules::open(&fx.problem, &[]),
+        min: 1,
+    };
+    let outcome = run_with(&fx, &mut rules);
+    assert_eq!(
+        pairs(&outcome.result),
+        [("n01".to_string(), "b".to_string())],
+        "B takes Monday"
+    );
+}
+
+#[test]
+fn a_shift_on_a_forbidden_day_moves_to_another_day_of_the_same_technician() {
+    // A alone, held (a kept proposal) on Monday, which A may not work, and at least one
+    // shift. Wednesday takes one person at most (min-crew 0, extra crew at 1 point). The
+    // legal plan moves A's shift from Monday to Wednesday: one change of A's schedule.
+    let mut fx = Fx::new();
+    fx.tech("a", &["sound"]);
+    fx.need("Monday", "sound", may(5, 10, 0), may(5, 18, 0), 1);
+    fx.need("Wednesday", "sound", may(7, 10, 0), may(7, 18, 0), 0);
+    fx.problem.needs[1].max_crew = Some(1);
+    fx.problem.needs[1].extra_penalty = 1;
+    fx.assign("n01", "a", AssignmentStatus::Proposed, false);
+    let mut rules = Rostering {
+        inner: NativeRules::open(&fx.problem, &[]),
+        min: 1,
+    };
+    let outcome = run_with(&fx, &mut rules);
+    assert_eq!(outcome.objective.hard, 0, "{:?}", pairs(&outcome.result));
+    assert_eq!(
+        pairs(&outcome.result),
+        [("n02".to_string(), "a".to_string())]
+    );
+}
+
 /// Instances where the crew is short: about three places a head over a week.
 const SCARCE: Size = Size {
     places: 60,

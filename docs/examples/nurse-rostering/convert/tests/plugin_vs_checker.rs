@@ -145,6 +145,33 @@ fn hand_made_rosters_of_instance_1_agree_rule_by_rule() {
 }
 
 #[test]
+fn working_time_is_priced_in_shifts_like_every_other_hard_rule() {
+    // Instance1: 8 h shifts, at least 56 h (3360 min) each. Nobody works: every schedule
+    // is 7 shifts short, 7 points (it was 56, an hour a point). B working on their day
+    // off (day 5) inside a 2-day run with 6 shifts is one shift short and one day off
+    // broken: 2 points, the same as one shift short plus any other single violation.
+    let i = instance(1);
+    let evaluation = evaluate(&i, &Roster::from_rows(&i, &[]));
+    for s in &evaluation.schedules {
+        assert_eq!(s.score.hard, 7, "{}: 56 h short", s.technician_id);
+    }
+    let roster = Roster::from_rows(&i, &["", "...DDDD...DD.."]);
+    let evaluation = evaluate(&i, &roster);
+    let b = &evaluation.schedules[1];
+    let points: Vec<(&str, i64)> = b
+        .violations
+        .iter()
+        .filter(|v| v.severity == Severity::Hard)
+        .map(|v| (v.rule_id.as_str(), v.penalty))
+        .collect();
+    assert_eq!(
+        points,
+        [("nrp.day-off", 1), ("nrp.work-min-total", 1)],
+        "B: a shift too few costs what a shift on a day off does"
+    );
+}
+
+#[test]
 fn hand_made_rosters_of_instance_3_agree_on_successions_types_and_doubles() {
     let i = instance(3);
     // E, D, L; D>E, L>E, L>D forbidden; A may not work L.
