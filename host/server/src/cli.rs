@@ -128,7 +128,8 @@ enum TenantCommand {
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
-    telemetry::init(config.env);
+    // Held to the end: dropping it sends the spans still batched.
+    let _telemetry = telemetry::init(config.env);
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             let app = Application::build(config).await?;

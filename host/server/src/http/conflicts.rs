@@ -8,10 +8,12 @@
 //! for the kinds a minimal plugin does not check). Unfilled places are not conflicts; the
 //! plans and the automatic runs show them.
 
+use crate::plugins::PluginCall;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -125,18 +127,18 @@ async fn list_conflicts(
         technicians: None,
     };
     let (rules, problem) = runs::rules_and_problem(&state, caller.tenant, tz, &scope).await?;
-    let started = std::time::Instant::now();
+    let call = PluginCall::start(callsheet_runtime::Slot::Rules);
     let report = tokio::task::spawn_blocking(move || {
         let plan = callsheet_runtime::types::Plan {
             assignments: problem.assignments.clone(),
         };
         callsheet_engine::find_conflicts(&problem, &plan, &rules)
     })
+    .instrument(call.span())
     .await
     .map_err(ApiError::internal)?;
-    state.metrics.plugin_call(
-        callsheet_runtime::Slot::Rules.as_str(),
-        started.elapsed(),
+    call.end(
+        &state.metrics,
         report
             .as_ref()
             .map(|r| Some(r.rules_fuel))

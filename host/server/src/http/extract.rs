@@ -252,6 +252,10 @@ where
             technician: principal.technician_id,
         };
         parts.extensions.insert(caller);
+        // The request's span (`middleware::request_context`) names who asked.
+        let span = tracing::Span::current();
+        span.record("tenant.id", tracing::field::display(caller.tenant));
+        span.record("user.id", tracing::field::display(caller.user));
         Ok(caller)
     }
 }

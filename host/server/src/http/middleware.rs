@@ -4,11 +4,13 @@
 
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::error::ApiError;
 use super::extract::ClientIp;
@@ -40,15 +42,43 @@ fn acceptable_request_id(headers: &HeaderMap) -> Option<String> {
 
 /// Takes or makes the request id, scopes every log line of the request under it, echoes it
 /// on the response and writes one access-log line.
+///
+/// The request's span is also its trace span (`telemetry`): named after the route template
+/// (`GET /api/v1/missions/{id}`), with the route, method, status, request id, and the
+/// tenant and user once the caller is known (`extract::Caller`); a W3C `traceparent` from
+/// the client makes it a child of the client's span.
 pub async fn request_context(request: Request, next: Next) -> Response {
     let id = acceptable_request_id(request.headers())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let method = request.method().clone();
     let span = tracing::info_span!(
         "request",
+        otel.name = %match &route {
+            Some(route) => format!("{method} {route}"),
+            None => method.to_string(),
+        },
+        otel.kind = "server",
+        otel.status_code = Empty,
         request_id = %id,
-        method = %request.method(),
+        method = %method,
         path = %request.uri().path(),
+        http.request.method = %method,
+        http.route = route.as_deref(),
+        http.response.status_code = Empty,
+        tenant.id = Empty,
+        user.id = Empty,
     );
+    if request.headers().contains_key("traceparent") {
+        let parent = opentelemetry::global::get_text_map_propagator(|p| {
+            p.extract(&HeaderExtractor(request.headers()))
+        });
+        // Only fails when traces are off: there is no trace to join then.
+        let _ = span.set_parent(parent);
+    }
     let started = Instant::now();
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request))
@@ -60,15 +90,30 @@ pub async fn request_context(request: Request, next: Next) -> Response {
             .insert(REQUEST_ID_HEADER.clone(), value);
     }
     let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
+            span.record("otel.status_code", "ERROR");
             tracing::error!(status, latency_ms, "request failed");
         } else {
             tracing::info!(status, latency_ms, "request served");
         }
     });
     response
+}
+
+/// Request headers as the trace propagator reads them.
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
 }
 
 /// The per-address rate limit, counted before routing so a flood is refused before any

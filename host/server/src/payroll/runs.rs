@@ -1,10 +1,12 @@
 //! A payroll run, its replay, and the hours counted towards the intermittents' 507.
 
+use crate::plugins::PluginCall;
 use callsheet_runtime::types::{ContractKind as WitContractKind, PayInput, Payslip};
 use callsheet_runtime::{PayrollPlugin, Slot};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tracing::Instrument as _;
 
 use super::{PayrollError, inputs};
 use crate::audit::{self, EntryKind, RecordedPlugin};
@@ -257,11 +259,13 @@ async fn compute(
     let mut payslips = Vec::with_capacity(inputs.len());
     let mut fuel = 0u64;
     for input in inputs {
-        let started = std::time::Instant::now();
-        let called = plugin.compute_async(input.clone(), params.clone()).await;
-        state.metrics.plugin_call(
-            Slot::Payroll.as_str(),
-            started.elapsed(),
+        let call = PluginCall::start(Slot::Payroll);
+        let called = plugin
+            .compute_async(input.clone(), params.clone())
+            .instrument(call.span())
+            .await;
+        call.end(
+            &state.metrics,
             called
                 .as_ref()
                 .map(|o| Some(o.fuel_used))

@@ -6,9 +6,10 @@
 //! the database, the one authority on double bookings (see `http::assignments`): it is
 //! checked first for a clear answer, and enforced at the insert for the race.
 
+use crate::plugins::PluginCall;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Instant;
+use tracing::Instrument as _;
 
 use callsheet_engine::Configured;
 use callsheet_runtime::types::{Problem, Schedule, ScheduleEvaluation, Severity, Shift, Violation};
@@ -160,7 +161,7 @@ pub(super) async fn evaluate(
     schedules: Vec<Schedule>,
 ) -> Result<Vec<ScheduleEvaluation>, PlanningError> {
     let expected = schedules.len();
-    let started = Instant::now();
+    let call = PluginCall::start(Slot::Rules);
     let evaluated = async {
         let session = rules
             .plugin
@@ -172,10 +173,10 @@ pub(super) async fn evaluate(
             fuel_used: session.fuel_used + evaluations.fuel_used,
         })
     }
+    .instrument(call.span())
     .await;
-    state.metrics.plugin_call(
-        Slot::Rules.as_str(),
-        started.elapsed(),
+    call.end(
+        &state.metrics,
         evaluated
             .as_ref()
             .map(|o| Some(o.fuel_used))

@@ -1,6 +1,7 @@
 //! Replay: a recorded run planned again from its record, compared byte for byte.
 
 use std::collections::{BTreeMap, BTreeSet};
+use tracing::Instrument as _;
 
 use callsheet_engine::{Configured, PlanOutcome, PluginIdentity, canonical};
 use callsheet_runtime::types::PlannedAssignment;
@@ -134,12 +135,13 @@ async fn replay_record(state: &AppState, row: &AuditRow) -> Result<Replay, Repla
         }
     };
     let problem = record.problem.clone();
-    let started = std::time::Instant::now();
+    let call = crate::plugins::PluginCall::start(callsheet_runtime::Slot::Assigner);
     let run =
         tokio::task::spawn_blocking(move || callsheet_engine::plan(&problem, &assigner, &rules))
+            .instrument(call.span())
             .await;
     if let Ok(planned) = &run {
-        super::runs::observe_run(state, started, planned);
+        super::runs::observe_run(state, call, planned);
     }
     let outcome = match run {
         Ok(Ok(outcome)) => outcome,

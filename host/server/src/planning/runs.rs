@@ -14,9 +14,10 @@
 //! since it changed nothing; dry runs are recorded (an auditor may want to know what was
 //! proposed and not applied).
 
+use crate::plugins::PluginCall;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Instant;
+use tracing::Instrument as _;
 
 use callsheet_engine::{Configured, PlanOutcome};
 use callsheet_runtime::types::{PlannedAssignment, Problem, Score, Unfilled, Violation};
@@ -144,12 +145,11 @@ pub async fn rules_and_problem(
 /// run (the assigner, the rules plugin under it, the host's verification).
 pub(super) fn observe_run(
     state: &AppState,
-    started: Instant,
+    call: PluginCall,
     planned: &Result<PlanOutcome, callsheet_engine::EngineError>,
 ) {
-    state.metrics.plugin_call(
-        Slot::Assigner.as_str(),
-        started.elapsed(),
+    call.end(
+        &state.metrics,
         planned
             .as_ref()
             .map(|o| Some(o.fuel.assigner + o.fuel.rules + o.fuel.verification))
@@ -177,13 +177,14 @@ pub async fn execute(
     let problem = Arc::new(problem);
     let outcome = {
         let (problem, assigner, rules) = (problem.clone(), assigner.clone(), rules.clone());
-        let started = Instant::now();
+        let call = PluginCall::start(Slot::Assigner);
         let planned = tokio::task::spawn_blocking(move || {
             callsheet_engine::plan(&problem, &assigner, &rules)
         })
+        .instrument(call.span())
         .await
         .map_err(PlanningError::internal)?;
-        observe_run(state, started, &planned);
+        observe_run(state, call, &planned);
         planned?
     };
     if let Some(job) = job

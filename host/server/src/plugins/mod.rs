@@ -49,8 +49,11 @@
 mod budget;
 mod defaults;
 mod lifecycle;
+mod observed;
 mod resolve;
 mod validation;
+
+pub use observed::PluginCall;
 
 use callsheet_engine::EngineError;
 use callsheet_runtime::Slot;

@@ -87,6 +87,7 @@ macro_rules! impl_schedule_counters {
         /// Bumps the crew counters of `missions`, one row at a time in id order: missions
         /// are locked before technicians, each kind in id order, by every writer (ADR 0004),
         /// so two PostgreSQL transactions wait for each other instead of deadlocking.
+        #[tracing::instrument(name = "storage.bump_missions", level = "debug", skip_all)]
         async fn bump_missions(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -105,6 +106,7 @@ macro_rules! impl_schedule_counters {
 
         /// Bumps `table.counter` of row `id` if it still is `expected` (`None`: the row
         /// was not read, as good as changed); whether it did.
+        #[tracing::instrument(name = "storage.bump_if_at", level = "debug", skip_all)]
         async fn bump_if_at<T>(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -133,6 +135,7 @@ macro_rules! impl_schedule_counters {
         }
 
         /// Bumps the schedule counters of `technicians`, in id order (see [`bump_missions`]).
+        #[tracing::instrument(name = "storage.bump_technicians", level = "debug", skip_all)]
         async fn bump_technicians(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,

@@ -8,7 +8,7 @@ macro_rules! impl_account_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::accounts::AccountStore for $storage {
-            #[tracing::instrument(skip(self, tenant), fields(slug = %tenant.slug))]
+            #[tracing::instrument(name = "storage.create_tenant", skip(self, tenant), fields(slug = %tenant.slug))]
             async fn create_tenant(
                 &self,
                 tenant: $crate::storage::NewTenant,
@@ -27,6 +27,7 @@ macro_rules! impl_account_store {
                 .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "slug"))
             }
 
+            #[tracing::instrument(name = "storage.tenant_by_slug", level = "debug", skip_all)]
             async fn tenant_by_slug(
                 &self,
                 slug: &$crate::domain::TenantSlug,
@@ -37,6 +38,7 @@ macro_rules! impl_account_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.tenant", level = "debug", skip_all)]
             async fn tenant(
                 &self,
                 id: $crate::domain::TenantId,
@@ -47,6 +49,7 @@ macro_rules! impl_account_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.update_tenant", level = "debug", skip_all)]
             async fn update_tenant(
                 &self,
                 id: $crate::domain::TenantId,
@@ -67,7 +70,7 @@ macro_rules! impl_account_store {
                 .await?)
             }
 
-            #[tracing::instrument(skip(self, user), fields(role = %user.role))]
+            #[tracing::instrument(name = "storage.create_user", skip(self, user), fields(role = %user.role))]
             async fn create_user(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -91,6 +94,7 @@ macro_rules! impl_account_store {
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "email"))
             }
 
+            #[tracing::instrument(name = "storage.user", level = "debug", skip_all)]
             async fn user(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -103,6 +107,7 @@ macro_rules! impl_account_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.credentials", level = "debug", skip_all)]
             async fn credentials(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -115,7 +120,7 @@ macro_rules! impl_account_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(&self.reader).await?)
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_users", skip(self))]
             async fn list_users(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -153,7 +158,7 @@ macro_rules! impl_account_store {
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
 
-            #[tracing::instrument(skip(self, patch))]
+            #[tracing::instrument(name = "storage.update_user", skip(self, patch))]
             async fn update_user(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -200,6 +205,7 @@ macro_rules! impl_account_store {
                 Ok(user)
             }
 
+            #[tracing::instrument(name = "storage.create_session", level = "debug", skip_all)]
             async fn create_session(
                 &self,
                 session: $crate::storage::NewSession,
@@ -225,7 +231,7 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
-            #[tracing::instrument(skip_all)]
+            #[tracing::instrument(name = "storage.rotate_refresh_token", skip_all)]
             async fn rotate_refresh_token(
                 &self,
                 presented_hash: &[u8],
@@ -293,6 +299,7 @@ macro_rules! impl_account_store {
                 Ok(RefreshOutcome::Rotated { session, user })
             }
 
+            #[tracing::instrument(name = "storage.revoke_session_by_refresh_token", level = "debug", skip_all)]
             async fn revoke_session_by_refresh_token(
                 &self,
                 hash: &[u8],
@@ -309,6 +316,7 @@ macro_rules! impl_account_store {
                 Ok(revoked.rows_affected() > 0)
             }
 
+            #[tracing::instrument(name = "storage.revoke_session", level = "debug", skip_all)]
             async fn revoke_session(
                 &self,
                 session: $crate::domain::SessionId,
@@ -326,6 +334,7 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage.principal", level = "debug", skip_all)]
             async fn principal(
                 &self,
                 session: $crate::domain::SessionId,

@@ -4,6 +4,7 @@ macro_rules! impl_audit_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::audit::AuditStore for $storage {
+            #[tracing::instrument(name = "storage.audit_head", level = "debug", skip_all)]
             async fn audit_head(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -16,7 +17,7 @@ macro_rules! impl_audit_store {
                 .await?)
             }
 
-            #[tracing::instrument(skip(self, row), fields(seq = row.seq, kind = %row.kind))]
+            #[tracing::instrument(name = "storage.insert_audit_entry", skip(self, row), fields(seq = row.seq, kind = %row.kind))]
             async fn insert_audit_entry(
                 &self,
                 row: &$crate::storage::audit::AuditRow,
@@ -25,6 +26,7 @@ macro_rules! impl_audit_store {
                 insert_audit_row(&mut conn, row).await
             }
 
+            #[tracing::instrument(name = "storage.audit_chain", level = "debug", skip_all)]
             async fn audit_chain(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -42,6 +44,7 @@ macro_rules! impl_audit_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.list_audit_entries", level = "debug", skip_all)]
             async fn list_audit_entries(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -77,6 +80,7 @@ macro_rules! impl_audit_store {
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
 
+            #[tracing::instrument(name = "storage.audit_entry", level = "debug", skip_all)]
             async fn audit_entry(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -95,6 +99,7 @@ macro_rules! impl_audit_store {
 
         /// Appends `row` unless its sequence number is taken; also used by a run's commit
         /// (`impl_planning_store`), so a run and its entry are one transaction.
+        #[tracing::instrument(name = "storage.insert_audit_row", level = "debug", skip_all)]
         async fn insert_audit_row(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             row: &$crate::storage::audit::AuditRow,

@@ -16,7 +16,7 @@ macro_rules! impl_crew_store {
         impl $crate::storage::crew::CrewStore for $storage {
             // --- technicians ---------------------------------------------------------
 
-            #[tracing::instrument(skip(self, technician), fields(technician = %technician.id))]
+            #[tracing::instrument(name = "storage.create_technician", skip(self, technician), fields(technician = %technician.id))]
             async fn create_technician(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -53,6 +53,7 @@ macro_rules! impl_crew_store {
                 row.try_into()
             }
 
+            #[tracing::instrument(name = "storage.technician", level = "debug", skip_all)]
             async fn technician(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -68,6 +69,7 @@ macro_rules! impl_crew_store {
                 row.map(TryInto::try_into).transpose()
             }
 
+            #[tracing::instrument(name = "storage.technicians_by_ids", level = "debug", skip_all)]
             async fn technicians_by_ids(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -91,6 +93,7 @@ macro_rules! impl_crew_store {
                 Ok(found)
             }
 
+            #[tracing::instrument(name = "storage.active_technicians", level = "debug", skip_all)]
             async fn active_technicians(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -105,7 +108,7 @@ macro_rules! impl_crew_store {
                 crew::technicians(rows)
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_technicians", skip(self))]
             async fn list_technicians(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -149,6 +152,7 @@ macro_rules! impl_crew_store {
                 Ok((crew::technicians(rows)?, u64::try_from(total).unwrap_or(0)))
             }
 
+            #[tracing::instrument(name = "storage.update_technician", level = "debug", skip_all)]
             async fn update_technician(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -206,7 +210,7 @@ macro_rules! impl_crew_store {
                 row.map(TryInto::try_into).transpose()
             }
 
-            #[tracing::instrument(skip(self, now))]
+            #[tracing::instrument(name = "storage.delete_technician", skip(self, now))]
             async fn delete_technician(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -262,6 +266,7 @@ macro_rules! impl_crew_store {
 
             // --- projects ------------------------------------------------------------
 
+            #[tracing::instrument(name = "storage.create_project", level = "debug", skip_all)]
             async fn create_project(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -285,6 +290,7 @@ macro_rules! impl_crew_store {
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "name"))
             }
 
+            #[tracing::instrument(name = "storage.project", level = "debug", skip_all)]
             async fn project(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -297,7 +303,7 @@ macro_rules! impl_crew_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_projects", skip(self))]
             async fn list_projects(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -338,6 +344,7 @@ macro_rules! impl_crew_store {
                 Ok((items, u64::try_from(total).unwrap_or(0)))
             }
 
+            #[tracing::instrument(name = "storage.update_project", level = "debug", skip_all)]
             async fn update_project(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -372,6 +379,7 @@ macro_rules! impl_crew_store {
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "name"))
             }
 
+            #[tracing::instrument(name = "storage.delete_project", level = "debug", skip_all)]
             async fn delete_project(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -387,6 +395,7 @@ macro_rules! impl_crew_store {
 
             // --- venues and rooms ----------------------------------------------------
 
+            #[tracing::instrument(name = "storage.create_venue", level = "debug", skip_all)]
             async fn create_venue(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -410,6 +419,7 @@ macro_rules! impl_crew_store {
                 Ok(row.with_rooms(Vec::new()))
             }
 
+            #[tracing::instrument(name = "storage.venue", level = "debug", skip_all)]
             async fn venue(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -431,7 +441,7 @@ macro_rules! impl_crew_store {
                 Ok(Some(row.with_rooms(rooms)))
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_venues", skip(self))]
             async fn list_venues(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -471,6 +481,7 @@ macro_rules! impl_crew_store {
                 Ok((crew::venues_with_rooms(rows, rooms), u64::try_from(total).unwrap_or(0)))
             }
 
+            #[tracing::instrument(name = "storage.update_venue", level = "debug", skip_all)]
             async fn update_venue(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -507,7 +518,7 @@ macro_rules! impl_crew_store {
                 Ok(Some(row.with_rooms(rooms)))
             }
 
-            #[tracing::instrument(skip(self, now))]
+            #[tracing::instrument(name = "storage.delete_venue", skip(self, now))]
             async fn delete_venue(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -572,6 +583,7 @@ macro_rules! impl_crew_store {
                 Ok(true)
             }
 
+            #[tracing::instrument(name = "storage.existing_venue_ids", level = "debug", skip_all)]
             async fn existing_venue_ids(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -593,6 +605,7 @@ macro_rules! impl_crew_store {
                 Ok(found)
             }
 
+            #[tracing::instrument(name = "storage.create_room", level = "debug", skip_all)]
             async fn create_room(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -619,6 +632,7 @@ macro_rules! impl_crew_store {
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "name"))
             }
 
+            #[tracing::instrument(name = "storage.room", level = "debug", skip_all)]
             async fn room(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -631,6 +645,7 @@ macro_rules! impl_crew_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.list_rooms", level = "debug", skip_all)]
             async fn list_rooms(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -666,6 +681,7 @@ macro_rules! impl_crew_store {
                 Ok(Some((rooms, u64::try_from(total).unwrap_or(0))))
             }
 
+            #[tracing::instrument(name = "storage.update_room", level = "debug", skip_all)]
             async fn update_room(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -693,6 +709,7 @@ macro_rules! impl_crew_store {
                     .map_err(|e| $crate::storage::sql::duplicate_or::<$storage>(e, "name"))
             }
 
+            #[tracing::instrument(name = "storage.delete_room", level = "debug", skip_all)]
             async fn delete_room(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -710,6 +727,7 @@ macro_rules! impl_crew_store {
 
             // --- availabilities ------------------------------------------------------
 
+            #[tracing::instrument(name = "storage.create_availability", level = "debug", skip_all)]
             async fn create_availability(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -743,6 +761,7 @@ macro_rules! impl_crew_store {
                 row.map(TryInto::try_into).transpose()
             }
 
+            #[tracing::instrument(name = "storage.availability", level = "debug", skip_all)]
             async fn availability(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -758,7 +777,7 @@ macro_rules! impl_crew_store {
                 row.map(TryInto::try_into).transpose()
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_availabilities", skip(self))]
             async fn list_availabilities(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -797,6 +816,7 @@ macro_rules! impl_crew_store {
                 Ok((crew::availabilities(rows)?, u64::try_from(total).unwrap_or(0)))
             }
 
+            #[tracing::instrument(name = "storage.update_availability", level = "debug", skip_all)]
             async fn update_availability(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -846,6 +866,7 @@ macro_rules! impl_crew_store {
                 row.map(TryInto::try_into).transpose()
             }
 
+            #[tracing::instrument(name = "storage.delete_availability", level = "debug", skip_all)]
             async fn delete_availability(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -869,6 +890,7 @@ macro_rules! impl_crew_store {
                 Ok(deleted.is_some())
             }
 
+            #[tracing::instrument(name = "storage.availabilities_overlapping", level = "debug", skip_all)]
             async fn availabilities_overlapping(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -892,6 +914,7 @@ macro_rules! impl_crew_store {
                 crew::availabilities(rows)
             }
 
+            #[tracing::instrument(name = "storage.availabilities_of", level = "debug", skip_all)]
             async fn availabilities_of(
                 &self,
                 tenant: $crate::domain::TenantId,

@@ -4,6 +4,7 @@ macro_rules! impl_export_file_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::export_files::ExportFileStore for $storage {
+            #[tracing::instrument(name = "storage.save_export_file", level = "debug", skip_all)]
             async fn save_export_file(
                 &self,
                 file: $crate::storage::export_files::ExportFile,
@@ -34,6 +35,7 @@ macro_rules! impl_export_file_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage.export_file", level = "debug", skip_all)]
             async fn export_file(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -52,6 +54,7 @@ macro_rules! impl_export_file_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.delete_expired_export_files", level = "debug", skip_all)]
             async fn delete_expired_export_files(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,

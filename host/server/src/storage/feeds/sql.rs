@@ -4,6 +4,7 @@ macro_rules! impl_feed_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::feeds::FeedStore for $storage {
+            #[tracing::instrument(name = "storage.set_calendar_feed", level = "debug", skip_all)]
             async fn set_calendar_feed(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -43,6 +44,7 @@ macro_rules! impl_feed_store {
                 Ok(true)
             }
 
+            #[tracing::instrument(name = "storage.revoke_calendar_feed", level = "debug", skip_all)]
             async fn revoke_calendar_feed(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -56,6 +58,7 @@ macro_rules! impl_feed_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            #[tracing::instrument(name = "storage.calendar_feed", level = "debug", skip_all)]
             async fn calendar_feed(
                 &self,
                 token_sha256: &[u8],

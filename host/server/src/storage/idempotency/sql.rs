@@ -4,6 +4,7 @@ macro_rules! impl_idempotency_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::idempotency::IdempotencyStore for $storage {
+            #[tracing::instrument(name = "storage.idempotency_begin", level = "debug", skip_all)]
             async fn idempotency_begin(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -57,6 +58,7 @@ macro_rules! impl_idempotency_store {
                 Ok(IdempotencyBegin::taken(row, request_sha256))
             }
 
+            #[tracing::instrument(name = "storage.idempotency_finish", level = "debug", skip_all)]
             async fn idempotency_finish(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -78,6 +80,7 @@ macro_rules! impl_idempotency_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage.idempotency_release", level = "debug", skip_all)]
             async fn idempotency_release(
                 &self,
                 tenant: $crate::domain::TenantId,

@@ -7,6 +7,7 @@ macro_rules! impl_job_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::jobs::JobStore for $storage {
+            #[tracing::instrument(name = "storage.create_job", level = "debug", skip_all)]
             async fn create_job(
                 &self,
                 job: $crate::storage::jobs::Job,
@@ -31,6 +32,7 @@ macro_rules! impl_job_store {
                 Ok(job)
             }
 
+            #[tracing::instrument(name = "storage.job", level = "debug", skip_all)]
             async fn job(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -44,6 +46,7 @@ macro_rules! impl_job_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.update_job", level = "debug", skip_all)]
             async fn update_job(
                 &self,
                 id: $crate::domain::JobId,
@@ -65,6 +68,7 @@ macro_rules! impl_job_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.touch_job", level = "debug", skip_all)]
             async fn touch_job(
                 &self,
                 id: $crate::domain::JobId,
@@ -78,6 +82,7 @@ macro_rules! impl_job_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage.fail_interrupted_jobs", level = "debug", skip_all)]
             async fn fail_interrupted_jobs(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,
@@ -95,6 +100,7 @@ macro_rules! impl_job_store {
                 Ok(failed.rows_affected())
             }
 
+            #[tracing::instrument(name = "storage.job_queue", level = "debug", skip_all)]
             async fn job_queue(
                 &self,
             ) -> $crate::storage::StorageResult<Vec<$crate::storage::jobs::JobQueue>> {

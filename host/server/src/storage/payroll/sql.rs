@@ -4,6 +4,7 @@ macro_rules! impl_payroll_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::payroll::PayrollStore for $storage {
+            #[tracing::instrument(name = "storage.insert_payroll_run", level = "debug", skip_all)]
             async fn insert_payroll_run(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -55,6 +56,7 @@ macro_rules! impl_payroll_store {
                 Ok(PayrollInsert::Inserted)
             }
 
+            #[tracing::instrument(name = "storage.payroll_run", level = "debug", skip_all)]
             async fn payroll_run(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -71,6 +73,7 @@ macro_rules! impl_payroll_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.list_payroll_runs", level = "debug", skip_all)]
             async fn list_payroll_runs(
                 &self,
                 tenant: $crate::domain::TenantId,

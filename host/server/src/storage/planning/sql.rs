@@ -77,6 +77,7 @@ macro_rules! impl_planning_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::planning::PlanningStore for $storage {
+            #[tracing::instrument(name = "storage.mission_refs", level = "debug", skip_all)]
             async fn mission_refs(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -102,7 +103,7 @@ macro_rules! impl_planning_store {
                 })
             }
 
-            #[tracing::instrument(skip(self, new), fields(mission = %new.mission.id))]
+            #[tracing::instrument(name = "storage.create_mission", skip(self, new), fields(mission = %new.mission.id))]
             async fn create_mission(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -141,6 +142,7 @@ macro_rules! impl_planning_store {
                 })
             }
 
+            #[tracing::instrument(name = "storage.mission", level = "debug", skip_all)]
             async fn mission(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -164,7 +166,7 @@ macro_rules! impl_planning_store {
                 Ok(Some($crate::storage::planning::MissionWithNeeds { mission, needs }))
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_missions", skip(self))]
             async fn list_missions(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -232,7 +234,7 @@ macro_rules! impl_planning_store {
                 Ok((missions, u64::try_from(total).unwrap_or_default()))
             }
 
-            #[tracing::instrument(skip(self, next, needs, expected), fields(mission = %next.id))]
+            #[tracing::instrument(name = "storage.update_mission", skip(self, next, needs, expected), fields(mission = %next.id))]
             async fn update_mission(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -302,6 +304,7 @@ macro_rules! impl_planning_store {
                 Ok(MissionUpdate::Updated(Box::new(MissionWithNeeds { mission: next, needs })))
             }
 
+            #[tracing::instrument(name = "storage.delete_mission", level = "debug", skip_all)]
             async fn delete_mission(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -315,6 +318,7 @@ macro_rules! impl_planning_store {
                 Ok(deleted.rows_affected() > 0)
             }
 
+            #[tracing::instrument(name = "storage.add_need", level = "debug", skip_all)]
             async fn add_need(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -326,6 +330,7 @@ macro_rules! impl_planning_store {
                 Ok(need)
             }
 
+            #[tracing::instrument(name = "storage.update_need", level = "debug", skip_all)]
             async fn update_need(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -369,6 +374,7 @@ macro_rules! impl_planning_store {
                 Ok(NeedUpdate::Updated(need))
             }
 
+            #[tracing::instrument(name = "storage.crew_snapshot", level = "debug", skip_all)]
             async fn crew_snapshot(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -396,6 +402,7 @@ macro_rules! impl_planning_store {
                 })
             }
 
+            #[tracing::instrument(name = "storage.delete_need", level = "debug", skip_all)]
             async fn delete_need(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -436,6 +443,7 @@ macro_rules! impl_planning_store {
                 Ok(NeedDelete::Deleted)
             }
 
+            #[tracing::instrument(name = "storage.need", level = "debug", skip_all)]
             async fn need(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -458,6 +466,7 @@ macro_rules! impl_planning_store {
                 Ok(mission.map(|mission| (need, mission)))
             }
 
+            #[tracing::instrument(name = "storage.schedule_versions", level = "debug", skip_all)]
             async fn schedule_versions(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -479,7 +488,7 @@ macro_rules! impl_planning_store {
                 Ok(row.map(|(technician, mission)| $crate::storage::planning::ScheduleVersions { technician, mission }))
             }
 
-            #[tracing::instrument(skip(self, a, admitted), fields(technician = %a.technician_id, need = %a.need_id))]
+            #[tracing::instrument(name = "storage.create_assignment", skip(self, a, admitted), fields(technician = %a.technician_id, need = %a.need_id))]
             async fn create_assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -496,7 +505,7 @@ macro_rules! impl_planning_store {
                 Ok(AssignmentInsert::Created(a))
             }
 
-            #[tracing::instrument(skip(self, a, admitted), fields(assignment = %a.id))]
+            #[tracing::instrument(name = "storage.reinstate_assignment", skip(self, a, admitted), fields(assignment = %a.id))]
             async fn reinstate_assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -528,6 +537,7 @@ macro_rules! impl_planning_store {
                 Ok(AssignmentInsert::Created(back))
             }
 
+            #[tracing::instrument(name = "storage.assignment", level = "debug", skip_all)]
             async fn assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -541,7 +551,7 @@ macro_rules! impl_planning_store {
                     .await?)
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.list_assignments", skip(self))]
             async fn list_assignments(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -585,6 +595,7 @@ macro_rules! impl_planning_store {
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
 
+            #[tracing::instrument(name = "storage.update_assignment", level = "debug", skip_all)]
             async fn update_assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -625,6 +636,7 @@ macro_rules! impl_planning_store {
                 Ok(updated)
             }
 
+            #[tracing::instrument(name = "storage.delete_assignment", level = "debug", skip_all)]
             async fn delete_assignment(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -638,6 +650,7 @@ macro_rules! impl_planning_store {
                 Ok(deleted.rows_affected() > 0)
             }
 
+            #[tracing::instrument(name = "storage.technician_assignments", level = "debug", skip_all)]
             async fn technician_assignments(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -658,7 +671,7 @@ macro_rules! impl_planning_store {
                 .await?)
             }
 
-            #[tracing::instrument(skip(self))]
+            #[tracing::instrument(name = "storage.planning_rows", skip(self))]
             async fn planning_rows(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -715,6 +728,7 @@ macro_rules! impl_planning_store {
                 Ok($crate::storage::planning::PlanningRows { missions, needs, assignments })
             }
 
+            #[tracing::instrument(name = "storage.assignments_overlapping", level = "debug", skip_all)]
             async fn assignments_overlapping(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -733,6 +747,7 @@ macro_rules! impl_planning_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.assignments_of", level = "debug", skip_all)]
             async fn assignments_of(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -759,6 +774,7 @@ macro_rules! impl_planning_store {
                 Ok(query.fetch_all(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.schedule_snapshot", level = "debug", skip_all)]
             async fn schedule_snapshot(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -783,7 +799,7 @@ macro_rules! impl_planning_store {
                 })
             }
 
-            #[tracing::instrument(skip(self, commit), fields(create = commit.create.len(), delete = commit.delete.len()))]
+            #[tracing::instrument(name = "storage.commit_run", skip(self, commit), fields(create = commit.create.len(), delete = commit.delete.len()))]
             async fn commit_run(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -830,6 +846,7 @@ macro_rules! impl_planning_store {
         /// Whether what `a` was admitted against still holds, comparing and bumping the
         /// counters (the mission's row first, then the technician's); the refusal if not.
         /// The caller's transaction writes `a` when this answers `None`.
+        #[tracing::instrument(name = "storage.admit", level = "debug", skip_all)]
         async fn admit(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -900,6 +917,7 @@ macro_rules! impl_planning_store {
             Ok(None)
         }
 
+        #[tracing::instrument(name = "storage.insert_need", level = "debug", skip_all)]
         async fn insert_need(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -930,6 +948,7 @@ macro_rules! impl_planning_store {
 
         /// Moves a need's window and its assignments' with it (the database may refuse the
         /// move as a double booking).
+        #[tracing::instrument(name = "storage.write_need_window", level = "debug", skip_all)]
         async fn write_need_window(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -958,6 +977,7 @@ macro_rules! impl_planning_store {
             Ok(())
         }
 
+        #[tracing::instrument(name = "storage.insert_assignment", level = "debug", skip_all)]
         async fn insert_assignment(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -991,6 +1011,7 @@ macro_rules! impl_planning_store {
 
         /// Compares and bumps the schedule counters of `crew` in id order (ADR 0004);
         /// false as soon as one is not what `expected` holds (nothing is committed then).
+        #[tracing::instrument(name = "storage.bump_crew_if_at", level = "debug", skip_all)]
         async fn bump_crew_if_at(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -1009,6 +1030,7 @@ macro_rules! impl_planning_store {
 
         /// The technicians working on a mission's assignments (`column` is `mission_id` or
         /// `need_id`), declined ones left out.
+        #[tracing::instrument(name = "storage.crew_of", level = "debug", skip_all)]
         async fn crew_of<T>(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,

@@ -19,7 +19,7 @@ macro_rules! impl_plugins_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::plugins::PluginStore for $storage {
-            #[tracing::instrument(skip(self, plugin, bytes), fields(slot = %plugin.slot, sha256 = %plugin.sha256))]
+            #[tracing::instrument(name = "storage.create_plugin", skip(self, plugin, bytes), fields(slot = %plugin.slot, sha256 = %plugin.sha256))]
             async fn create_plugin(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -71,6 +71,7 @@ macro_rules! impl_plugins_store {
                 Ok((record, inserted))
             }
 
+            #[tracing::instrument(name = "storage.plugin", level = "debug", skip_all)]
             async fn plugin(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -84,6 +85,7 @@ macro_rules! impl_plugins_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.plugin_by_sha256", level = "debug", skip_all)]
             async fn plugin_by_sha256(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -103,6 +105,7 @@ macro_rules! impl_plugins_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.list_plugins", level = "debug", skip_all)]
             async fn list_plugins(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -132,6 +135,7 @@ macro_rules! impl_plugins_store {
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
 
+            #[tracing::instrument(name = "storage.set_plugin_validation", level = "debug", skip_all)]
             async fn set_plugin_validation(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -147,6 +151,7 @@ macro_rules! impl_plugins_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            #[tracing::instrument(name = "storage.plugin_blob", level = "debug", skip_all)]
             async fn plugin_blob(&self, sha256: &str) -> $crate::storage::StorageResult<Option<Vec<u8>>> {
                 Ok(sqlx::query_scalar("SELECT bytes FROM plugin_blobs WHERE sha256 = $1")
                     .bind(sha256)
@@ -154,6 +159,7 @@ macro_rules! impl_plugins_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.active_plugin", level = "debug", skip_all)]
             async fn active_plugin(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -167,6 +173,7 @@ macro_rules! impl_plugins_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).bind(slot).fetch_optional(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.active_plugins", level = "debug", skip_all)]
             async fn active_plugins(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -182,6 +189,7 @@ macro_rules! impl_plugins_store {
                 Ok(sqlx::query_as(&sql).bind(tenant).fetch_all(&self.reader).await?)
             }
 
+            #[tracing::instrument(name = "storage.activation_at", level = "debug", skip_all)]
             async fn activation_at(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -201,6 +209,7 @@ macro_rules! impl_plugins_store {
                     .await?)
             }
 
+            #[tracing::instrument(name = "storage.activation_history", level = "debug", skip_all)]
             async fn activation_history(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -229,7 +238,7 @@ macro_rules! impl_plugins_store {
                 Ok((items, u64::try_from(total).unwrap_or_default()))
             }
 
-            #[tracing::instrument(skip(self, activation), fields(slot = %activation.slot, seq = activation.seq, action = activation.action))]
+            #[tracing::instrument(name = "storage.insert_activation", skip(self, activation), fields(slot = %activation.slot, seq = activation.seq, action = activation.action))]
             async fn insert_activation(
                 &self,
                 tenant: $crate::domain::TenantId,

@@ -4,7 +4,7 @@ macro_rules! impl_seed_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::seed::SeedStore for $storage {
-            #[tracing::instrument(skip(self, seed), fields(missions = seed.missions.len(), technicians = seed.technicians.len()))]
+            #[tracing::instrument(name = "storage.import", skip(self, seed), fields(missions = seed.missions.len(), technicians = seed.technicians.len()))]
             async fn import(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -69,6 +69,7 @@ macro_rules! impl_seed_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage.mission_count", level = "debug", skip_all)]
             async fn mission_count(&self, tenant: $crate::domain::TenantId) -> $crate::storage::StorageResult<u64> {
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM missions WHERE tenant_id = $1")
                     .bind(tenant)

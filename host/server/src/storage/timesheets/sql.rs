@@ -4,6 +4,7 @@ macro_rules! impl_timesheet_store {
     ($storage:ty) => {
         #[async_trait::async_trait]
         impl $crate::storage::timesheets::TimesheetStore for $storage {
+            #[tracing::instrument(name = "storage.timesheet", level = "debug", skip_all)]
             async fn timesheet(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -21,6 +22,7 @@ macro_rules! impl_timesheet_store {
                 row.map(ts::Timesheet::try_from).transpose()
             }
 
+            #[tracing::instrument(name = "storage.list_timesheets", level = "debug", skip_all)]
             async fn list_timesheets(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -69,6 +71,7 @@ macro_rules! impl_timesheet_store {
                 Ok((ts::timesheets(rows)?, u64::try_from(total).unwrap_or(0)))
             }
 
+            #[tracing::instrument(name = "storage.timesheets_starting_in", level = "debug", skip_all)]
             async fn timesheets_starting_in(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -88,6 +91,7 @@ macro_rules! impl_timesheet_store {
                 ts::timesheets(rows)
             }
 
+            #[tracing::instrument(name = "storage.closed_period_at", level = "debug", skip_all)]
             async fn closed_period_at(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -97,6 +101,7 @@ macro_rules! impl_timesheet_store {
                 closed_period_at(&mut conn, tenant, at).await
             }
 
+            #[tracing::instrument(name = "storage.timesheet_clock", level = "debug", skip_all)]
             async fn timesheet_clock(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -111,6 +116,7 @@ macro_rules! impl_timesheet_store {
                 Ok((version, kind))
             }
 
+            #[tracing::instrument(name = "storage.create_timesheet", level = "debug", skip_all)]
             async fn create_timesheet(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -129,6 +135,7 @@ macro_rules! impl_timesheet_store {
                 Ok(TimesheetWrite::Done(Some(Box::new(row))))
             }
 
+            #[tracing::instrument(name = "storage.update_timesheet", level = "debug", skip_all)]
             async fn update_timesheet(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -156,6 +163,7 @@ macro_rules! impl_timesheet_store {
                 Ok(TimesheetWrite::Done(Some(Box::new(row))))
             }
 
+            #[tracing::instrument(name = "storage.delete_timesheet", level = "debug", skip_all)]
             async fn delete_timesheet(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -184,6 +192,7 @@ macro_rules! impl_timesheet_store {
                 Ok(TimesheetWrite::Done(None))
             }
 
+            #[tracing::instrument(name = "storage.pay_periods", level = "debug", skip_all)]
             async fn pay_periods(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -202,6 +211,7 @@ macro_rules! impl_timesheet_store {
                 rows.into_iter().map(ts::PayPeriodRecord::try_from).collect()
             }
 
+            #[tracing::instrument(name = "storage.close_period", level = "debug", skip_all)]
             async fn close_period(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -247,6 +257,7 @@ macro_rules! impl_timesheet_store {
                 Ok(PeriodWrite::Done(row.try_into()?))
             }
 
+            #[tracing::instrument(name = "storage.reopen_period", level = "debug", skip_all)]
             async fn reopen_period(
                 &self,
                 tenant: $crate::domain::TenantId,
@@ -282,6 +293,7 @@ macro_rules! impl_timesheet_store {
 
         /// Bumps the tenant's timesheet clock, which serialises timesheet writes per
         /// tenant (see the module docs); the clock's new value.
+        #[tracing::instrument(name = "storage.lock_timesheets", level = "debug", skip_all)]
         async fn lock_timesheets(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -295,6 +307,7 @@ macro_rules! impl_timesheet_store {
         }
 
         /// A timesheet's version and start, as its writing transaction sees them.
+        #[tracing::instrument(name = "storage.version_and_start", level = "debug", skip_all)]
         async fn version_and_start(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -308,6 +321,7 @@ macro_rules! impl_timesheet_store {
         }
 
         /// The label of the closed period holding `at`, if there is one.
+        #[tracing::instrument(name = "storage.closed_period_at", level = "debug", skip_all)]
         async fn closed_period_at(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,
@@ -326,6 +340,7 @@ macro_rules! impl_timesheet_store {
 
         /// Inserts `t` (`insert`) or rewrites the row of its id; who created it, for
         /// what, and when stay as they were.
+        #[tracing::instrument(name = "storage.write_timesheet", level = "debug", skip_all)]
         async fn write_timesheet(
             conn: &mut $crate::storage::backend::Connection<$storage>,
             tenant: $crate::domain::TenantId,

@@ -1,0 +1,317 @@
+//! Traces over OTLP/HTTP, end to end: the `callsheet` binary exports to a receiver this test
+//! starts, which decodes each request with the official protobuf definitions
+//! (`opentelemetry-proto`); the test then checks the span tree and its attributes.
+
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+
+type Received = Arc<Mutex<Vec<Span>>>;
+
+async fn receive(State(spans): State<Received>, body: Bytes) -> &'static str {
+    let request = ExportTraceServiceRequest::decode(body).expect("an OTLP protobuf request");
+    let mut spans = spans.lock().unwrap();
+    for resource in request.resource_spans {
+        for scope in resource.scope_spans {
+            spans.extend(scope.spans);
+        }
+    }
+    ""
+}
+
+fn attribute(span: &Span, key: &str) -> Option<String> {
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| {
+        match a.value.as_ref()?.value.as_ref()? {
+            AnyValue::StringValue(s) => Some(s.clone()),
+            AnyValue::IntValue(i) => Some(i.to_string()),
+            AnyValue::BoolValue(b) => Some(b.to_string()),
+            AnyValue::DoubleValue(d) => Some(d.to_string()),
+            _ => None,
+        }
+    })
+}
+
+struct Server {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn command(dir: &PathBuf, envs: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callsheet"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("otlp.db").display()),
+        )
+        .env("RUST_LOG", "warn");
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        command.env("LLVM_PROFILE_FILE", profile);
+    }
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command
+}
+
+#[tokio::test]
+async fn a_request_is_exported_as_a_span_tree_continuing_the_callers_trace() {
+    // The receiver.
+    let spans: Received = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let collector = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/v1/traces", post(receive))
+        .with_state(spans.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // A tenant, then the server with traces on.
+    let dir =
+        std::env::temp_dir().join(format!("callsheet-otlp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let created = command(
+        &dir,
+        &[("CALLSHEET_ADMIN_PASSWORD", "a-long-password-1".into())],
+    )
+    .args([
+        "tenant",
+        "create",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--admin-email",
+        "admin@acme.test",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let port = free_port();
+    let child = command(
+        &dir,
+        &[
+            ("APP_PORT", port.to_string()),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.clone()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50".into()),
+            ("OTEL_SERVICE_NAME", "callsheet-test".into()),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit())
+    .spawn()
+    .unwrap();
+    let server = Server { child, dir };
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let login: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"tenant": "acme", "email": "admin@acme.test", "password": "a-long-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"]
+        .as_str()
+        .expect("logged in")
+        .to_owned();
+
+    // The caller's trace: W3C trace context in, the request id echoed.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent_id = "00f067aa0ba902b7";
+    let response = client
+        .get(format!("{base}/missions"))
+        .bearer_auth(&token)
+        .header("traceparent", format!("00-{trace_id}-{parent_id}-01"))
+        .header("x-request-id", "req-otlp-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "req-otlp-1");
+
+    // Wait for the batch to arrive.
+    let mut request_span = None;
+    for _ in 0..200 {
+        request_span = spans
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                hex::encode(&s.trace_id) == trace_id
+                    && s.parent_span_id == hex::decode(parent_id).unwrap()
+            })
+            .cloned();
+        if request_span.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let request_span = request_span.expect("the request's span reached the collector");
+    assert_eq!(request_span.name, "GET /api/v1/missions");
+    assert_eq!(
+        attribute(&request_span, "http.route").as_deref(),
+        Some("/api/v1/missions")
+    );
+    assert_eq!(
+        attribute(&request_span, "http.request.method").as_deref(),
+        Some("GET")
+    );
+    assert_eq!(
+        attribute(&request_span, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        attribute(&request_span, "request_id").as_deref(),
+        Some("req-otlp-1")
+    );
+    let tenant = attribute(&request_span, "tenant.id").expect("the tenant");
+    let user = attribute(&request_span, "user.id").expect("the user");
+    assert_eq!(tenant.len(), 36);
+    assert_eq!(user.len(), 36);
+
+    // Its descendants: the storage calls that served it, started inside it. (Their ends are
+    // not compared with the request's: a child may legitimately outlive its parent, e.g. a
+    // task the request started, and one run in several saw that once.)
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all: Vec<Span> = spans.lock().unwrap().clone();
+    let mut tree = vec![request_span.span_id.clone()];
+    let mut descendants: Vec<&Span> = Vec::new();
+    while let Some(parent) = tree.pop() {
+        for child in all.iter().filter(|s| s.parent_span_id == parent) {
+            tree.push(child.span_id.clone());
+            descendants.push(child);
+        }
+    }
+    let names: Vec<&str> = descendants.iter().map(|s| s.name.as_str()).collect();
+    for expected in ["storage.principal", "storage.list_missions"] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
+    }
+    for span in &descendants {
+        assert_eq!(span.trace_id, request_span.trace_id);
+        assert!(span.start_time_unix_nano >= request_span.start_time_unix_nano);
+    }
+
+    // A manual assignment checks the tenant's rules: a plugin call with its fuel.
+    let post = |path: &str, body: serde_json::Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let json = |r: reqwest::Response| async move {
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(status.is_success(), "{status} {v}");
+        v
+    };
+    let venue = json(
+        post("/venues", serde_json::json!({"name": "Zénith"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let technician = json(
+        post(
+            "/technicians",
+            serde_json::json!({"name": "Théo", "skills": ["sound"],
+                "contract": {"kind": "hourly", "hourly_rate_cents": 2000, "cachet_rate_cents": 0}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let mission = json(
+        post(
+            "/missions",
+            serde_json::json!({"title": "Show", "venue_id": venue["id"],
+                "start": "2026-07-06T08:00:00Z", "end": "2026-07-06T16:00:00Z",
+                "needs": [{"skill": "sound", "min_crew": 1}]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    json(
+        post(
+            "/assignments",
+            serde_json::json!({"need_id": mission["needs"][0]["id"], "technician_id": technician["id"]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let mut plugin_span = None;
+    for _ in 0..200 {
+        plugin_span = spans
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.name == "plugin rules")
+            .cloned();
+        if plugin_span.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let plugin_span = plugin_span.expect("the rules plugin's call was exported");
+    assert_eq!(
+        attribute(&plugin_span, "plugin.slot").as_deref(),
+        Some("rules")
+    );
+    let fuel: u64 = attribute(&plugin_span, "plugin.fuel")
+        .expect("its fuel")
+        .parse()
+        .unwrap();
+    assert!(fuel > 0);
+    let parent = spans
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.span_id == plugin_span.parent_span_id)
+        .cloned()
+        .expect("the plugin call's parent was exported");
+    assert_eq!(parent.name, "POST /api/v1/assignments");
+    drop(server);
+}
