@@ -206,3 +206,116 @@ async fn coverage_and_workload_match_a_week_computed_by_hand() {
     )
     .await;
 }
+
+/// Pay figures against July 2026 paid by hand: Théo works five 8-hour days of ISO week 28
+/// at 20.00 EUR/h (40 h: 800.00 EUR of base pay, and 5 h past 35 h at +25 %: 25.00 EUR),
+/// Zoé 4 h at 24.00 EUR/h (96.00 EUR). Gross 921.00 EUR, 5 overtime hours; towards the
+/// 507 hours, Théo 40 h (788 bp), Zoé 8 h with June (157 bp). July is paid twice (the second run
+/// counts once); June, outside the range, not at all.
+#[tokio::test]
+async fn pay_figures_match_a_month_paid_by_hand() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.login_as(&tenant, Role::Admin).await.access;
+    let crate::payroll::July { venue, theo, zoe } = crate::payroll::july(&app, &admin, None).await;
+    crate::payroll::worked(
+        &app,
+        &admin,
+        &venue,
+        &zoe,
+        "2026-06-10T16:00:00Z",
+        "2026-06-10T20:00:00Z",
+    )
+    .await;
+    for period in ["2026-06", "2026-07"] {
+        let closed = app
+            .send_json(
+                Method::POST,
+                "/api/v1/timesheets/close",
+                Some(&admin),
+                &json!({"period": period}),
+            )
+            .await;
+        assert!(closed.status().is_success());
+    }
+    let mut runs = Vec::new();
+    for period in ["2026-06", "2026-07", "2026-07"] {
+        let run = app
+            .send_json(
+                Method::POST,
+                "/api/v1/payroll/runs",
+                Some(&admin),
+                &json!({"period": period}),
+            )
+            .await;
+        assert_eq!(run.status(), StatusCode::CREATED);
+        runs.push(body(run).await["id"].as_str().unwrap().to_owned());
+    }
+
+    let viewer = app.login_as(&tenant, Role::Viewer).await.access;
+    let pay = body(
+        app.get(
+            "/api/v1/analytics/pay?from=2026-07-01&to=2026-07-31",
+            &viewer,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(pay["gross_cents"], 92_100, "{pay}");
+    assert_eq!(pay["overtime_milli_hours"], 5_000);
+    let periods = pay["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "{pay}");
+    assert_eq!(periods[0]["period"], "2026-07");
+    assert_eq!(periods[0]["run_id"], runs[2].as_str(), "the latest run");
+    assert_eq!(periods[0]["technicians"], 2);
+    let progress = |id: &str| {
+        pay["eligibility"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["technician_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(progress(&theo)["hours_milli"], 40_000);
+    assert_eq!(progress(&theo)["progress_bp"], 788);
+    assert_eq!(progress(&theo)["reached"], false);
+    // Zoé's 12 months up to July's end hold June's 4 hours too.
+    assert_eq!(progress(&zoe)["hours_milli"], 8_000);
+    assert_eq!(progress(&zoe)["progress_bp"], 157);
+
+    // June and July together: both periods, June's 96.00 EUR added.
+    let both = body(
+        app.get(
+            "/api/v1/analytics/pay?from=2026-06-01&to=2026-07-31",
+            &viewer,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(both["gross_cents"], 92_100 + 9_600);
+    assert_eq!(both["periods"].as_array().unwrap().len(), 2);
+    // A range with no whole period paid: nothing.
+    let none = body(
+        app.get(
+            "/api/v1/analytics/pay?from=2026-07-02&to=2026-07-31",
+            &viewer,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(none["gross_cents"], 0);
+    assert!(none["periods"].as_array().unwrap().is_empty());
+    // Pay is not a planning figure: no project or venue filter.
+    let b = assert_error(
+        app.get(
+            &format!("/api/v1/analytics/pay?from=2026-07-01&to=2026-07-31&venue_id={venue}"),
+            &viewer,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
+    assert!(b["detail"].as_str().unwrap().contains("venue_id"), "{b}");
+}

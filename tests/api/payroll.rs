@@ -73,12 +73,17 @@ pub(crate) async fn worked(
     .await;
 }
 
-#[tokio::test]
-async fn a_closed_month_is_paid_the_same_bytes_every_time_and_each_technician_sees_their_own() {
-    let app = TestApp::spawn().await;
-    let tenant = app.create_tenant("acme").await;
-    let admin = app.login_as(&tenant, Role::Admin).await.access;
-    let venue = post(&app, &admin, "/api/v1/venues", json!({"name": "Zénith"})).await["id"]
+/// July 2026 worked by hand-computable hours: Théo (20.00 EUR/h; linked to `theo_user` if
+/// given) five 8-hour days of ISO week 28, Zoé (24.00 EUR/h) 4 hours on the 8th; every
+/// timesheet approved.
+pub(crate) struct July {
+    pub(crate) venue: String,
+    pub(crate) theo: String,
+    pub(crate) zoe: String,
+}
+
+pub(crate) async fn july(app: &TestApp, admin: &str, theo_user: Option<&str>) -> July {
+    let venue = post(app, admin, "/api/v1/venues", json!({"name": "Zénith"})).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -86,21 +91,20 @@ async fn a_closed_month_is_paid_the_same_bytes_every_time_and_each_technician_se
         json!({"name": name, "skills": ["sound"],
         "contract": {"kind": "hourly", "hourly_rate_cents": rate, "cachet_rate_cents": 0}})
     };
-    let user = app.create_user(&tenant, "theo@acme.test", Role::Tech).await;
     let mut theo = technician("Théo", 2000);
-    theo["user_id"] = json!(user);
-    let theo = post(&app, &admin, "/api/v1/technicians", theo).await["id"]
+    theo["user_id"] = json!(theo_user);
+    let theo = post(app, admin, "/api/v1/technicians", theo).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let zoe = post(&app, &admin, "/api/v1/technicians", technician("Zoé", 2400)).await["id"]
+    let zoe = post(app, admin, "/api/v1/technicians", technician("Zoé", 2400)).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     for day in 6..=10 {
         worked(
-            &app,
-            &admin,
+            app,
+            admin,
             &venue,
             &theo,
             &format!("2026-07-{day:02}T06:00:00Z"),
@@ -109,14 +113,24 @@ async fn a_closed_month_is_paid_the_same_bytes_every_time_and_each_technician_se
         .await;
     }
     worked(
-        &app,
-        &admin,
+        app,
+        admin,
         &venue,
         &zoe,
         "2026-07-08T16:00:00Z",
         "2026-07-08T20:00:00Z",
     )
     .await;
+    July { venue, theo, zoe }
+}
+
+#[tokio::test]
+async fn a_closed_month_is_paid_the_same_bytes_every_time_and_each_technician_sees_their_own() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.login_as(&tenant, Role::Admin).await.access;
+    let user = app.create_user(&tenant, "theo@acme.test", Role::Tech).await;
+    let July { theo, zoe, .. } = july(&app, &admin, Some(&user)).await;
 
     // An open period is not paid.
     let b = assert_error(

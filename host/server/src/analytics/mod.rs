@@ -4,9 +4,12 @@
 //!
 //! - [`coverage`]: places needed and filled, open places by skill;
 //! - [`workload`]: planned, worked, night and weekend hours and planned cost per
-//!   technician, and the spread of planned hours (min, max, mean, standard deviation, Gini).
+//!   technician, and the spread of planned hours (min, max, mean, standard deviation, Gini);
+//! - [`pay`]: from the payroll runs, what the crew cost as paid, overtime hours, and the
+//!   progress of each paid technician towards the intermittents' 507 hours.
 
 pub mod coverage;
+pub mod pay;
 pub mod workload;
 
 use crate::domain::time::Window;

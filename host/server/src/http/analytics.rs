@@ -1,5 +1,5 @@
 //! Planning analytics: `/analytics/coverage`, `/analytics/workload`, over a range and
-//! optionally one project or venue. Definitions in `docs/api.md` ("Analytics").
+//! optionally one project or venue; `/analytics/pay` over a range, from payroll runs. Definitions in `docs/api.md` ("Analytics").
 
 use axum::Json;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidQuery};
 use crate::analytics::Scope;
 use crate::analytics::coverage::{self, Coverage};
+use crate::analytics::pay::{self, Pay};
 use crate::analytics::workload::{self, Workload};
 use crate::domain::time::{DateBound, filter_window};
 use crate::domain::{ProjectId, TimeZone, VenueId};
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_coverage))
         .routes(routes!(get_workload))
+        .routes(routes!(get_pay))
 }
 
 /// The longest range one figure covers.
@@ -101,5 +103,46 @@ async fn get_workload(
     let scope = query.scope(caller.time_zone)?;
     Ok(Json(
         workload::workload(&state.storage, caller.tenant, caller.time_zone, &scope).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PayQuery {
+    /// First day (local) or an RFC 3339 instant.
+    #[param(value_type = String, example = "2026-01-01")]
+    from: DateBound,
+    /// Last day, inclusive; at most 366 days after `from`.
+    #[param(value_type = String, example = "2026-12-31")]
+    to: DateBound,
+}
+
+/// What the crew cost as paid over the range (the latest payroll run of each pay period
+/// inside it), the overtime hours paid, and each paid technician's hours towards the
+/// intermittents' 507.
+#[utoipa::path(
+    get,
+    path = "/analytics/pay",
+    tag = "analytics",
+    params(PayQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Pay), ErrorResponses)
+)]
+async fn get_pay(
+    State(state): State<AppState>,
+    allowed: Allowed<ReadAnalytics>,
+    ValidQuery(query): ValidQuery<PayQuery>,
+) -> Result<Json<Pay>, ApiError> {
+    let caller = allowed.caller;
+    let scope = RangeQuery {
+        from: query.from,
+        to: query.to,
+        project_id: None,
+        venue_id: None,
+    }
+    .scope(caller.time_zone)?;
+    Ok(Json(
+        pay::pay(&state.storage, caller.tenant, scope.window).await?,
     ))
 }

@@ -418,6 +418,15 @@ impl From<ExportError> for ApiError {
     }
 }
 
+impl From<crate::analytics::pay::PayFiguresError> for ApiError {
+    fn from(err: crate::analytics::pay::PayFiguresError) -> Self {
+        match err {
+            crate::analytics::pay::PayFiguresError::Storage(e) => e.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
 impl From<PayrollError> for ApiError {
     fn from(err: PayrollError) -> Self {
         match err {
