@@ -319,3 +319,127 @@ async fn pay_figures_match_a_month_paid_by_hand() {
     .await;
     assert!(b["detail"].as_str().unwrap().contains("venue_id"), "{b}");
 }
+
+/// Late changes against missions planned now: a concert tomorrow (Ana and Ben added now,
+/// Ana then declines), a show in ten days (Ben, added well ahead), a load-out in two days
+/// cancelled now. Within 72 hours: 2 of 3 assignments added late, 1 declined late (10000
+/// bp), 1 of 3 missions cancelled late; within 12 hours: nothing.
+#[tokio::test]
+async fn late_changes_count_what_moved_shortly_before_the_work() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let t = crate::timesheets::team(&app, &tenant).await;
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now + chrono::Duration::hours(hours)).to_rfc3339();
+    let mission = |title: &str, from: i64| {
+        json!({"title": title, "venue_id": t.crew.venue, "start": at(from), "end": at(from + 4),
+               "needs": [{"skill": "sound", "min_crew": 2}]})
+    };
+    let concert = post(
+        &app,
+        &t.crew.admin,
+        "/api/v1/missions",
+        mission("Concert", 24),
+    )
+    .await;
+    let show = post(
+        &app,
+        &t.crew.admin,
+        "/api/v1/missions",
+        mission("Show", 240),
+    )
+    .await;
+    let load_out = post(
+        &app,
+        &t.crew.admin,
+        "/api/v1/missions",
+        mission("Load-out", 48),
+    )
+    .await;
+    let mut ana = String::new();
+    for (need, who) in [
+        (&concert["needs"][0]["id"], 0),
+        (&concert["needs"][0]["id"], 1),
+        (&show["needs"][0]["id"], 1),
+    ] {
+        let a = post(
+            &app,
+            &t.crew.admin,
+            "/api/v1/assignments",
+            json!({"need_id": need, "technician_id": t.crew.technicians[who]}),
+        )
+        .await;
+        if who == 0 {
+            ana = a["assignment"]["id"].as_str().unwrap().to_owned();
+        }
+    }
+    let declined = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/assignments/{ana}/decline"),
+            Some(&t.tech),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), StatusCode::OK);
+    let cancelled = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/missions/{}", load_out["id"].as_str().unwrap()),
+            Some(&t.crew.admin),
+            &json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+
+    let range = format!(
+        "from={}&to={}",
+        now.date_naive(),
+        (now + chrono::Duration::days(12)).date_naive()
+    );
+    let late = body(
+        app.get(
+            &format!("/api/v1/analytics/late-changes?{range}"),
+            &t.manager,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(late["late_hours"], 72, "{late}");
+    assert_eq!(late["assignments"], 3);
+    assert_eq!(late["added_late"], 2);
+    assert_eq!(late["declined_late"], 1);
+    assert_eq!(late["late_bp"], 10_000);
+    assert_eq!(late["missions"], 3);
+    assert_eq!(late["cancelled_late"], 1);
+    let tight = body(
+        app.get(
+            &format!("/api/v1/analytics/late-changes?{range}&late_hours=12"),
+            &t.manager,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (
+            &tight["added_late"],
+            &tight["declined_late"],
+            &tight["cancelled_late"],
+            &tight["late_bp"]
+        ),
+        (&json!(0), &json!(0), &json!(0), &json!(0)),
+        "{tight}"
+    );
+    let b = assert_error(
+        app.get(
+            &format!("/api/v1/analytics/late-changes?{range}&late_hours=0"),
+            &t.manager,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERR",
+    )
+    .await;
+    assert_eq!(b["meta"]["field"], "late_hours");
+}

@@ -432,6 +432,12 @@ fn routes() -> Vec<Route> {
         ),
         route(
             M::GET,
+            "/api/v1/analytics/late-changes?from=2026-07-01&to=2026-07-31",
+            None,
+            &[Admin, Manager, Viewer],
+        ),
+        route(
+            M::GET,
             "/api/v1/exports/plan?from=2026-07-01&to=2026-07-31",
             None,
             &[Admin, Manager, Viewer],

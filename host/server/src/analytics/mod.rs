@@ -5,9 +5,12 @@
 //! - [`coverage`]: places needed and filled, open places by skill;
 //! - [`workload`]: planned, worked, night and weekend hours and planned cost per
 //!   technician, and the spread of planned hours (min, max, mean, standard deviation, Gini);
+//! - [`changes`]: assignments added or declined and missions cancelled shortly before
+//!   the work;
 //! - [`pay`]: from the payroll runs, what the crew cost as paid, overtime hours, and the
 //!   progress of each paid technician towards the intermittents' 507 hours.
 
+pub mod changes;
 pub mod coverage;
 pub mod pay;
 pub mod workload;

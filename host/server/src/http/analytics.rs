@@ -1,5 +1,5 @@
 //! Planning analytics: `/analytics/coverage`, `/analytics/workload`, over a range and
-//! optionally one project or venue; `/analytics/pay` over a range, from payroll runs. Definitions in `docs/api.md` ("Analytics").
+//! optionally one project or venue, and `/analytics/late-changes`; `/analytics/pay` over a range, from payroll runs. Definitions in `docs/api.md` ("Analytics").
 
 use axum::Json;
 use axum::extract::State;
@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidQuery};
 use crate::analytics::Scope;
+use crate::analytics::changes::{self, DEFAULT_LATE_HOURS, LateChanges};
 use crate::analytics::coverage::{self, Coverage};
 use crate::analytics::pay::{self, Pay};
 use crate::analytics::workload::{self, Workload};
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_coverage))
         .routes(routes!(get_workload))
         .routes(routes!(get_pay))
+        .routes(routes!(get_late_changes))
 }
 
 /// The longest range one figure covers.
@@ -144,5 +146,58 @@ async fn get_pay(
     .scope(caller.time_zone)?;
     Ok(Json(
         pay::pay(&state.storage, caller.tenant, scope.window).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct LateQuery {
+    /// First day (local) or an RFC 3339 instant.
+    #[param(value_type = String, example = "2026-07-01")]
+    from: DateBound,
+    /// Last day, inclusive; at most 366 days after `from`.
+    #[param(value_type = String, example = "2026-07-31")]
+    to: DateBound,
+    /// Only this project's missions.
+    project_id: Option<ProjectId>,
+    /// Only this venue's missions.
+    venue_id: Option<VenueId>,
+    /// A change is late when made less than this many hours before the start: 1 to 720,
+    /// default 72.
+    late_hours: Option<i64>,
+}
+
+/// Assignments added or declined, and missions cancelled, shortly before the work.
+#[utoipa::path(
+    get,
+    path = "/analytics/late-changes",
+    tag = "analytics",
+    params(LateQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = LateChanges), ErrorResponses)
+)]
+async fn get_late_changes(
+    State(state): State<AppState>,
+    allowed: Allowed<ReadAnalytics>,
+    ValidQuery(query): ValidQuery<LateQuery>,
+) -> Result<Json<LateChanges>, ApiError> {
+    let caller = allowed.caller;
+    let scope = RangeQuery {
+        from: query.from,
+        to: query.to,
+        project_id: query.project_id,
+        venue_id: query.venue_id,
+    }
+    .scope(caller.time_zone)?;
+    let late_hours = query.late_hours.unwrap_or(DEFAULT_LATE_HOURS);
+    if !(1..=720).contains(&late_hours) {
+        return Err(ApiError::validation(
+            "late_hours",
+            "must be between 1 and 720",
+        ));
+    }
+    Ok(Json(
+        changes::late_changes(&state.storage, caller.tenant, &scope, late_hours).await?,
     ))
 }
