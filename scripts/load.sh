@@ -22,11 +22,16 @@
 # would); METRICS=both runs every scenario with metrics off, then on, on the same seeded
 # database (writing scenarios change it between the two: compare on health and week).
 #   METRICS=both SCENARIOS="health week" bash scripts/load.sh
+# The cost of traces: METRICS=traces serves with metrics on and every request traced
+# (OTEL_EXPORTER_OTLP_ENDPOINT set, the SDK's default sampler: every trace kept) and
+# exported over OTLP/HTTP to a local sink that reads and drops them; METRICS=all runs
+# off, on and traces in turn.
 #
 # Usage: bash scripts/load.sh            (both backends)
 #        BACKENDS=sqlite bash scripts/load.sh
 # Knobs: DURATION (default 20s), CONNECTIONS (32), WIDE_CONNECTIONS (200), THREADS (2),
-#        SCENARIOS (default: all), PG_ADMIN_URL, METRICS (off, on or both; default off),
+#        SCENARIOS (default: all), PG_ADMIN_URL, METRICS (off, on, traces, both = off on,
+#        all = off on traces; default off),
 #        SCRAPE_INTERVAL (seconds, default 5).
 # Results: one `RESULT ...` line per scenario and backend, and a Markdown table at the end
 # (docs/benchmarks.md records the figures and this command).
@@ -48,9 +53,10 @@ YEAR="${YEAR:-2026}"
 METRICS="${METRICS:-off}"
 SCRAPE_INTERVAL="${SCRAPE_INTERVAL:-5}"
 case "$METRICS" in
-  off | on) metrics_modes="$METRICS" ;;
+  off | on | traces) metrics_modes="$METRICS" ;;
   both) metrics_modes="off on" ;;
-  *) echo "METRICS must be off, on or both (got $METRICS)" >&2; exit 2 ;;
+  all) metrics_modes="off on traces" ;;
+  *) echo "METRICS must be off, on, traces, both or all (got $METRICS)" >&2; exit 2 ;;
 esac
 METRICS_TOKEN_VALUE="load-test-metrics-token-0123456789-abcdef"
 
@@ -67,21 +73,50 @@ bin="$CARGO_TARGET_DIR/release/callsheet"
 work="$(mktemp -d)"
 server_pid=""
 scraper_pid=""
+sink_pid=""
+SINK_PORT="${SINK_PORT:-18318}"
 stop_scraper() {
   [ -n "$scraper_pid" ] && kill "$scraper_pid" 2>/dev/null && wait "$scraper_pid" 2>/dev/null || true
   scraper_pid=""
 }
 cleanup() {
   stop_scraper
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# Serves with metrics off or on (METRICS_TOKEN set), and waits until it is ready.
+# An OTLP/HTTP sink for METRICS=traces: answers every export 200 and drops it.
+start_sink() {
+  [ -n "$sink_pid" ] && return 0
+  python3 - "$SINK_PORT" <<'PY' &
+import http.server, sys
+class Sink(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+PY
+  sink_pid=$!
+}
+
+# Serves with metrics off, on (METRICS_TOKEN set), or on with traces exported to the
+# sink, and waits until it is ready.
 start_server() {
   local mode="$1"
-  if [ "$mode" = on ]; then export METRICS_TOKEN="$METRICS_TOKEN_VALUE"; else unset METRICS_TOKEN; fi
+  if [ "$mode" = off ]; then unset METRICS_TOKEN; else export METRICS_TOKEN="$METRICS_TOKEN_VALUE"; fi
+  if [ "$mode" = traces ]; then
+    start_sink
+    export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_SERVICE_NAME=callsheet-load
+  else
+    unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_SERVICE_NAME
+  fi
   "$bin" serve > "$work/server-$backend-metrics-$mode.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
@@ -196,7 +231,7 @@ PY
     for scenario in $runs; do
       connections="$CONNECTIONS"; script="$scenario"
       if [ "$scenario" = mix-wide ]; then connections="$WIDE_CONNECTIONS"; script=mix; fi
-      [ "$mode" = on ] && start_scraper
+      [ "$mode" != off ] && start_scraper
       SCENARIO="$scenario" LOAD_DIR="$here/load" PAIRS="$work/pairs.lua" MOVES="$work/moves.lua" YEAR="$YEAR" \
         wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 10s -s "$here/load/$script.lua" \
         "http://127.0.0.1:$PORT" | grep '^RESULT' \
@@ -207,7 +242,7 @@ PY
         exit 1
       fi
     done
-    if [ "$mode" = on ]; then
+    if [ "$mode" != off ]; then
       # What a scrape weighs after the run: size and time.
       curl -fsS -o /dev/null -w "[$backend] /metrics after the run: %{size_download} bytes in %{time_total} s\n" \
         -H "authorization: Bearer $METRICS_TOKEN_VALUE" "http://127.0.0.1:$PORT/metrics" >&2
@@ -220,9 +255,9 @@ done
 echo
 # Each scenario's throughput as a share of the same backend's /health in this run, with
 # metrics in the same state (the framework floor); "-" without a health run. With metrics
-# both off and on, "metrics on/off" gives each scenario's throughput with metrics on as a
-# share of the same scenario's with them off.
-echo "| backend | metrics | scenario | requests/s | of /health | metrics on/off | P50 ms | P95 ms | P99 ms | statuses |"
+# off and on (or traces), "of metrics off" gives each scenario's throughput with metrics on
+# (or traces) as a share of the same scenario's with them off.
+echo "| backend | metrics | scenario | requests/s | of /health | of metrics off | P50 ms | P95 ms | P99 ms | statuses |"
 echo "| --- | --- | --- | --: | --: | --: | --: | --: | --: | --- |"
 awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) } }
@@ -235,7 +270,7 @@ awk '
       k = b[n] "/" m[n]
       share = (k in floor && floor[k] > 0) ? sprintf("%.1f %%", 100 * r[n] / floor[k]) : "-"
       o = b[n] "/" s[n]
-      cost = (m[n] == "on" && o in off && off[o] > 0) ? sprintf("%.1f %%", 100 * r[n] / off[o]) : "-"
+      cost = (m[n] != "off" && o in off && off[o] > 0) ? sprintf("%.1f %%", 100 * r[n] / off[o]) : "-"
       printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b[n], m[n], s[n], r[n], share, cost, p50[n], p95[n], p99[n], st[n]
     }
   }' "$results"
