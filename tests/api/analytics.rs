@@ -178,6 +178,29 @@ async fn coverage_and_workload_match_a_week_computed_by_hand() {
         (Some(0), Some(10_000))
     );
 
+    // Coverage comes from the plan cache until a planning write: then it is computed again.
+    let coverage_path = format!("/api/v1/analytics/coverage?{range}");
+    let first = app.get(&coverage_path, &viewer).await;
+    assert_eq!(
+        first.headers()["x-cache"],
+        "miss",
+        "the venue's creation was a write"
+    );
+    assert_eq!(body(first).await, coverage);
+    let cached = app.get(&coverage_path, &viewer).await;
+    assert_eq!(cached.headers()["x-cache"], "hit");
+    assert_eq!(body(cached).await, coverage);
+    post(
+        &app,
+        &c.admin,
+        "/api/v1/assignments",
+        assign(&wednesday["needs"][0]["id"], 0),
+    )
+    .await;
+    let fresh = app.get(&coverage_path, &viewer).await;
+    assert_eq!(fresh.headers()["x-cache"], "miss");
+    assert_eq!(body(fresh).await["places_filled"], 5);
+
     // Technicians do not see everyone's hours; ranges are bounded.
     let tech = app.login_as(&tenant, Role::Tech).await.access;
     assert_error(

@@ -1,9 +1,14 @@
 //! Planning analytics: `/analytics/coverage`, `/analytics/workload`, over a range and
 //! optionally one project or venue, and `/analytics/late-changes`; `/analytics/pay` over a range, from payroll runs. Definitions in `docs/api.md` ("Analytics").
 
+use std::future::Future;
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use serde::Deserialize;
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -65,6 +70,47 @@ impl RangeQuery {
     }
 }
 
+/// A planning figure through the plan cache: the same generation rule as the plans
+/// (`plan_cache`), so every planning write makes it unreachable; computed on a miss.
+/// Only figures read from planning data alone go through it (coverage, late changes): the
+/// workload reads timesheets and pay reads payroll runs, whose writes do not bump the
+/// plan generation, so they are computed on each request.
+async fn cached<T, Fut>(
+    state: &AppState,
+    tenant: crate::domain::TenantId,
+    key: String,
+    compute: Fut,
+) -> Result<Response, ApiError>
+where
+    T: Serialize,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    // Taken before reading the database: see `plan_cache` on why this order is safe.
+    let lookup = state.plan_cache.get(tenant, &key).await;
+    if let Some(hit) = lookup.hit {
+        return Ok(super::planning::json_response(hit, "hit"));
+    }
+    let figure = compute.await?;
+    let body: Arc<str> = Arc::from(serde_json::to_string(&figure).map_err(ApiError::internal)?);
+    state
+        .plan_cache
+        .put(tenant, lookup.generation, &key, body.clone())
+        .await;
+    Ok(super::planning::json_response(body, "miss"))
+}
+
+/// The cache key of a figure over `scope`.
+fn key(figure: &str, scope: &Scope, extra: &str) -> String {
+    let id = |o: Option<String>| o.unwrap_or_default();
+    format!(
+        "analytics:{figure}:{}:{}:{}:{}:{extra}",
+        scope.window.start().timestamp(),
+        scope.window.end().timestamp(),
+        id(scope.project.map(|p| p.to_string())),
+        id(scope.venue.map(|v| v.to_string())),
+    )
+}
+
 /// Places needed and filled over the range, overall and by skill.
 #[utoipa::path(
     get,
@@ -78,12 +124,13 @@ async fn get_coverage(
     State(state): State<AppState>,
     allowed: Allowed<ReadAnalytics>,
     ValidQuery(query): ValidQuery<RangeQuery>,
-) -> Result<Json<Coverage>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = allowed.caller;
     let scope = query.scope(caller.time_zone)?;
-    Ok(Json(
-        coverage::coverage(&state.storage, caller.tenant, &scope).await?,
-    ))
+    let compute = async {
+        Ok::<Coverage, ApiError>(coverage::coverage(&state.storage, caller.tenant, &scope).await?)
+    };
+    cached(&state, caller.tenant, key("coverage", &scope, ""), compute).await
 }
 
 /// Planned, worked, night and weekend hours and planned cost per technician, and how
@@ -181,7 +228,7 @@ async fn get_late_changes(
     State(state): State<AppState>,
     allowed: Allowed<ReadAnalytics>,
     ValidQuery(query): ValidQuery<LateQuery>,
-) -> Result<Json<LateChanges>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = allowed.caller;
     let scope = RangeQuery {
         from: query.from,
@@ -197,7 +244,11 @@ async fn get_late_changes(
             "must be between 1 and 720",
         ));
     }
-    Ok(Json(
-        changes::late_changes(&state.storage, caller.tenant, &scope, late_hours).await?,
-    ))
+    let compute = async {
+        Ok::<LateChanges, ApiError>(
+            changes::late_changes(&state.storage, caller.tenant, &scope, late_hours).await?,
+        )
+    };
+    let key = key("late-changes", &scope, &late_hours.to_string());
+    cached(&state, caller.tenant, key, compute).await
 }

@@ -240,7 +240,8 @@ async fn plan(
     Ok(json_response(body, "miss"))
 }
 
-fn json_response(body: Arc<str>, cache: &'static str) -> Response {
+/// A cached or freshly computed JSON body, with `X-Cache: hit` or `miss`.
+pub(super) fn json_response(body: Arc<str>, cache: &'static str) -> Response {
     (
         [
             (
