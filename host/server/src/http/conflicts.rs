@@ -8,19 +8,17 @@
 //! for the kinds a minimal plugin does not check). Unfilled places are not conflicts; the
 //! plans and the automatic runs show them.
 
-use crate::plugins::PluginCall;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use tracing::Instrument as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorResponses};
 use super::extract::{Allowed, ValidQuery};
 use crate::domain::time::{DateBound, Window, local};
-use crate::planning::{PlanningError, runs};
+use crate::planning::conflicts;
 use crate::rbac::ReadConflicts;
 use crate::state::AppState;
 
@@ -121,30 +119,7 @@ async fn list_conflicts(
             format!("a report covers at most {MAX_DAYS} days"),
         ));
     }
-    let scope = crate::planning::problem::Scope {
-        horizon: window,
-        missions: None,
-        technicians: None,
-    };
-    let (rules, problem) = runs::rules_and_problem(&state, caller.tenant, tz, &scope).await?;
-    let call = PluginCall::start(callsheet_runtime::Slot::Rules);
-    let report = tokio::task::spawn_blocking(move || {
-        let plan = callsheet_runtime::types::Plan {
-            assignments: problem.assignments.clone(),
-        };
-        callsheet_engine::find_conflicts(&problem, &plan, &rules)
-    })
-    .instrument(call.span())
-    .await
-    .map_err(ApiError::internal)?;
-    call.end(
-        &state.metrics,
-        report
-            .as_ref()
-            .map(|r| Some(r.rules_fuel))
-            .map_err(callsheet_engine::EngineError::code),
-    );
-    let report = report.map_err(PlanningError::from)?;
+    let report = conflicts::report(&state, caller.tenant, tz, window).await?;
     let conflicts: Vec<_> = report
         .conflicts
         .into_iter()

@@ -13,6 +13,7 @@
 
 pub mod admission;
 pub mod assign;
+pub mod conflicts;
 mod error;
 pub mod problem;
 mod replay;
