@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::time::Window;
-use crate::domain::{PageRequest, PayrollRunId, TechnicianId, TenantId};
+use crate::domain::{PayrollRunId, TechnicianId, TenantId};
 use crate::payroll::runs::PayrollRecord;
 use crate::storage::payroll::PayrollRun;
 use crate::storage::{DynStorage, StorageError};
@@ -73,28 +73,15 @@ pub async fn pay(
     tenant: TenantId,
     window: Window,
 ) -> Result<Pay, PayFiguresError> {
-    // Newest first: the first run met for a period is its latest.
+    // By period, newest first within one: the first run met for a period is its latest.
     let mut latest: BTreeMap<DateTime<Utc>, PayrollRun> = BTreeMap::new();
-    let mut page = 1;
-    loop {
-        let request =
-            PageRequest::new(Some(page), Some(crate::domain::MAX_PAGE_SIZE)).expect("a valid page");
-        let (runs, total) = storage.list_payroll_runs(tenant, None, request).await?;
-        let seen = u64::from(page) * u64::from(crate::domain::MAX_PAGE_SIZE);
-        for run in runs {
-            if run.period_start >= window.start() && run.period_end <= window.end() {
-                latest.entry(run.period_start).or_insert(run);
-            }
-        }
-        if seen >= total {
-            break;
-        }
-        page += 1;
+    for run in storage.payroll_runs_within(tenant, window).await? {
+        latest.entry(run.period_start).or_insert(run);
     }
     let mut periods = Vec::with_capacity(latest.len());
     let mut eligibility: BTreeMap<TechnicianId, Progress> = BTreeMap::new();
     for run in latest.values() {
-        let record = record(storage, tenant, run.id).await?;
+        let record = record(run)?;
         let overtime_milli_hours = record
             .payslips
             .iter()
@@ -133,15 +120,10 @@ pub async fn pay(
     })
 }
 
-async fn record(
-    storage: &DynStorage,
-    tenant: TenantId,
-    id: PayrollRunId,
-) -> Result<PayrollRecord, PayFiguresError> {
-    let text = storage
-        .payroll_run(tenant, id)
-        .await?
-        .and_then(|r| r.record)
-        .ok_or_else(|| PayFiguresError::Unreadable(id, "missing".into()))?;
-    serde_json::from_str(&text).map_err(|e| PayFiguresError::Unreadable(id, e.to_string()))
+fn record(run: &PayrollRun) -> Result<PayrollRecord, PayFiguresError> {
+    let text = run
+        .record
+        .as_deref()
+        .ok_or_else(|| PayFiguresError::Unreadable(run.id, "missing".into()))?;
+    serde_json::from_str(text).map_err(|e| PayFiguresError::Unreadable(run.id, e.to_string()))
 }

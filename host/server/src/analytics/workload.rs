@@ -9,10 +9,9 @@ use serde::Serialize;
 use super::{Scope, rows};
 use crate::domain::time::{Window, local_date, local_midnight};
 use crate::domain::{
-    AssignmentStatus, ContractKind, MAX_PAGE_SIZE, PageRequest, TechnicianId, TenantId, TimeZone,
-    TimesheetState,
+    AssignmentStatus, ContractKind, TechnicianId, TenantId, TimeZone, TimesheetState,
 };
-use crate::storage::{DynStorage, StorageResult, TechnicianFilter};
+use crate::storage::{DynStorage, StorageResult};
 
 /// The end of a night, local: work between local midnight and 06:00 is night work (the
 /// default payroll plugin's night).
@@ -70,20 +69,9 @@ pub async fn workload(
     scope: &Scope,
 ) -> StorageResult<Workload> {
     let rows = rows(storage, tenant, scope).await?;
-    let mut crew = Vec::new();
-    let mut page = 1;
-    loop {
-        let request = PageRequest::new(Some(page), Some(MAX_PAGE_SIZE)).expect("a valid page");
-        let (items, total) = storage
-            .list_technicians(tenant, &TechnicianFilter::default(), request)
-            .await?;
-        let done = items.is_empty();
-        crew.extend(items);
-        if done || crew.len() as u64 >= total {
-            break;
-        }
-        page += 1;
-    }
+    let crew = crate::storage::crew::all_technicians(storage, tenant).await?;
+    let contracts: BTreeMap<TechnicianId, &crate::domain::Contract> =
+        crew.iter().map(|t| (t.id, &t.contract)).collect();
     let missions: std::collections::BTreeSet<_> =
         rows.missions.iter().map(|m| m.mission.id).collect();
     let worked_sheets = storage.timesheets_starting_in(tenant, scope.window).await?;
@@ -108,10 +96,10 @@ pub async fn workload(
         load.planned_seconds += inside.seconds();
         load.night_seconds += night;
         load.weekend_seconds += weekend;
-        if let Some(t) = crew.iter().find(|t| t.id == a.assignment.technician_id) {
-            load.planned_cost_cents += match t.contract.kind {
-                ContractKind::Hourly => inside.seconds() * t.contract.hourly_rate_cents / 3600,
-                ContractKind::Cachet => t.contract.cachet_rate_cents,
+        if let Some(contract) = contracts.get(&a.assignment.technician_id) {
+            load.planned_cost_cents += match contract.kind {
+                ContractKind::Hourly => inside.seconds() * contract.hourly_rate_cents / 3600,
+                ContractKind::Cachet => contract.cachet_rate_cents,
             };
         }
     }

@@ -200,6 +200,7 @@ pub async fn technician_week(
             },
         ]);
     }
+    let shown = table.rows.len();
     let mut blocks = vec![field("Technician", person.name.clone())];
     if let Some(phone) = &person.phone {
         blocks.push(field("Phone", phone.clone()));
@@ -210,7 +211,7 @@ pub async fn technician_week(
             "{} h {:02} over {} shift(s)",
             worked.num_hours(),
             worked.num_minutes() % 60,
-            table.rows.len()
+            shown
         ),
     ));
     blocks.push(Block::Gap);
@@ -244,8 +245,7 @@ pub async fn technician_week(
         blocks,
     };
     let filename = format!("week-{}-{label}.pdf", super::ics::slug(&person.name));
-    let count = sheet_rows(&sheet);
-    Ok(Some(printed(&sheet, filename, count)?))
+    Ok(Some(printed(&sheet, filename, shown)?))
 }
 
 /// The mission's part of a sheet: when, where, status, notes, then its needs and crew.
@@ -359,18 +359,6 @@ async fn phones(
 fn printed(sheet: &Sheet, filename: String, rows: usize) -> Result<Export, ExportError> {
     let bytes = pdf::render(sheet).map_err(ExportError::Write)?;
     Ok(Export::new(filename, "application/pdf", bytes, rows))
-}
-
-/// Rows of the sheet's tables.
-fn sheet_rows(sheet: &Sheet) -> usize {
-    sheet
-        .blocks
-        .iter()
-        .map(|b| match b {
-            Block::Table(t) => t.rows.len(),
-            _ => 0,
-        })
-        .sum()
 }
 
 fn field(label: &str, value: String) -> Block {

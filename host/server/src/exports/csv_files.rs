@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use super::{Export, ExportError};
 use crate::domain::time::{Window, local};
 use crate::domain::{
-    MissionId, PageRequest, PayPeriod, PayPeriodKind, PayrollRunId, TechnicianId, TenantId,
-    TimeZone, TimesheetState,
+    MissionId, PayPeriod, PayPeriodKind, PayrollRunId, TechnicianId, TenantId, TimeZone,
+    TimesheetState,
 };
 use crate::payroll::runs;
 use crate::state::AppState;
-use crate::storage::{DynStorage, TechnicianFilter};
+use crate::storage::DynStorage;
 use crate::timesheets::Scope;
 
 /// The longest range a timesheet export covers.
@@ -349,21 +349,7 @@ pub const TECHNICIAN_COLUMNS: &[&str] = &[
 
 /// Every technician of the tenant, by name then id; skills joined with `;`.
 pub async fn technicians(storage: &DynStorage, tenant: TenantId) -> Result<Export, ExportError> {
-    let mut all = Vec::new();
-    let mut page = 1;
-    loop {
-        let request =
-            PageRequest::new(Some(page), Some(crate::domain::MAX_PAGE_SIZE)).expect("a valid page");
-        let (items, total) = storage
-            .list_technicians(tenant, &TechnicianFilter::default(), request)
-            .await?;
-        let done = items.is_empty();
-        all.extend(items);
-        if done || all.len() as u64 >= total {
-            break;
-        }
-        page += 1;
-    }
+    let all = crate::storage::crew::all_technicians(storage, tenant).await?;
     let mut w = writer();
     write(&mut w, TECHNICIAN_COLUMNS)?;
     for t in &all {

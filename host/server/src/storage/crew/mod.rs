@@ -637,4 +637,27 @@ pub(crate) fn availabilities(rows: Vec<AvailabilityRow>) -> StorageResult<Vec<Av
     rows.into_iter().map(Availability::try_from).collect()
 }
 
+/// Every technician of the tenant, active or not, by name then id: the list read page by
+/// page, for whole-crew reads (the crew export, the workload).
+pub async fn all_technicians(
+    storage: &super::DynStorage,
+    tenant: TenantId,
+) -> StorageResult<Vec<Technician>> {
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let request =
+            PageRequest::new(Some(page), Some(crate::domain::MAX_PAGE_SIZE)).expect("a valid page");
+        let (items, total) = storage
+            .list_technicians(tenant, &TechnicianFilter::default(), request)
+            .await?;
+        let done = items.is_empty();
+        all.extend(items);
+        if done || all.len() as u64 >= total {
+            return Ok(all);
+        }
+        page += 1;
+    }
+}
+
 pub(super) mod sql;

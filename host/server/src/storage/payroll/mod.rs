@@ -57,6 +57,14 @@ pub trait PayrollStore: Send + Sync {
         id: PayrollRunId,
     ) -> StorageResult<Option<PayrollRun>>;
 
+    /// The runs of the periods lying wholly inside `window`, with their records: by period
+    /// start, then newest first within a period.
+    async fn payroll_runs_within(
+        &self,
+        tenant: TenantId,
+        window: crate::domain::time::Window,
+    ) -> StorageResult<Vec<PayrollRun>>;
+
     /// Runs newest first, without their records; `period` filters by label.
     async fn list_payroll_runs(
         &self,

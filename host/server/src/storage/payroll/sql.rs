@@ -73,6 +73,26 @@ macro_rules! impl_payroll_store {
                 .await?)
             }
 
+            #[tracing::instrument(name = "storage.payroll_runs_within", level = "debug", skip_all)]
+            async fn payroll_runs_within(
+                &self,
+                tenant: $crate::domain::TenantId,
+                window: $crate::domain::time::Window,
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::payroll::PayrollRun>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, period, period_start, period_end, plugin_sha256, record, inputs_sha256, result_sha256,
+                            technicians, gross_cents, created_by, created_at
+                     FROM payroll_runs
+                     WHERE tenant_id = $1 AND period_start >= $2 AND period_end <= $3
+                     ORDER BY period_start, created_at DESC, id DESC",
+                )
+                .bind(tenant)
+                .bind(window.start())
+                .bind(window.end())
+                .fetch_all(&self.reader)
+                .await?)
+            }
+
             #[tracing::instrument(name = "storage.list_payroll_runs", level = "debug", skip_all)]
             async fn list_payroll_runs(
                 &self,
