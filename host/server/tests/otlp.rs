@@ -42,6 +42,17 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
     })
 }
 
+/// The first span received that matches, waiting up to 10 s for the batches to arrive.
+async fn exported(spans: &Received, what: &str, matches: impl Fn(&Span) -> bool) -> Span {
+    for _ in 0..200 {
+        if let Some(span) = spans.lock().unwrap().iter().find(|s| matches(s)) {
+            return span.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} never reached the collector");
+}
+
 struct Server {
     child: Child,
     dir: PathBuf,
@@ -171,23 +182,11 @@ async fn a_request_is_exported_as_a_span_tree_continuing_the_callers_trace() {
     assert_eq!(response.headers()["x-request-id"], "req-otlp-1");
 
     // Wait for the batch to arrive.
-    let mut request_span = None;
-    for _ in 0..200 {
-        request_span = spans
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|s| {
-                hex::encode(&s.trace_id) == trace_id
-                    && s.parent_span_id == hex::decode(parent_id).unwrap()
-            })
-            .cloned();
-        if request_span.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let request_span = request_span.expect("the request's span reached the collector");
+    let parent = hex::decode(parent_id).unwrap();
+    let request_span = exported(&spans, "the request's span", |s| {
+        hex::encode(&s.trace_id) == trace_id && s.parent_span_id == parent
+    })
+    .await;
     assert_eq!(request_span.name, "GET /api/v1/missions");
     assert_eq!(
         attribute(&request_span, "http.route").as_deref(),
@@ -282,20 +281,10 @@ async fn a_request_is_exported_as_a_span_tree_continuing_the_callers_trace() {
         .unwrap(),
     )
     .await;
-    let mut plugin_span = None;
-    for _ in 0..200 {
-        plugin_span = spans
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|s| s.name == "plugin rules")
-            .cloned();
-        if plugin_span.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let plugin_span = plugin_span.expect("the rules plugin's call was exported");
+    let plugin_span = exported(&spans, "the rules plugin's call", |s| {
+        s.name == "plugin rules"
+    })
+    .await;
     assert_eq!(
         attribute(&plugin_span, "plugin.slot").as_deref(),
         Some("rules")
@@ -305,13 +294,11 @@ async fn a_request_is_exported_as_a_span_tree_continuing_the_callers_trace() {
         .parse()
         .unwrap();
     assert!(fuel > 0);
-    let parent = spans
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|s| s.span_id == plugin_span.parent_span_id)
-        .cloned()
-        .expect("the plugin call's parent was exported");
+    // The parent ends after its child, so it may come in a later batch.
+    let parent = exported(&spans, "the plugin call's parent", |s| {
+        s.span_id == plugin_span.parent_span_id
+    })
+    .await;
     assert_eq!(parent.name, "POST /api/v1/assignments");
     drop(server);
 }
