@@ -28,3 +28,4 @@ mod tenant;
 mod throttle;
 mod timesheets;
 mod users;
+mod webhooks;

@@ -585,3 +585,103 @@ fn the_alert_rules_and_the_dashboard_name_only_metrics_the_server_exports() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_outbox_is_read_at_scrape_time_per_channel_and_state() {
+    // No worker: what is recorded stays where it is.
+    let app = TestApp::spawn_with(WITH_METRICS, false).await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.login_as(&tenant, Role::Admin).await.access;
+    let empty = scrape(&app).await;
+    assert_eq!(
+        empty.value("callsheet_outbox_events_undispatched", &[]),
+        0.0
+    );
+    assert!(
+        empty
+            .text
+            .contains("callsheet_outbox_messages{channel=\"webhook\",state=\"pending\"} 0"),
+        "{}",
+        empty.text
+    );
+    let hook = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            Some(&admin),
+            &serde_json::json!({"url": "https://hooks.example/m", "event_types": ["mission.cancelled"]}),
+        )
+        .await;
+    assert_eq!(hook.status(), StatusCode::CREATED);
+    let venue = body(
+        app.send_json(
+            reqwest::Method::POST,
+            "/api/v1/venues",
+            Some(&admin),
+            &serde_json::json!({"name": "Olympia"}),
+        )
+        .await,
+    )
+    .await;
+    let mission = body(
+        app.send_json(
+            reqwest::Method::POST,
+            "/api/v1/missions",
+            Some(&admin),
+            &serde_json::json!({"title": "Show", "venue_id": venue["id"], "start": "2026-07-01T18:00:00Z",
+                               "end": "2026-07-01T22:00:00Z", "needs": [{"skill": "sound", "min_crew": 1}]}),
+        )
+        .await,
+    )
+    .await;
+    let cancelled = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/missions/{}", mission["id"].as_str().unwrap()),
+            Some(&admin),
+            &serde_json::json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let waiting = scrape(&app).await;
+    assert_eq!(
+        waiting.value("callsheet_outbox_events_undispatched", &[]),
+        1.0,
+        "{}",
+        waiting.text
+    );
+    // Fanned out by hand: one pending webhook message.
+    let now = Utc::now();
+    let events = app
+        .storage
+        .claim_events(now, now + chrono::Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let deliveries = callsheet::notify::fanout::deliveries_for(&app.storage, &events[0])
+        .await
+        .unwrap();
+    app.storage
+        .dispatch_event(&events[0], &deliveries, now)
+        .await
+        .unwrap();
+    let fanned = scrape(&app).await;
+    assert_eq!(
+        fanned.value("callsheet_outbox_events_undispatched", &[]),
+        0.0
+    );
+    assert_eq!(
+        fanned.value(
+            "callsheet_outbox_messages",
+            &[("channel", "webhook"), ("state", "pending")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        fanned.value(
+            "callsheet_outbox_messages",
+            &[("channel", "mail"), ("state", "dead")]
+        ),
+        0.0
+    );
+    assert!(fanned.value("callsheet_outbox_oldest_pending_age_seconds", &[]) < 60.0);
+}

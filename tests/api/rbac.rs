@@ -466,6 +466,42 @@ fn routes() -> Vec<Route> {
             None,
             &[Admin, Manager, Tech],
         ),
+        // Webhook endpoints hold signing secrets: admins only.
+        route(M::GET, "/api/v1/webhooks", None, &[Admin]),
+        route(
+            M::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": "https://hooks.example/rbac", "event_types": ["run.committed"]})),
+            &[Admin],
+        ),
+        route(M::GET, "/api/v1/webhooks/{webhook}", None, &[Admin]),
+        route(
+            M::PATCH,
+            "/api/v1/webhooks/{webhook}",
+            Some(json!({"description": "changed"})),
+            &[Admin],
+        ),
+        route(
+            M::POST,
+            "/api/v1/webhooks/{webhook}/rotate-secret",
+            None,
+            &[Admin],
+        ),
+        route(M::DELETE, "/api/v1/webhooks/{no_webhook}", None, &[Admin]),
+        // The outbox's messages: planners read, an admin sends again (none exists: 404).
+        route(M::GET, "/api/v1/notifications", None, PLANNERS),
+        route(
+            M::GET,
+            "/api/v1/notifications/{notification}",
+            None,
+            PLANNERS,
+        ),
+        route(
+            M::POST,
+            "/api/v1/notifications/{notification}/retry",
+            None,
+            &[Admin],
+        ),
     ]
 }
 
@@ -590,7 +626,24 @@ async fn fixtures(app: &TestApp, tenant: &callsheet_e2e::Tenant) -> Fixtures {
         json!({"assignment_id": id(&assignment["assignment"])}),
     )
     .await);
+    let webhook = id(&post(
+        app,
+        &admin,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.example/fixture", "event_types": ["assignment.proposed"]}),
+    )
+    .await);
     let mut values = vec![
+        ("webhook", webhook),
+        // None exists: an allowed role gets 404, a refused one 403.
+        (
+            "no_webhook",
+            "0190b5a4-0000-7000-8000-000000000001".to_owned(),
+        ),
+        (
+            "notification",
+            "0190b5a4-0000-7000-8000-000000000002".to_owned(),
+        ),
         // No run exists: an allowed role gets 404, a refused one 403.
         (
             "payroll_run",

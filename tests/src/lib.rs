@@ -124,6 +124,8 @@ impl TestApp {
             // floods); the rate-limit tests set the limits they exercise.
             ("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "0"),
             ("RATE_LIMIT_PER_TENANT_PER_MINUTE", "0"),
+            // Events pile up in the outbox unsent; the webhook tests start the worker.
+            ("OUTBOX_WORKER", "false"),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -60,6 +60,31 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     pub smtp: SmtpConfig,
     pub telegram: TelegramConfig,
+    pub outbox: OutboxConfig,
+}
+
+/// The outbox worker: how often it looks for work, how long a claim holds, how failures
+/// are retried, and where webhooks may go (see `notify` and ADR 0010).
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxConfig {
+    /// Whether this replica delivers (`OUTBOX_WORKER`); every replica may, claims keep
+    /// them apart.
+    pub worker: bool,
+    /// How long the worker sleeps when it found nothing to do.
+    pub poll: Duration,
+    /// How long a claimed event or message is the claimer's: past it, a replica that died
+    /// mid-send loses it to another. Longer than any send (`webhook_timeout`).
+    pub lease: Duration,
+    /// Failed attempts after which a message is dead.
+    pub max_attempts: u32,
+    /// The first retry's delay, doubled after each failure up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long a webhook receiver has to answer.
+    pub webhook_timeout: Duration,
+    /// Whether webhooks may target loopback, private and link-local addresses (tests,
+    /// on-premises receivers); off, a tenant cannot make the server call its own network.
+    pub allow_private_targets: bool,
 }
 
 /// Failed logins tolerated before answering 429, per account and per client address.
@@ -218,6 +243,7 @@ impl Config {
                 bot_token: get("TELEGRAM_BOT_TOKEN").map(SecretString::from),
                 chat_id: get("TELEGRAM_CHAT_ID"),
             },
+            outbox: outbox(&get)?,
         })
     }
 
@@ -225,6 +251,35 @@ impl Config {
     pub fn redis_url(&self) -> Option<&str> {
         self.redis_url.as_ref().map(|s| s.expose_secret())
     }
+}
+
+fn outbox(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxConfig, ConfigError> {
+    let webhook_timeout = Duration::from_secs(parse_or("WEBHOOK_TIMEOUT_SECONDS", get, 10)?);
+    let lease = Duration::from_secs(parse_or("OUTBOX_LEASE_SECONDS", get, 60)?);
+    if lease <= webhook_timeout {
+        return Err(invalid(
+            "OUTBOX_LEASE_SECONDS",
+            format!(
+                "{}s must exceed WEBHOOK_TIMEOUT_SECONDS ({}s): a claim must outlive its send",
+                lease.as_secs(),
+                webhook_timeout.as_secs()
+            ),
+        ));
+    }
+    let max_attempts = parse_or("OUTBOX_MAX_ATTEMPTS", get, 8)?;
+    if max_attempts == 0 {
+        return Err(invalid("OUTBOX_MAX_ATTEMPTS", "must be at least 1".into()));
+    }
+    Ok(OutboxConfig {
+        worker: parse_or("OUTBOX_WORKER", get, true)?,
+        poll: Duration::from_millis(parse_or("OUTBOX_POLL_MS", get, 1000)?),
+        lease,
+        max_attempts,
+        retry_base: Duration::from_millis(parse_or("OUTBOX_RETRY_BASE_MS", get, 5000)?),
+        retry_max: Duration::from_secs(parse_or("OUTBOX_RETRY_MAX_SECONDS", get, 3600)?),
+        webhook_timeout,
+        allow_private_targets: parse_or("WEBHOOK_ALLOW_PRIVATE_NETWORKS", get, false)?,
+    })
 }
 
 /// `TRUST_PROXY_HEADERS`: `false` (or absent, or 0) trusts no proxy, `true` one, a number

@@ -36,6 +36,7 @@ pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod payroll;
 pub mod plan_cache;
 pub mod planning;

@@ -93,6 +93,9 @@ struct Registered {
     plugin_fuel: HistogramVec,
     jobs: IntGaugeVec,
     jobs_oldest_age: IntGaugeVec,
+    outbox_events_undispatched: IntGauge,
+    outbox_messages: IntGaugeVec,
+    outbox_oldest_pending_age: IntGauge,
     rate_limited: IntCounterVec,
     login_refused: IntCounterVec,
 }
@@ -121,6 +124,16 @@ impl Registered {
         let http_in_flight =
             IntGauge::new("http_requests_in_flight", "Requests being served now.")?;
         registry.register(Box::new(http_in_flight.clone()))?;
+        let outbox_events_undispatched = IntGauge::new(
+            "outbox_events_undispatched",
+            "Outbox events not yet fanned out into messages, over every tenant, read at scrape time.",
+        )?;
+        registry.register(Box::new(outbox_events_undispatched.clone()))?;
+        let outbox_oldest_pending_age = IntGauge::new(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest pending outbox message (0 when there is none), read at scrape time.",
+        )?;
+        registry.register(Box::new(outbox_oldest_pending_age.clone()))?;
         Ok(Self {
             http_requests: counter(
                 "http_requests_total",
@@ -186,6 +199,13 @@ impl Registered {
                 "Age of the oldest job in each unfinished state (0 when there is none), read at scrape time.",
                 &["state"],
             )?,
+            outbox_events_undispatched,
+            outbox_messages: gauge(
+                "outbox_messages",
+                "Outbox messages waiting (pending) or given up (dead), by channel and state, read at scrape time.",
+                &["channel", "state"],
+            )?,
+            outbox_oldest_pending_age,
             rate_limited: counter(
                 "rate_limit_refusals_total",
                 "Requests refused with 429 RATE_LIMITED, by scope (address, tenant).",
@@ -307,6 +327,31 @@ impl Metrics {
             m.jobs_oldest_age
                 .with_label_values(&[state])
                 .set(i64::try_from(oldest_age.as_secs()).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// The outbox as read at scrape time: events waiting to be fanned out, messages
+    /// pending and dead per channel (every channel set, so none is left at an old value),
+    /// the age of the oldest pending one.
+    pub fn set_outbox(
+        &self,
+        undispatched: u64,
+        pending: &[(&'static str, u64)],
+        dead: &[(&'static str, u64)],
+        oldest_pending_age: Duration,
+    ) {
+        if let Some(m) = &self.inner {
+            let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            m.outbox_events_undispatched.set(int(undispatched));
+            for (state, counts) in [("pending", pending), ("dead", dead)] {
+                for (channel, count) in counts {
+                    m.outbox_messages
+                        .with_label_values(&[channel, state])
+                        .set(int(*count));
+                }
+            }
+            m.outbox_oldest_pending_age
+                .set(int(oldest_pending_age.as_secs()));
         }
     }
 

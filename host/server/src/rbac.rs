@@ -52,6 +52,10 @@ pub enum Resource {
     Analytics,
     /// Calendar subscription URLs: a technician manages their own (checked by the handler).
     CalendarFeeds,
+    /// The tenant's webhook endpoints: where its events are posted, with their secrets.
+    Webhooks,
+    /// The outbox's messages (webhook deliveries, mail, Telegram), their state and attempts.
+    Notifications,
 }
 
 /// What is being done.
@@ -97,6 +101,8 @@ impl Resource {
             Resource::Exports => "exports",
             Resource::Analytics => "analytics",
             Resource::CalendarFeeds => "calendar feeds",
+            Resource::Webhooks => "webhooks",
+            Resource::Notifications => "notifications",
         }
     }
 }
@@ -235,6 +241,14 @@ pub const MATRIX: &[(Resource, Action, &[Role])] = &[
         Action::Update,
         &[Admin, Manager, Tech],
     ),
+    // Endpoints carry signing secrets and send the tenant's data out: admins only.
+    (Resource::Webhooks, Action::Read, &[Admin]),
+    (Resource::Webhooks, Action::Create, &[Admin]),
+    (Resource::Webhooks, Action::Update, &[Admin]),
+    (Resource::Webhooks, Action::Delete, &[Admin]),
+    // Planners follow what was sent to the crew; an admin sends a dead message again.
+    (Resource::Notifications, Action::Read, PLANNERS),
+    (Resource::Notifications, Action::Update, &[Admin]),
 ];
 
 const ALL: &[Role] = &[Admin, Manager, Tech, Viewer];
@@ -321,6 +335,12 @@ permissions! {
     ExportCrew => (Exports, Read);
     ReadAnalytics => (Analytics, Read);
     ManageCalendarFeeds => (CalendarFeeds, Update);
+    ReadWebhooks => (Webhooks, Read);
+    CreateWebhooks => (Webhooks, Create);
+    UpdateWebhooks => (Webhooks, Update);
+    DeleteWebhooks => (Webhooks, Delete);
+    ReadNotifications => (Notifications, Read);
+    RetryNotifications => (Notifications, Update);
 }
 
 /// The matrix as a Markdown table, the body of `docs/permissions.md`.

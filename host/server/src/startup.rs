@@ -75,6 +75,15 @@ impl Application {
         let purger = tokio::spawn(crate::exports::background::purge_forever(
             self.state.storage.clone(),
         ));
+        let outbox = self.state.config.outbox.worker.then(|| {
+            tokio::spawn(
+                crate::notify::worker::Worker::new(
+                    self.state.storage.clone(),
+                    self.state.config.outbox,
+                )
+                .run_forever(),
+            )
+        });
         let app = crate::http::router(self.state);
         let served = axum::serve(
             self.listener,
@@ -84,6 +93,9 @@ impl Application {
         .await;
         sweeper.abort();
         purger.abort();
+        if let Some(outbox) = outbox {
+            outbox.abort();
+        }
         served
     }
 }

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "payroll",
             "exports",
             "analytics",
+            "notify",
         ],
     ),
     ("state", &["state"]),

@@ -104,3 +104,15 @@ id_type!(
     /// A payroll run: a closed period's payslips.
     PayrollRunId
 );
+id_type!(
+    /// An event of the outbox: a change someone outside may hear of.
+    EventId
+);
+id_type!(
+    /// One message of the outbox: an event for one recipient on one channel.
+    DeliveryId
+);
+id_type!(
+    /// A tenant's webhook endpoint.
+    WebhookId
+);

@@ -6,6 +6,7 @@
 mod attributes;
 mod crew;
 mod email;
+pub mod event;
 mod ids;
 pub mod mission;
 mod page;
@@ -22,10 +23,11 @@ mod timesheet;
 pub use attributes::{AttributeValue, Attributes, Scalar};
 pub use crew::{Contract, ContractKind, Preferences, Relation, RelationKind, RelationSeverity};
 pub use email::Email;
+pub use event::{Channel, DeliveryState, EventType};
 pub use ids::{
-    AssignmentId, AuditEntryId, AvailabilityId, JobId, MissionId, NeedId, PayPeriodId,
-    PayrollRunId, PluginId, ProjectId, RoomId, SessionId, TechnicianId, TenantId, TimesheetId,
-    UserId, VenueId,
+    AssignmentId, AuditEntryId, AvailabilityId, DeliveryId, EventId, JobId, MissionId, NeedId,
+    PayPeriodId, PayrollRunId, PluginId, ProjectId, RoomId, SessionId, TechnicianId, TenantId,
+    TimesheetId, UserId, VenueId, WebhookId,
 };
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use password::Password;

@@ -418,6 +418,32 @@ impl From<ExportError> for ApiError {
     }
 }
 
+impl From<crate::notify::NotifyError> for ApiError {
+    fn from(err: crate::notify::NotifyError) -> Self {
+        use crate::notify::NotifyError;
+        match err {
+            NotifyError::EndpointNotFound => Self::NotFound {
+                entity: "webhook endpoint",
+            },
+            NotifyError::DeliveryNotFound => Self::NotFound {
+                entity: "notification",
+            },
+            NotifyError::StillPending => Self::Conflict {
+                code: "NOTIFICATION_PENDING",
+                detail: err.to_string(),
+            },
+            NotifyError::TooManyEndpoints { max } => Self::ConflictWith {
+                code: "WEBHOOK_LIMIT",
+                detail: err.to_string(),
+                meta: Map::from_iter([("max".to_owned(), json!(max))]),
+            },
+            NotifyError::Target(e) => Self::validation("url", e.to_string()),
+            NotifyError::Invalid { field, reason } => Self::validation(field, reason),
+            NotifyError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::analytics::pay::PayFiguresError> for ApiError {
     fn from(err: crate::analytics::pay::PayFiguresError) -> Self {
         match err {

@@ -24,7 +24,7 @@ use secrecy::ExposeSecret as _;
 use sha2::{Digest as _, Sha256};
 
 use super::error::ApiError;
-use crate::domain::JobState;
+use crate::domain::{Channel, JobState};
 use crate::metrics::{CONTENT_TYPE, Metrics, UNMATCHED_ROUTE};
 use crate::state::AppState;
 
@@ -87,6 +87,25 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
             });
         metrics.set_jobs(job_state.as_str(), count, age);
     }
+    let outbox = state.storage.outbox_queue().await?;
+    let per_channel = |counts: &[(Channel, u64)]| -> Vec<(&'static str, u64)> {
+        Channel::ALL
+            .iter()
+            .map(|c| {
+                let n = counts.iter().find(|(k, _)| k == c).map_or(0, |(_, n)| *n);
+                (c.as_str(), n)
+            })
+            .collect()
+    };
+    metrics.set_outbox(
+        outbox.undispatched,
+        &per_channel(&outbox.pending),
+        &per_channel(&outbox.dead),
+        outbox
+            .oldest_pending
+            .and_then(|t| (now - t).to_std().ok())
+            .unwrap_or_default(),
+    );
     let text = metrics.render().unwrap_or_default();
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response())
 }

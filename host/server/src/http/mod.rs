@@ -38,6 +38,7 @@ mod idempotency;
 mod jobs;
 mod metrics;
 mod missions;
+mod notifications;
 mod payroll;
 mod planning;
 mod plugins;
@@ -47,6 +48,7 @@ mod tenant;
 mod timesheets;
 mod users;
 mod venues;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -101,6 +103,8 @@ pub use docs::openapi;
         (name = "payroll", description = "Payroll runs over closed pay periods: payslips from the tenant's payroll plugin"),
         (name = "exports", description = "CSV, ICS and PDF files, each with its sha256 and recorded in the audit chain"),
         (name = "analytics", description = "Coverage of the needs, workload and its spread, over a range"),
+        (name = "webhooks", description = "The tenant's endpoints: its events posted and signed (Standard Webhooks)"),
+        (name = "notifications", description = "The outbox's messages: state, attempts, sending again"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]
@@ -149,7 +153,9 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(exports::router())
             .merge(analytics::router())
             .merge(calendar::router())
-            .merge(call_sheets::router()),
+            .merge(call_sheets::router())
+            .merge(webhooks::router())
+            .merge(notifications::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

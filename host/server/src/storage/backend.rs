@@ -40,6 +40,10 @@ pub trait Backend {
     /// Appended to a `SELECT ... ORDER BY id` that reads rows the transaction will delete
     /// or rewrite.
     const LOCK_ROW: &'static str;
+    /// Appended to a `SELECT` of rows to claim: rows another transaction is claiming are
+    /// passed over instead of waited for (PostgreSQL `FOR UPDATE SKIP LOCKED`), so two
+    /// replicas never claim one row. SQLite needs nothing: its one writer claims alone.
+    const SKIP_LOCKED: &'static str;
 
     /// A condition true when `column` contains the text bound to `param` whatever the
     /// case of any letter; bind [`Backend::contains_pattern`] of the text to `param`.

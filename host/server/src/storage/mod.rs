@@ -25,6 +25,7 @@ pub mod export_files;
 pub mod feeds;
 pub mod idempotency;
 pub mod jobs;
+pub mod outbox;
 pub mod payroll;
 pub mod planning;
 pub mod plugins;
@@ -104,7 +105,7 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// [`crew::CrewStore`], [`planning::PlanningStore`], [`jobs::JobStore`],
 /// [`idempotency::IdempotencyStore`], [`plugins::PluginStore`],
 /// [`audit::AuditStore`], [`seed::SeedStore`], [`timesheets::TimesheetStore`],
-/// [`payroll::PayrollStore`], [`feeds::FeedStore`], [`export_files::ExportFileStore`]), so
+/// [`payroll::PayrollStore`], [`feeds::FeedStore`], [`export_files::ExportFileStore`], [`outbox::OutboxStore`]), so
 /// callers reach every method through the one handle.
 #[async_trait]
 pub trait Storage:
@@ -120,6 +121,7 @@ pub trait Storage:
     + payroll::PayrollStore
     + feeds::FeedStore
     + export_files::ExportFileStore
+    + outbox::OutboxStore
     + Send
     + Sync
     + std::fmt::Debug

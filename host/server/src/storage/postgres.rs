@@ -49,6 +49,7 @@ impl Backend for PostgresStorage {
     // Rows are locked one by one (`LOCK_ROW`) rather than the whole database.
     const BEGIN_WRITE: &'static str = "BEGIN";
     const LOCK_ROW: &'static str = " FOR UPDATE";
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 
     // `ILIKE` folds every letter the database's character type knows (all of Unicode
     // under the C.UTF-8 and language locales `initdb` picks).
@@ -116,3 +117,4 @@ super::timesheets::sql::impl_timesheet_store!(PostgresStorage);
 super::payroll::sql::impl_payroll_store!(PostgresStorage);
 super::feeds::sql::impl_feed_store!(PostgresStorage);
 super::export_files::sql::impl_export_file_store!(PostgresStorage);
+super::outbox::sql::impl_outbox_store!(PostgresStorage);

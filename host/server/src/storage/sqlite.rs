@@ -121,6 +121,7 @@ impl Backend for SqliteStorage {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     // The write lock taken at `BEGIN IMMEDIATE` already covers every row.
     const LOCK_ROW: &'static str = "";
+    const SKIP_LOCKED: &'static str = "";
 
     // SQLite's `LOWER` and `LIKE` fold ASCII letters only; the `regexp` function sqlx
     // registers (Rust's `regex`) folds every letter under `(?i)`.
@@ -195,6 +196,7 @@ super::timesheets::sql::impl_timesheet_store!(SqliteStorage);
 super::payroll::sql::impl_payroll_store!(SqliteStorage);
 super::feeds::sql::impl_feed_store!(SqliteStorage);
 super::export_files::sql::impl_export_file_store!(SqliteStorage);
+super::outbox::sql::impl_outbox_store!(SqliteStorage);
 
 #[cfg(test)]
 mod tests {

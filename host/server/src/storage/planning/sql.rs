@@ -248,6 +248,15 @@ macro_rules! impl_planning_store {
                     return Ok(MissionUpdate::ScheduleChanged);
                 };
                 let mut tx = self.writer.begin_with(<$storage as $crate::storage::backend::Backend>::BEGIN_WRITE).await?;
+                // What the mission was, for its event: moved, cancelled, or neither.
+                let before: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, String)> = sqlx::query_as(&format!(
+                    "SELECT start_at, end_at, status FROM missions WHERE tenant_id = $1 AND id = $2{}",
+                    <$storage as $crate::storage::backend::Backend>::LOCK_ROW
+                ))
+                .bind(tenant)
+                .bind(next.id)
+                .fetch_optional(&mut *tx)
+                .await?;
                 let updated = sqlx::query(
                     "UPDATE missions SET title = $3, project_id = $4, venue_id = $5, room_id = $6, start_at = $7,
                             end_at = $8, paid = $9, status = $10, notes = $11, attributes = $12, updated_at = $13,
@@ -287,8 +296,24 @@ macro_rules! impl_planning_store {
                 // The crew's shifts may move with the mission's needs: their counters are
                 // compared (their rules were checked against them) and bumped.
                 let crew = crew_of(&mut tx, tenant, "mission_id", next.id).await?;
-                if !bump_crew_if_at(&mut tx, tenant, crew, expected).await? {
+                if !bump_crew_if_at(&mut tx, tenant, crew.clone(), expected).await? {
                     return Ok(MissionUpdate::ScheduleChanged);
+                }
+                if let Some((start, end, status)) = before {
+                    let cancelled = next.status == $crate::domain::MissionStatus::Cancelled
+                        && status != next.status.as_str();
+                    let moved = (start, end) != (next.window.start(), next.window.end());
+                    let event_type = if cancelled {
+                        Some($crate::domain::EventType::MissionCancelled)
+                    } else if moved && next.status != $crate::domain::MissionStatus::Cancelled {
+                        Some($crate::domain::EventType::MissionMoved)
+                    } else {
+                        None
+                    };
+                    if let (Some(event_type), Ok(previous)) = (event_type, $crate::domain::time::Window::new(start, end)) {
+                        let event = $crate::storage::outbox::mission_event(tenant, event_type, &next, previous, &crew);
+                        record_event(&mut tx, &event).await?;
+                    }
                 }
                 if next.status == $crate::domain::MissionStatus::Cancelled {
                     sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND mission_id = $2")
@@ -501,6 +526,8 @@ macro_rules! impl_planning_store {
                     return Ok(refused);
                 }
                 insert_assignment(&mut tx, tenant, &a).await?;
+                let event_type = $crate::domain::EventType::of_assignment_status(a.status);
+                record_event(&mut tx, &$crate::storage::outbox::assignment_event(tenant, event_type, &a, a.created_at)).await?;
                 tx.commit().await?;
                 Ok(AssignmentInsert::Created(a))
             }
@@ -533,6 +560,8 @@ macro_rules! impl_planning_store {
                 let Some(back) = back else {
                     return Ok(AssignmentInsert::Stale);
                 };
+                let event_type = $crate::domain::EventType::of_assignment_status(back.status);
+                record_event(&mut tx, &$crate::storage::outbox::assignment_event(tenant, event_type, &back, back.updated_at)).await?;
                 tx.commit().await?;
                 Ok(AssignmentInsert::Created(back))
             }
@@ -606,21 +635,23 @@ macro_rules! impl_planning_store {
                 use $crate::storage::planning::sql::ASSIGNMENT_COLUMNS;
                 let columns = ASSIGNMENT_COLUMNS.replace("a.", "");
                 let mut tx = self.writer.begin().await?;
+                let mut before = None;
                 if patch.status.is_some() {
                     // A declined assignment confirmed again adds a shift back.
-                    let owner: Option<($crate::domain::MissionId, $crate::domain::TechnicianId)> = sqlx::query_as(
-                        "SELECT mission_id, technician_id FROM assignments WHERE tenant_id = $1 AND id = $2",
+                    let owner: Option<($crate::domain::MissionId, $crate::domain::TechnicianId, String)> = sqlx::query_as(
+                        "SELECT mission_id, technician_id, status FROM assignments WHERE tenant_id = $1 AND id = $2",
                     )
                     .bind(tenant)
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    if let Some((mission, technician)) = owner {
+                    if let Some((mission, technician, status)) = owner {
                         bump_missions(&mut tx, tenant, [mission]).await?;
                         bump_technicians(&mut tx, tenant, [technician]).await?;
+                        before = Some(status);
                     }
                 }
-                let updated = sqlx::query_as(&format!(
+                let updated: Option<$crate::storage::planning::Assignment> = sqlx::query_as(&format!(
                     "UPDATE assignments SET status = COALESCE($3, status), pinned = COALESCE($4, pinned), updated_at = $5
                      WHERE tenant_id = $1 AND id = $2 RETURNING {columns}"
                 ))
@@ -632,6 +663,13 @@ macro_rules! impl_planning_store {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err($crate::storage::sql::overlap_or::<$storage>)?;
+                // A new status is news; pinning is the planner's own business.
+                if let Some(a) = &updated
+                    && before.is_some_and(|b| b != a.status.as_str())
+                {
+                    let event_type = $crate::domain::EventType::of_assignment_status(a.status);
+                    record_event(&mut tx, &$crate::storage::outbox::assignment_event(tenant, event_type, a, now)).await?;
+                }
                 tx.commit().await?;
                 Ok(updated)
             }
@@ -642,12 +680,28 @@ macro_rules! impl_planning_store {
                 tenant: $crate::domain::TenantId,
                 id: $crate::domain::AssignmentId,
             ) -> $crate::storage::StorageResult<bool> {
-                let deleted = sqlx::query("DELETE FROM assignments WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant)
-                    .bind(id)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(deleted.rows_affected() > 0)
+                use $crate::storage::planning::sql::ASSIGNMENT_COLUMNS;
+                let columns = ASSIGNMENT_COLUMNS.replace("a.", "");
+                let mut tx = self.writer.begin().await?;
+                let deleted: Option<$crate::storage::planning::Assignment> = sqlx::query_as(&format!(
+                    "DELETE FROM assignments WHERE tenant_id = $1 AND id = $2 RETURNING {columns}"
+                ))
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(deleted) = deleted else {
+                    return Ok(false);
+                };
+                let event = $crate::storage::outbox::assignment_event(
+                    tenant,
+                    $crate::domain::EventType::AssignmentCancelled,
+                    &deleted,
+                    $crate::domain::time::now(),
+                );
+                record_event(&mut tx, &event).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             #[tracing::instrument(name = "storage.technician_assignments", level = "debug", skip_all)]
@@ -822,8 +876,9 @@ macro_rules! impl_planning_store {
                         return Ok(RunCommitted::ScheduleChanged);
                     }
                 }
+                let mut deleted = Vec::new();
                 for id in &commit.delete {
-                    sqlx::query(
+                    let done = sqlx::query(
                         "DELETE FROM assignments WHERE tenant_id = $1 AND id = $2 AND status = 'proposed' AND pinned = $3",
                     )
                     .bind(tenant)
@@ -831,6 +886,9 @@ macro_rules! impl_planning_store {
                     .bind(false)
                     .execute(&mut *tx)
                     .await?;
+                    if done.rows_affected() > 0 {
+                        deleted.push(*id);
+                    }
                 }
                 for a in &commit.create {
                     insert_assignment(&mut tx, tenant, a).await?;
@@ -838,6 +896,8 @@ macro_rules! impl_planning_store {
                 if insert_audit_row(&mut tx, &commit.audit).await? == $crate::storage::audit::AuditInsert::SeqTaken {
                     return Ok(RunCommitted::AuditSeqTaken);
                 }
+                let event = $crate::storage::outbox::run_event(tenant, &commit, &deleted);
+                record_event(&mut tx, &event).await?;
                 tx.commit().await?;
                 Ok(RunCommitted::Committed(commit.create))
             }

@@ -131,6 +131,9 @@ macro_rules! impl_timesheet_store {
                 let mut row = new.clone();
                 row.version = 0;
                 write_timesheet(&mut tx, tenant, &row, true).await?;
+                if row.state == $crate::domain::TimesheetState::Submitted {
+                    record_event(&mut tx, &$crate::storage::outbox::timesheet_event(tenant, &row)).await?;
+                }
                 tx.commit().await?;
                 Ok(TimesheetWrite::Done(Some(Box::new(row))))
             }
@@ -156,9 +159,17 @@ macro_rules! impl_timesheet_store {
                         return Ok(TimesheetWrite::PeriodClosed(label));
                     }
                 }
+                let was: String = sqlx::query_scalar("SELECT state FROM timesheets WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(next.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 let mut row = next.clone();
                 row.version = version + 1;
                 write_timesheet(&mut tx, tenant, &row, false).await?;
+                if row.state == $crate::domain::TimesheetState::Submitted && was != row.state.as_str() {
+                    record_event(&mut tx, &$crate::storage::outbox::timesheet_event(tenant, &row)).await?;
+                }
                 tx.commit().await?;
                 Ok(TimesheetWrite::Done(Some(Box::new(row))))
             }
@@ -253,8 +264,10 @@ macro_rules! impl_timesheet_store {
                 if insert_audit_row(&mut tx, &change.audit).await? == $crate::storage::audit::AuditInsert::SeqTaken {
                     return Ok(PeriodWrite::AuditSeqTaken);
                 }
+                let period: $crate::storage::timesheets::PayPeriodRecord = row.try_into()?;
+                record_event(&mut tx, &$crate::storage::outbox::period_event(tenant, &period)).await?;
                 tx.commit().await?;
-                Ok(PeriodWrite::Done(row.try_into()?))
+                Ok(PeriodWrite::Done(period))
             }
 
             #[tracing::instrument(name = "storage.reopen_period", level = "debug", skip_all)]
