@@ -14,6 +14,7 @@ mod crew;
 mod exports;
 mod health;
 mod metrics;
+mod notifications;
 mod payroll;
 mod planning;
 mod planning_store;

@@ -657,9 +657,10 @@ async fn the_outbox_is_read_at_scrape_time_per_channel_and_state() {
         .claim_events(now, now + chrono::Duration::seconds(60), 10)
         .await
         .unwrap();
-    let deliveries = callsheet::notify::fanout::deliveries_for(&app.storage, &events[0])
-        .await
-        .unwrap();
+    let deliveries =
+        callsheet::notify::fanout::deliveries_for(&app.storage, &events[0], Default::default())
+            .await
+            .unwrap();
     app.storage
         .dispatch_event(&events[0], &deliveries, now)
         .await

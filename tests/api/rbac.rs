@@ -488,6 +488,14 @@ fn routes() -> Vec<Route> {
             &[Admin],
         ),
         route(M::DELETE, "/api/v1/webhooks/{no_webhook}", None, &[Admin]),
+        // Everyone's own notification settings.
+        route(M::GET, "/api/v1/users/me/notifications", None, ALL),
+        route(
+            M::PUT,
+            "/api/v1/users/me/notifications",
+            Some(json!({"language": "en", "telegram_chat_id": null, "channels": {}})),
+            ALL,
+        ),
         // The outbox's messages: planners read, an admin sends again (none exists: 404).
         route(M::GET, "/api/v1/notifications", None, PLANNERS),
         route(

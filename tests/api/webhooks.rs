@@ -501,9 +501,10 @@ async fn a_pending_message_cannot_be_retried() {
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    let deliveries = callsheet::notify::fanout::deliveries_for(storage, &events[0])
-        .await
-        .unwrap();
+    let deliveries =
+        callsheet::notify::fanout::deliveries_for(storage, &events[0], Default::default())
+            .await
+            .unwrap();
     storage
         .dispatch_event(&events[0], &deliveries, now)
         .await

@@ -103,6 +103,7 @@ pub struct RateLimitConfig {
     pub per_tenant_per_minute: u32,
 }
 
+/// Outgoing mail; mail notifications are on when `host` and `from` are set.
 #[derive(Debug, Clone, Default)]
 pub struct SmtpConfig {
     pub host: Option<String>,
@@ -110,12 +111,28 @@ pub struct SmtpConfig {
     pub user: Option<String>,
     pub password: Option<SecretString>,
     pub from: Option<String>,
+    pub tls: SmtpTls,
 }
 
+/// How the SMTP connection is secured (`SMTP_TLS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `starttls`: plain, upgraded before anything is sent; refused if the server cannot.
+    #[default]
+    StartTls,
+    /// `tls`: TLS from the first byte (port 465).
+    Tls,
+    /// `none`: plain text, for a relay on the same host or a test server only.
+    None,
+}
+
+/// The Telegram Bot API; Telegram notifications are on when the token is set. Each user
+/// links their own chat (`PUT /users/me/notifications`).
 #[derive(Debug, Clone, Default)]
 pub struct TelegramConfig {
     pub bot_token: Option<SecretString>,
-    pub chat_id: Option<String>,
+    /// `TELEGRAM_API_URL`: the Bot API's base URL (a local Bot API server, or a test's).
+    pub api_url: String,
 }
 
 /// A configuration the server must not start with; the message says what to fix.
@@ -238,10 +255,23 @@ impl Config {
                 user: get("SMTP_USER"),
                 password: get("SMTP_PASSWORD").map(SecretString::from),
                 from: get("SMTP_FROM"),
+                tls: match get("SMTP_TLS").as_deref().map(str::trim) {
+                    None | Some("starttls") => SmtpTls::StartTls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        return Err(invalid(
+                            "SMTP_TLS",
+                            format!("{other:?} is not starttls, tls or none"),
+                        ));
+                    }
+                },
             },
             telegram: TelegramConfig {
                 bot_token: get("TELEGRAM_BOT_TOKEN").map(SecretString::from),
-                chat_id: get("TELEGRAM_CHAT_ID"),
+                api_url: get("TELEGRAM_API_URL")
+                    .map(|u| u.trim_end_matches('/').to_owned())
+                    .unwrap_or_else(|| "https://api.telegram.org".to_owned()),
             },
             outbox: outbox(&get)?,
         })

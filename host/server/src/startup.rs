@@ -17,6 +17,8 @@ use crate::state::{AppState, StartError};
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// This replica's outbox worker, when `OUTBOX_WORKER` is on.
+    outbox: Option<crate::notify::worker::Worker>,
 }
 
 impl Application {
@@ -44,9 +46,20 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let outbox = if state.config.outbox.worker {
+            let worker = crate::notify::worker::Worker::new(state.storage.clone(), &state.config)
+                .map_err(|e| StartError::Mail(e.to_string()))?;
+            Some(worker)
+        } else {
+            None
+        };
         // Hash the login decoy now, not during the first login with an unknown email.
         tokio::task::spawn_blocking(crate::auth::password::warm_up);
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            outbox,
+        })
     }
 
     /// The address actually bound.
@@ -75,15 +88,7 @@ impl Application {
         let purger = tokio::spawn(crate::exports::background::purge_forever(
             self.state.storage.clone(),
         ));
-        let outbox = self.state.config.outbox.worker.then(|| {
-            tokio::spawn(
-                crate::notify::worker::Worker::new(
-                    self.state.storage.clone(),
-                    self.state.config.outbox,
-                )
-                .run_forever(),
-            )
-        });
+        let outbox = self.outbox.map(|worker| tokio::spawn(worker.run_forever()));
         let app = crate::http::router(self.state);
         let served = axum::serve(
             self.listener,

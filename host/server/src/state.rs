@@ -60,6 +60,9 @@ pub enum StartError {
     Redis(#[from] redis::RedisError),
     #[error("cannot start the plugin runtime: {0}")]
     Runtime(#[from] callsheet_runtime::Error),
+    /// The outbox cannot send mail as configured (`SMTP_FROM` is not an address...).
+    #[error("cannot set up mail notifications: {0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,

@@ -144,6 +144,83 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// The language a user reads their notifications in.
+    Language {
+        Fr => "fr",
+        En => "en",
+    }
+);
+
+/// Which channels a user hears of each event type on. Event types left out are heard on
+/// no channel; [`NotificationChannels::defaults`] is what a user has until they choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object, example = json!({"assignment.proposed": ["mail", "telegram"], "mission.cancelled": ["mail"]}))]
+pub struct NotificationChannels(
+    pub std::collections::BTreeMap<EventType, std::collections::BTreeSet<Channel>>,
+);
+
+impl NotificationChannels {
+    /// Events that concern a technician's own work: what a person can be told of.
+    pub const PERSONAL: &'static [EventType] = &[
+        EventType::AssignmentProposed,
+        EventType::AssignmentConfirmed,
+        EventType::AssignmentDeclined,
+        EventType::AssignmentCancelled,
+        EventType::MissionMoved,
+        EventType::MissionCancelled,
+        EventType::RunCommitted,
+    ];
+
+    /// What a user hears until they choose: by mail and Telegram (when linked), what
+    /// someone else did to their work (a proposal, a removal, a move, a cancellation, a
+    /// run's proposals); not their own answers (confirmed, declined), which they gave.
+    pub fn defaults() -> Self {
+        let both: std::collections::BTreeSet<Channel> =
+            [Channel::Mail, Channel::Telegram].into_iter().collect();
+        Self(
+            [
+                EventType::AssignmentProposed,
+                EventType::AssignmentCancelled,
+                EventType::MissionMoved,
+                EventType::MissionCancelled,
+                EventType::RunCommitted,
+            ]
+            .into_iter()
+            .map(|t| (t, both.clone()))
+            .collect(),
+        )
+    }
+
+    /// Checked choices: personal events only, webhooks are not a person's channel.
+    pub fn checked(self) -> Result<Self, InvalidValue> {
+        for (event, channels) in &self.0 {
+            if !Self::PERSONAL.contains(event) {
+                return Err(InvalidValue::new(format!(
+                    "`{event}` is not sent to people; choose among {}",
+                    Self::PERSONAL
+                        .iter()
+                        .map(|e| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            if channels.contains(&Channel::Webhook) {
+                return Err(InvalidValue::new(
+                    "`webhook` is a tenant's channel, not a person's: choose mail or telegram",
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The channels `event` is heard on.
+    pub fn for_event(&self, event: EventType) -> impl Iterator<Item = Channel> + '_ {
+        self.0.get(&event).into_iter().flatten().copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +232,36 @@ mod tests {
             let json = serde_json::to_string(t).unwrap();
             assert_eq!(json, format!("\"{}\"", t.as_str()));
         }
+        let defaults = NotificationChannels::defaults();
+        assert_eq!(
+            defaults
+                .for_event(EventType::AssignmentProposed)
+                .collect::<Vec<_>>(),
+            [Channel::Mail, Channel::Telegram]
+        );
+        assert_eq!(
+            defaults.for_event(EventType::AssignmentConfirmed).count(),
+            0
+        );
+        assert!(defaults.clone().checked().is_ok());
+        let mut webhook = defaults.clone();
+        webhook.0.insert(
+            EventType::MissionMoved,
+            [Channel::Webhook].into_iter().collect(),
+        );
+        assert!(webhook.checked().is_err());
+        let mut closed = defaults;
+        closed.0.insert(
+            EventType::PeriodClosed,
+            [Channel::Mail].into_iter().collect(),
+        );
+        assert!(
+            closed
+                .checked()
+                .unwrap_err()
+                .reason
+                .contains("not sent to people")
+        );
         let err = "assignment.moved".parse::<EventType>().unwrap_err();
         assert!(err.reason.contains("assignment.proposed"), "{}", err.reason);
     }

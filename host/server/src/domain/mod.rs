@@ -23,7 +23,7 @@ mod timesheet;
 pub use attributes::{AttributeValue, Attributes, Scalar};
 pub use crew::{Contract, ContractKind, Preferences, Relation, RelationKind, RelationSeverity};
 pub use email::Email;
-pub use event::{Channel, DeliveryState, EventType};
+pub use event::{Channel, DeliveryState, EventType, Language, NotificationChannels};
 pub use ids::{
     AssignmentId, AuditEntryId, AvailabilityId, DeliveryId, EventId, JobId, MissionId, NeedId,
     PayPeriodId, PayrollRunId, PluginId, ProjectId, RoomId, SessionId, TechnicianId, TenantId,

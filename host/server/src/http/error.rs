@@ -428,6 +428,7 @@ impl From<crate::notify::NotifyError> for ApiError {
             NotifyError::DeliveryNotFound => Self::NotFound {
                 entity: "notification",
             },
+            NotifyError::UserNotFound => Self::NotFound { entity: "user" },
             NotifyError::StillPending => Self::Conflict {
                 code: "NOTIFICATION_PENDING",
                 detail: err.to_string(),

@@ -38,6 +38,7 @@ mod idempotency;
 mod jobs;
 mod metrics;
 mod missions;
+mod notification_settings;
 mod notifications;
 mod payroll;
 mod planning;
@@ -155,7 +156,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             .merge(calendar::router())
             .merge(call_sheets::router())
             .merge(webhooks::router())
-            .merge(notifications::router()),
+            .merge(notifications::router())
+            .merge(notification_settings::router()),
     );
     declare_media_type_refusals(routes.get_openapi_mut());
     routes

@@ -77,11 +77,9 @@ pub async fn send(
         .send()
         .await;
     match answer {
-        Ok(response) if response.status().is_success() => Sent {
-            status: Some(response.status().as_u16()),
-            error: None,
-            permanent: false,
-        },
+        Ok(response) if response.status().is_success() => {
+            Sent::accepted(response.status().as_u16())
+        }
         Ok(response) => {
             let status = response.status();
             failed(
@@ -102,6 +100,15 @@ fn failed(status: Option<u16>, error: String) -> Sent {
 }
 
 impl Sent {
+    /// The receiver accepted it, answering `status`.
+    pub fn accepted(status: u16) -> Self {
+        Self {
+            status: Some(status),
+            error: None,
+            permanent: false,
+        }
+    }
+
     /// Not sent, and never will be as things stand.
     pub fn refused(error: String) -> Self {
         Self {

@@ -13,10 +13,13 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
+use super::fanout::Reach;
+use super::mail::{IcsFile, MailSetupError, Mailer};
 use super::retry::RetryPolicy;
+use super::telegram::Telegram;
 use super::webhook::{self, Sent};
-use crate::config::OutboxConfig;
-use crate::domain::Channel;
+use crate::config::{Config, OutboxConfig};
+use crate::domain::{Channel, EventType};
 use crate::storage::outbox::{Attempt, Claimed, Outcome};
 use crate::storage::{DynStorage, StorageResult};
 
@@ -32,21 +35,41 @@ const CONCURRENCY: usize = 16;
 pub struct Worker {
     storage: DynStorage,
     client: reqwest::Client,
+    mailer: Option<Mailer>,
+    telegram: Option<Telegram>,
     config: OutboxConfig,
     policy: RetryPolicy,
 }
 
 impl Worker {
-    pub fn new(storage: DynStorage, config: OutboxConfig) -> Self {
-        Self {
-            client: webhook::client(config.webhook_timeout, config.allow_private_targets),
+    /// The worker of `config`: mail when `SMTP_HOST` and `SMTP_FROM` are set, Telegram
+    /// when `TELEGRAM_BOT_TOKEN` is; refused when the sender is not an address.
+    pub fn new(storage: DynStorage, config: &Config) -> Result<Self, MailSetupError> {
+        let outbox = config.outbox;
+        // The Bot API is the operator's choice, not a tenant's: no address guard.
+        let bot_client = reqwest::Client::builder()
+            .timeout(outbox.webhook_timeout)
+            .build()
+            .expect("a client without custom TLS roots always builds");
+        Ok(Self {
+            client: webhook::client(outbox.webhook_timeout, outbox.allow_private_targets),
+            mailer: Mailer::from_config(&config.smtp)?,
+            telegram: Telegram::from_config(&config.telegram, bot_client),
             policy: RetryPolicy {
-                base: config.retry_base,
-                max: config.retry_max,
-                max_attempts: config.max_attempts,
+                base: outbox.retry_base,
+                max: outbox.retry_max,
+                max_attempts: outbox.max_attempts,
             },
             storage,
-            config,
+            config: outbox,
+        })
+    }
+
+    /// The channels this worker can reach people on.
+    pub fn reach(&self) -> Reach {
+        Reach {
+            mail: self.mailer.is_some(),
+            telegram: self.telegram.is_some(),
         }
     }
 
@@ -72,7 +95,8 @@ impl Worker {
             .claim_events(now(), self.lease_end(), EVENT_BATCH)
             .await?;
         for event in &events {
-            let deliveries = super::fanout::deliveries_for(&self.storage, event).await?;
+            let deliveries =
+                super::fanout::deliveries_for(&self.storage, event, self.reach()).await?;
             self.storage
                 .dispatch_event(event, &deliveries, now())
                 .await?;
@@ -102,7 +126,7 @@ impl Worker {
         let clock = Instant::now();
         let sent = match claimed.delivery.channel {
             Channel::Webhook => self.webhook(&claimed).await?,
-            other => Sent::refused(format!("the {other} channel is not delivered yet")),
+            Channel::Mail | Channel::Telegram => self.person(&claimed).await?,
         };
         let delivery = &claimed.delivery;
         let outcome = match (&sent.error, sent.permanent) {
@@ -157,6 +181,91 @@ impl Worker {
             self.config.allow_private_targets,
         )
         .await)
+    }
+}
+
+impl Worker {
+    /// A mail or Telegram message to a user: what the event tells them, read now, in
+    /// their language.
+    async fn person(&self, claimed: &Claimed) -> StorageResult<Sent> {
+        let delivery = &claimed.delivery;
+        let Some(user) = delivery.user_id else {
+            return Ok(Sent::refused("the message names no user".into()));
+        };
+        let Some(settings) = self
+            .storage
+            .notification_settings(delivery.tenant_id, &[user])
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(Sent::refused("the user was deleted".into()));
+        };
+        if !settings.active {
+            return Ok(Sent::refused("the account is deactivated".into()));
+        }
+        let (notice, technician) =
+            super::people::notice_for(&self.storage, &claimed.event, user).await?;
+        let rendered = super::texts::render(&notice, settings.language);
+        let id = message_id(delivery.id);
+        match delivery.channel {
+            Channel::Mail => {
+                let Some(mailer) = &self.mailer else {
+                    return Ok(Sent::refused("mail is off on this server".into()));
+                };
+                let ics = match technician {
+                    Some(technician) => self.calendar(claimed, &notice, technician).await?,
+                    None => None,
+                };
+                Ok(mailer.send(&settings.email, &id, &rendered, ics).await)
+            }
+            _ => {
+                let (Some(bot), Some(chat)) = (&self.telegram, &settings.telegram_chat_id) else {
+                    return Ok(Sent::refused(
+                        "Telegram is off on this server, or the user unlinked their chat".into(),
+                    ));
+                };
+                let text = format!("{}\n\n{}", rendered.subject, rendered.text);
+                Ok(bot.send(chat, &text).await)
+            }
+        }
+    }
+
+    /// The technician's calendar over the shifts a notice is about, for the events that
+    /// leave them on the mission (a removal or a cancellation leaves nothing to add).
+    async fn calendar(
+        &self,
+        claimed: &Claimed,
+        notice: &super::texts::Notice,
+        technician: crate::domain::TechnicianId,
+    ) -> StorageResult<Option<IcsFile>> {
+        let keeps_a_shift = matches!(
+            claimed.event.event_type,
+            EventType::AssignmentProposed
+                | EventType::AssignmentConfirmed
+                | EventType::MissionMoved
+                | EventType::RunCommitted
+        );
+        let start = notice.shifts.iter().map(|s| s.start).min();
+        let end = notice.shifts.iter().map(|s| s.end).max();
+        let (true, Some(start), Some(end)) = (keeps_a_shift, start, end) else {
+            return Ok(None);
+        };
+        let Ok(window) = crate::domain::time::Window::new(start, end) else {
+            return Ok(None);
+        };
+        let file = crate::exports::ics::technician(
+            &self.storage,
+            claimed.event.tenant_id,
+            notice.time_zone,
+            technician,
+            window,
+        )
+        .await?;
+        Ok(Some(IcsFile {
+            filename: "callsheet.ics".into(),
+            body: file.bytes,
+        }))
     }
 }
 

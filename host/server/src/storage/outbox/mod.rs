@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::StorageResult;
 use crate::domain::{
-    Channel, DeliveryId, DeliveryState, EventId, EventType, PageRequest, TenantId, UserId,
-    WebhookId,
+    Channel, DeliveryId, DeliveryState, EventId, EventType, Language, NotificationChannels,
+    PageRequest, TechnicianId, TenantId, UserId, WebhookId,
 };
 
 /// An event to record with the change that causes it.
@@ -338,6 +338,29 @@ impl WebhookRow {
     }
 }
 
+/// How a user hears of events, as stored on their account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NotificationSettings {
+    pub user_id: UserId,
+    pub email: String,
+    pub active: bool,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
+    pub telegram_chat_id: Option<String>,
+    /// JSON; `None` until the user chooses.
+    pub notification_channels: Option<String>,
+}
+
+impl NotificationSettings {
+    /// The user's channels per event type: their choice, or the defaults.
+    pub fn channels(&self) -> NotificationChannels {
+        self.notification_channels
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_else(NotificationChannels::defaults)
+    }
+}
+
 /// The outbox's figures, over every tenant (an operator's, for `/metrics`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxQueue {
@@ -429,6 +452,31 @@ pub trait OutboxStore: Send + Sync {
     async fn delete_webhook(&self, tenant: TenantId, id: WebhookId) -> StorageResult<bool>;
 
     async fn outbox_queue(&self) -> StorageResult<OutboxQueue>;
+
+    /// The notification settings of these users of the tenant (unknown ids left out).
+    async fn notification_settings(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+    ) -> StorageResult<Vec<NotificationSettings>>;
+
+    /// Replaces a user's notification settings; false when the user is not the tenant's.
+    async fn set_notification_settings(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        language: Language,
+        telegram_chat_id: Option<&str>,
+        channels: &NotificationChannels,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+
+    /// The accounts linked to these technicians: `(technician, user)`.
+    async fn technician_users(
+        &self,
+        tenant: TenantId,
+        technicians: &[TechnicianId],
+    ) -> StorageResult<Vec<(TechnicianId, UserId)>>;
 }
 
 pub(super) mod sql;

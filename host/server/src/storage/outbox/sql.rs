@@ -458,6 +458,78 @@ macro_rules! impl_outbox_store {
                 }
                 Ok(queue)
             }
+
+            #[tracing::instrument(name = "storage.notification_settings", level = "debug", skip_all)]
+            async fn notification_settings(
+                &self,
+                tenant: $crate::domain::TenantId,
+                users: &[$crate::domain::UserId],
+            ) -> $crate::storage::StorageResult<Vec<$crate::storage::outbox::NotificationSettings>> {
+                let ids = $crate::storage::sql::unique(users);
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::storage::sql::IN_LIST_CHUNK) {
+                    let sql = format!(
+                        "SELECT id AS user_id, email, active, language, telegram_chat_id, notification_channels
+                         FROM users WHERE tenant_id = $1 AND id IN ({}) ORDER BY id",
+                        $crate::storage::sql::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, $crate::storage::outbox::NotificationSettings>(&sql).bind(tenant);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    found.extend(query.fetch_all(&self.reader).await?);
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(name = "storage.set_notification_settings", level = "debug", skip_all)]
+            async fn set_notification_settings(
+                &self,
+                tenant: $crate::domain::TenantId,
+                user: $crate::domain::UserId,
+                language: $crate::domain::Language,
+                telegram_chat_id: Option<&str>,
+                channels: &$crate::domain::NotificationChannels,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<bool> {
+                let channels = serde_json::to_string(channels).map_err($crate::storage::outbox::sql::decode_error)?;
+                let done = sqlx::query(
+                    "UPDATE users SET language = $3, telegram_chat_id = $4, notification_channels = $5, updated_at = $6
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(user)
+                .bind(language.as_str())
+                .bind(telegram_chat_id)
+                .bind(channels)
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            #[tracing::instrument(name = "storage.technician_users", level = "debug", skip_all)]
+            async fn technician_users(
+                &self,
+                tenant: $crate::domain::TenantId,
+                technicians: &[$crate::domain::TechnicianId],
+            ) -> $crate::storage::StorageResult<Vec<($crate::domain::TechnicianId, $crate::domain::UserId)>> {
+                let ids = $crate::storage::sql::unique(technicians);
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::storage::sql::IN_LIST_CHUNK) {
+                    let sql = format!(
+                        "SELECT id, user_id FROM technicians
+                         WHERE tenant_id = $1 AND user_id IS NOT NULL AND id IN ({}) ORDER BY id",
+                        $crate::storage::sql::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, ($crate::domain::TechnicianId, $crate::domain::UserId)>(&sql).bind(tenant);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    found.extend(query.fetch_all(&self.reader).await?);
+                }
+                Ok(found)
+            }
         }
     };
 }
