@@ -466,3 +466,56 @@ async fn late_changes_count_what_moved_shortly_before_the_work() {
     .await;
     assert_eq!(b["meta"]["field"], "late_hours");
 }
+
+#[tokio::test]
+async fn workload_and_pay_come_from_the_cache_until_a_timesheet_or_payroll_write() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.login_as(&tenant, Role::Admin).await.access;
+    crate::payroll::july(&app, &admin, None).await;
+    let viewer = app.login_as(&tenant, Role::Viewer).await.access;
+    let read = |path: &'static str| {
+        let (app, viewer) = (&app, &viewer);
+        async move {
+            let response = app.get(path, viewer).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let cache = response.headers()["x-cache"].to_str().unwrap().to_owned();
+            (cache, body(response).await)
+        }
+    };
+    let workload = "/api/v1/analytics/workload?from=2026-07-01&to=2026-07-31";
+    let pay = "/api/v1/analytics/pay?from=2026-07-01&to=2026-07-31";
+    let (first, figures) = read(workload).await;
+    assert_eq!(first, "miss");
+    assert_eq!(read(workload).await, ("hit".to_owned(), figures.clone()));
+    let (first, unpaid) = read(pay).await;
+    assert_eq!(first, "miss");
+    assert_eq!(unpaid["gross_cents"], 0);
+    assert_eq!(read(pay).await.0, "hit");
+
+    // Closing the period writes no planning data, yet both figures are computed again.
+    let closed = app
+        .send_json(
+            Method::POST,
+            "/api/v1/timesheets/close",
+            Some(&admin),
+            &json!({"period": "2026-07"}),
+        )
+        .await;
+    assert!(closed.status().is_success());
+    assert_eq!(read(workload).await, ("miss".to_owned(), figures));
+    assert_eq!(read(pay).await.0, "miss");
+    assert_eq!(read(pay).await.0, "hit");
+    let run = app
+        .send_json(
+            Method::POST,
+            "/api/v1/payroll/runs",
+            Some(&admin),
+            &json!({"period": "2026-07"}),
+        )
+        .await;
+    assert_eq!(run.status(), StatusCode::CREATED);
+    let (after, paid) = read(pay).await;
+    assert_eq!(after, "miss", "a payroll run makes the pay figures stale");
+    assert_eq!(paid["gross_cents"], 92_100, "{paid}");
+}

@@ -295,6 +295,11 @@ async fn requests_are_counted_per_route_template_and_status_and_promtool_accepts
             "{pool}: {}",
             after.text
         );
+        // An idle pool hands a connection out at once; the probe gives it back.
+        let series = format!("callsheet_db_pool_acquire_wait_seconds{{pool=\"{pool}\"}}");
+        assert!(after.text.contains(&series), "{series} in {}", after.text);
+        let wait = after.value("callsheet_db_pool_acquire_wait_seconds", &[("pool", pool)]);
+        assert!((0.0..1.0).contains(&wait), "{pool} waited {wait} s");
     }
 }
 

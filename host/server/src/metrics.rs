@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder as _, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 
 /// Latency buckets, in seconds: from a cached plan (about a millisecond) to the request
@@ -86,6 +86,7 @@ struct Registered {
     db_pool_connections: IntGaugeVec,
     db_pool_idle: IntGaugeVec,
     db_pool_max: IntGaugeVec,
+    db_pool_acquire_wait: GaugeVec,
     plan_cache: IntCounterVec,
     plugin_calls: IntCounterVec,
     plugin_failures: IntCounterVec,
@@ -124,6 +125,14 @@ impl Registered {
         let http_in_flight =
             IntGauge::new("http_requests_in_flight", "Requests being served now.")?;
         registry.register(Box::new(http_in_flight.clone()))?;
+        let db_pool_acquire_wait = GaugeVec::new(
+            Opts::new(
+                "db_pool_acquire_wait_seconds",
+                "How long taking a connection from the pool took at scrape time (a probe, released at once): the wait a request would have seen then.",
+            ),
+            &["pool"],
+        )?;
+        registry.register(Box::new(db_pool_acquire_wait.clone()))?;
         let outbox_events_undispatched = IntGauge::new(
             "outbox_events_undispatched",
             "Outbox events not yet fanned out into messages, over every tenant, read at scrape time.",
@@ -157,6 +166,7 @@ impl Registered {
                 "Open database connections waiting for work, by pool.",
                 &["pool"],
             )?,
+            db_pool_acquire_wait,
             db_pool_max: gauge(
                 "db_pool_max_connections",
                 "The most connections a pool opens; requests wait for one beyond it.",
@@ -315,6 +325,15 @@ impl Metrics {
                 .with_label_values(&[pool])
                 .set(i64::try_from(idle).unwrap_or(i64::MAX));
             m.db_pool_max.with_label_values(&[pool]).set(i64::from(max));
+        }
+    }
+
+    /// How long a probe waited for a connection of `pool` at scrape time.
+    pub fn set_db_pool_wait(&self, pool: &'static str, wait: Duration) {
+        if let Some(m) = &self.inner {
+            m.db_pool_acquire_wait
+                .with_label_values(&[pool])
+                .set(wait.as_secs_f64());
         }
     }
 

@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -70,11 +69,10 @@ impl RangeQuery {
     }
 }
 
-/// A planning figure through the plan cache: the same generation rule as the plans
-/// (`plan_cache`), so every planning write makes it unreachable; computed on a miss.
-/// Only figures read from planning data alone go through it (coverage, late changes): the
-/// workload reads timesheets and pay reads payroll runs, whose writes do not bump the
-/// plan generation, so they are computed on each request.
+/// A figure through the plan cache: the same generation rule as the plans
+/// (`plan_cache`), so every write to what a figure reads makes it unreachable (planning
+/// and crew writes, and the timesheet, pay period and payroll writes, which bump the
+/// generation too); computed on a miss.
 async fn cached<T, Fut>(
     state: &AppState,
     tenant: crate::domain::TenantId,
@@ -147,12 +145,15 @@ async fn get_workload(
     State(state): State<AppState>,
     allowed: Allowed<ReadAnalytics>,
     ValidQuery(query): ValidQuery<RangeQuery>,
-) -> Result<Json<Workload>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = allowed.caller;
     let scope = query.scope(caller.time_zone)?;
-    Ok(Json(
-        workload::workload(&state.storage, caller.tenant, caller.time_zone, &scope).await?,
-    ))
+    let compute = async {
+        Ok::<Workload, ApiError>(
+            workload::workload(&state.storage, caller.tenant, caller.time_zone, &scope).await?,
+        )
+    };
+    cached(&state, caller.tenant, key("workload", &scope, ""), compute).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -182,7 +183,7 @@ async fn get_pay(
     State(state): State<AppState>,
     allowed: Allowed<ReadAnalytics>,
     ValidQuery(query): ValidQuery<PayQuery>,
-) -> Result<Json<Pay>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = allowed.caller;
     let scope = RangeQuery {
         from: query.from,
@@ -191,9 +192,9 @@ async fn get_pay(
         venue_id: None,
     }
     .scope(caller.time_zone)?;
-    Ok(Json(
-        pay::pay(&state.storage, caller.tenant, scope.window).await?,
-    ))
+    let compute =
+        async { Ok::<Pay, ApiError>(pay::pay(&state.storage, caller.tenant, scope.window).await?) };
+    cached(&state, caller.tenant, key("pay", &scope, ""), compute).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

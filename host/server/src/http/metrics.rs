@@ -75,6 +75,9 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     for pool in state.storage.pools() {
         metrics.set_db_pool(pool.name, pool.size, pool.idle, pool.max);
     }
+    for (pool, wait) in state.storage.pool_waits().await {
+        metrics.set_db_pool_wait(pool, wait);
+    }
     let queue = state.storage.job_queue().await?;
     let now = Utc::now();
     for job_state in [JobState::Queued, JobState::Running] {

@@ -239,6 +239,8 @@ async fn start_run(
         &body.period,
     )
     .await?;
+    // The pay figures read payroll runs (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(run = %recorded.run.id, period = %recorded.run.period, gross = recorded.run.gross_cents, by = %caller.user, "payroll run");
     let location = format!("/api/v1/payroll/runs/{}", recorded.run.id);
     Ok((

@@ -325,6 +325,8 @@ async fn create_timesheet(
         note: body.note.as_deref().map(note).transpose()?,
     };
     let sheet = sheets::create(&state.storage, caller.tenant, actor(&caller), new).await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(timesheet = %sheet.id, technician = %sheet.technician_id, by = %caller.user, "timesheet created");
     let location = format!("/api/v1/timesheets/{}", sheet.id);
     let view = view(&state, &caller, sheet).await?;
@@ -423,6 +425,8 @@ async fn update_timesheet(
         note: body.note.try_map(|n| note(&n))?.nullable(),
     };
     let sheet = sheets::edit(&state.storage, caller.tenant, actor(&caller), id, edit).await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(timesheet = %id, by = %caller.user, "timesheet updated");
     Ok(Json(view(&state, &caller, sheet).await?))
 }
@@ -448,6 +452,8 @@ async fn delete_timesheet(
 ) -> Result<StatusCode, ApiError> {
     let caller = allowed.caller;
     sheets::delete(&state.storage, caller.tenant, actor(&caller), id).await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(timesheet = %id, by = %caller.user, "timesheet deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -562,6 +568,8 @@ async fn decided(
 ) -> Result<Json<TimesheetView>, ApiError> {
     let name = format!("{decision:?}");
     let sheet = sheets::decide(&state.storage, caller.tenant, actor(caller), id, decision).await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(timesheet = %id, by = %caller.user, decision = %name, state = %sheet.state, "timesheet moved on");
     Ok(Json(view(state, caller, sheet).await?))
 }
@@ -707,6 +715,8 @@ async fn close_period(
         period,
     )
     .await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::info!(period = %period, by = %caller.user, "pay period closed");
     Ok(Json(PeriodView::new(status, caller.time_zone)))
 }
@@ -750,6 +760,8 @@ async fn reopen_period(
         reason,
     )
     .await?;
+    // The workload figures read timesheets (see `http::analytics::cached`).
+    state.plan_cache.invalidate(caller.tenant).await;
     tracing::warn!(period = %period, by = %caller.user, "pay period reopened");
     Ok(Json(PeriodView::new(status, caller.time_zone)))
 }

@@ -135,6 +135,22 @@ pub trait Storage:
 
     /// The occupancy of each connection pool, for `/metrics`: no query, read from the pools.
     fn pools(&self) -> Vec<PoolStats>;
+
+    /// How long taking a connection from each pool takes now, for `/metrics`: sqlx does
+    /// not time the waits of the requests themselves, so a probe takes one (queueing
+    /// behind them, fairly) and gives it back at once.
+    async fn pool_waits(&self) -> Vec<(&'static str, std::time::Duration)>;
+}
+
+/// The longest a pool probe waits: past it, the pool is as good as exhausted.
+pub const POOL_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long taking (and at once returning) a connection of `pool` took, at most
+/// [`POOL_PROBE_TIMEOUT`].
+pub async fn acquire_wait<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let _ = tokio::time::timeout(POOL_PROBE_TIMEOUT, pool.acquire()).await;
+    started.elapsed()
 }
 
 /// A connection pool's occupancy at one instant.

@@ -102,6 +102,10 @@ impl super::Storage for PostgresStorage {
         // `reader` and `writer` are the same pool.
         vec![super::PoolStats::of("main", &self.writer)]
     }
+
+    async fn pool_waits(&self) -> Vec<(&'static str, std::time::Duration)> {
+        vec![("main", super::acquire_wait(&self.writer).await)]
+    }
 }
 
 super::accounts::sql::impl_account_store!(PostgresStorage);

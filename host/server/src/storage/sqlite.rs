@@ -181,6 +181,13 @@ impl super::Storage for SqliteStorage {
             super::PoolStats::of("write", &self.writer),
         ]
     }
+
+    async fn pool_waits(&self) -> Vec<(&'static str, std::time::Duration)> {
+        vec![
+            ("read", super::acquire_wait(&self.reader).await),
+            ("write", super::acquire_wait(&self.writer).await),
+        ]
+    }
 }
 
 super::accounts::sql::impl_account_store!(SqliteStorage);
