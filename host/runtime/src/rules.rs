@@ -155,6 +155,8 @@ pub(crate) struct Session {
     /// The instance slot, for public sessions; `None` under an assigner, whose run holds
     /// the slots of both instances.
     permit: Option<Permit>,
+    /// The problem's technician ids, sorted: `evaluate-plan` answers for each.
+    technicians: Vec<String>,
 }
 
 impl Session {
@@ -194,6 +196,12 @@ impl Session {
                     max_output: rt.config.max_output_bytes,
                     failed: None,
                     permit: None,
+                    technicians: {
+                        let mut ids: Vec<String> =
+                            problem.technicians.iter().map(|t| t.id.clone()).collect();
+                        ids.sort_unstable();
+                        ids
+                    },
                 },
                 fuel_used,
             }),
@@ -264,11 +272,46 @@ impl Session {
         })?;
         let evaluation = result.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("plan evaluation", &evaluation, self.max_output)?;
+        check_every_technician(&self.technicians, &evaluation.schedules)?;
         Ok(CallOutcome {
             value: evaluation,
             fuel_used,
         })
     }
+}
+
+/// The contract of `evaluate-plan`: one evaluation per technician of the problem, those
+/// without a shift included (a minimum total time or a minimum run is broken by not
+/// working: a plugin that skips them hides those violations from every plan). `sorted`
+/// holds the problem's technician ids in order; the answer may come in any order.
+fn check_every_technician(sorted: &[String], schedules: &[ScheduleEvaluation]) -> Result<()> {
+    let mut answered: Vec<&str> = schedules.iter().map(|s| s.technician_id.as_str()).collect();
+    answered.sort_unstable();
+    if let Some(twice) = answered.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::output(format!(
+            "evaluate-plan answered twice for technician {:?}",
+            twice[0]
+        )));
+    }
+    if let Some(missing) = sorted
+        .iter()
+        .find(|id| answered.binary_search(&id.as_str()).is_err())
+    {
+        return Err(Error::output(format!(
+            "evaluate-plan answered for {} of the problem's {} technicians; {missing:?} is missing (one evaluation per technician, those without shifts included)",
+            answered.len(),
+            sorted.len()
+        )));
+    }
+    if let Some(unknown) = answered
+        .iter()
+        .find(|id| sorted.binary_search_by(|t| t.as_str().cmp(id)).is_err())
+    {
+        return Err(Error::output(format!(
+            "evaluate-plan answered for {unknown:?}, not a technician of the problem"
+        )));
+    }
+    Ok(())
 }
 
 /// The contract of `evaluate-schedules`: one evaluation per schedule, in the same order.
@@ -296,4 +339,37 @@ fn check_one_per_schedule(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Score;
+
+    fn answer(ids: &[&str]) -> Vec<ScheduleEvaluation> {
+        ids.iter()
+            .map(|id| ScheduleEvaluation {
+                technician_id: (*id).into(),
+                score: Score { hard: 0, soft: 0 },
+                violations: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn evaluate_plan_must_answer_for_every_technician_once() {
+        let problem = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        assert!(check_every_technician(&problem, &answer(&["c", "a", "b"])).is_ok());
+        let missing = check_every_technician(&problem, &answer(&["a", "c"])).unwrap_err();
+        assert_eq!(missing.code(), "PLUGIN_OUTPUT_INVALID");
+        assert!(
+            missing.to_string().contains("\"b\" is missing"),
+            "{missing}"
+        );
+        let twice = check_every_technician(&problem, &answer(&["a", "b", "b", "c"])).unwrap_err();
+        assert!(twice.to_string().contains("twice"), "{twice}");
+        let stranger =
+            check_every_technician(&problem, &answer(&["a", "b", "c", "z"])).unwrap_err();
+        assert!(stranger.to_string().contains("\"z\""), "{stranger}");
+    }
 }

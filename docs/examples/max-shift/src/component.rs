@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use callsheet_plugin_sdk::types::{
     ParamError, Params, Plan, PlanEvaluation, PluginError, PluginInfo, Problem, Schedule,
-    ScheduleEvaluation, Score, Shift,
+    ScheduleEvaluation,
 };
 
 mod bindings {
@@ -65,37 +65,7 @@ impl rule_engine::GuestEvaluator for Session {
     }
 
     fn evaluate_plan(&self, plan: Plan) -> Result<PlanEvaluation, PluginError> {
-        // Group the plan's assignments into one schedule per technician, in id order.
-        let mut ids: Vec<&str> = plan
-            .assignments
-            .iter()
-            .map(|a| a.technician_id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let schedules: Vec<Schedule> = ids
-            .iter()
-            .map(|id| Schedule {
-                technician_id: (*id).into(),
-                shifts: plan
-                    .assignments
-                    .iter()
-                    .filter(|a| a.technician_id == *id)
-                    .map(|a| Shift {
-                        need_id: a.need_id.clone(),
-                        window: a.window,
-                    })
-                    .collect(),
-            })
-            .collect();
-        let evaluations = crate::evaluate(&schedules, self.max);
-        let _ = &self.problem; // a real plugin reads skills, calendars... from it
-        let hard = evaluations.iter().map(|e| e.score.hard).sum();
-        Ok(PlanEvaluation {
-            score: Score { hard, soft: 0 },
-            schedules: evaluations,
-            plan_violations: Vec::new(),
-        })
+        Ok(crate::evaluate_plan(&self.problem, &plan, self.max))
     }
 }
 
