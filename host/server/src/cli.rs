@@ -102,6 +102,13 @@ enum PluginCommand {
         /// (60,000).
         #[arg(long)]
         timeout_ms: Option<u64>,
+        /// Linear memory cap of each plugin instance in MiB, 16 up to the server's (128);
+        /// default: the server's. Lower it to see how much headroom a plugin has.
+        #[arg(long)]
+        memory_mib: Option<usize>,
+        /// Run with this seed instead of the problem's (assigners and rules read it).
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -212,6 +219,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
             rules_params,
             fuel,
             timeout_ms,
+            memory_mib,
+            seed,
         }) => {
             let request = plugin_cli::RunRequest {
                 slot: &slot,
@@ -222,6 +231,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 rules: rules.as_deref(),
                 rules_params: rules_params.as_deref(),
                 budget: crate::plugins::BudgetSetting { fuel, timeout_ms },
+                memory_mib,
+                seed,
             };
             print_json(&plugin_cli::run(&request)?);
         }

@@ -5,7 +5,9 @@
 //! - `run` calls the plugin on a problem (or pay input) read from a JSON file and prints the
 //!   result as JSON with the fuel used, under the same sandbox as the server. An assigner
 //!   runs with the rules plugin's parameters (`--rules-params`) as a tenant's run would, and
-//!   any plugin with a budget (`--fuel`, `--timeout-ms`) bounded as an admin's setting is.
+//!   any plugin with a budget (`--fuel`, `--timeout-ms`) bounded as an admin's setting is,
+//!   a memory cap up to the server's (`--memory-mib`) and a seed (`--seed`); the output
+//!   gives the fuel of each slot and the calls' wall time.
 //!
 //! Inputs are the runtime's WIT types in their serde form (see `docs/plugins.md` and the
 //! samples in `docs/samples/`).
@@ -46,6 +48,8 @@ pub enum PluginCliError {
     Sample(String),
     #[error("--{flag}: {reason}")]
     Budget { flag: &'static str, reason: String },
+    #[error("--memory-mib: {0} is outside {MIN_MEMORY_MIB} to {1} (the server's cap)")]
+    Memory(usize, usize),
     #[error("--rules-params is for an assigner's rules plugin; a rules plugin takes --params")]
     RulesParamsWithoutAssigner,
     #[error("{code}: {error}")]
@@ -83,7 +87,15 @@ pub struct RunRequest<'a> {
     /// The budget of each plugin call (for an assigner's rules plugin, of the whole run),
     /// within the bounds an admin may set; unset parts take the runtime's default.
     pub budget: BudgetSetting,
+    /// Each instance's memory cap in MiB, [`MIN_MEMORY_MIB`] up to the server's; none: the
+    /// server's.
+    pub memory_mib: Option<usize>,
+    /// Replaces the problem's seed.
+    pub seed: Option<u64>,
 }
+
+/// The smallest memory cap `--memory-mib` takes: below it no Rust guest instantiates.
+pub const MIN_MEMORY_MIB: usize = 16;
 
 impl From<TenantPluginError> for PluginCliError {
     fn from(error: TenantPluginError) -> Self {
@@ -128,6 +140,19 @@ fn runtime() -> Result<Runtime, PluginCliError> {
     Ok(Runtime::new(RuntimeConfig::default())?)
 }
 
+/// The server's sandbox, with its memory cap lowered to `memory_mib` if given.
+fn runtime_with_memory(memory_mib: Option<usize>) -> Result<Runtime, PluginCliError> {
+    let mut config = RuntimeConfig::default();
+    if let Some(mib) = memory_mib {
+        let max = config.memory_bytes / (1024 * 1024);
+        if !(MIN_MEMORY_MIB..=max).contains(&mib) {
+            return Err(PluginCliError::Memory(mib, max));
+        }
+        config.memory_bytes = mib * 1024 * 1024;
+    }
+    Ok(Runtime::new(config)?)
+}
+
 /// Validates a plugin as an upload would; returns its description as JSON.
 pub fn validate(slot: &str, wasm: &Path) -> Result<serde_json::Value, PluginCliError> {
     let slot = parse_slot(slot)?;
@@ -140,21 +165,26 @@ pub fn validate(slot: &str, wasm: &Path) -> Result<serde_json::Value, PluginCliE
     }))
 }
 
-/// Runs a plugin on an input file; returns `{result, fuel_used, budget}` as JSON (an
-/// assigner's also has `rules_fuel_used` and `rules_calls`).
+/// Runs a plugin on an input file; returns `{result, fuel_used, wall_ms, budget}` as JSON
+/// (an assigner's also has `rules_fuel_used` and `rules_calls`: the fuel of each slot).
 pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError> {
     let slot = parse_slot(request.slot)?;
     if request.rules_params.is_some() && slot != Slot::Assigner {
         return Err(PluginCliError::RulesParamsWithoutAssigner);
     }
-    let runtime = runtime()?;
+    let runtime = runtime_with_memory(request.memory_mib)?;
     let budget = request.budget.check()?.effective(&runtime);
     let bytes = read(request.wasm)?;
     let params = read_params(request.params)?;
+    // Compiled before the clock starts: wall time is the calls', as the budget's.
+    runtime.validate(slot, &bytes)?;
+    let started = std::time::Instant::now();
     let mut value = run_slot(slot, request, &runtime, budget, &bytes, &params)?;
+    value["wall_ms"] = json!(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     value["budget"] = json!({
         "fuel": budget.fuel,
         "timeout_ms": u64::try_from(budget.timeout.as_millis()).unwrap_or(u64::MAX),
+        "memory_mib": runtime.config().memory_bytes / (1024 * 1024),
     });
     Ok(value)
 }
@@ -176,8 +206,10 @@ fn run_slot(
 ) -> Result<serde_json::Value, PluginCliError> {
     match slot {
         Slot::Rules => {
-            let problem: Problem =
-                read_json(need(request.problem, "rules", "problem")?, "problem")?;
+            let problem = seeded(
+                read_json(need(request.problem, "rules", "problem")?, "problem")?,
+                request.seed,
+            );
             let rules = runtime.load_rules(bytes)?.with_budget(budget);
             let session = rules.open(&problem, params)?;
             let plan = Plan {
@@ -190,8 +222,10 @@ fn run_slot(
             ))
         }
         Slot::Assigner => {
-            let problem: Problem =
-                read_json(need(request.problem, "an assigner", "problem")?, "problem")?;
+            let problem = seeded(
+                read_json(need(request.problem, "an assigner", "problem")?, "problem")?,
+                request.seed,
+            );
             let assigner = runtime.load_assigner(bytes)?.with_budget(budget);
             let rules_bytes = match request.rules {
                 Some(path) => read(path)?,
@@ -217,6 +251,14 @@ fn run_slot(
             Ok(outcome(&payslip.value, payslip.fuel_used))
         }
     }
+}
+
+/// The problem with `seed` in place of its own, if given.
+fn seeded(mut problem: Problem, seed: Option<u64>) -> Problem {
+    if let Some(seed) = seed {
+        problem.seed = seed;
+    }
+    problem
 }
 
 fn need<'a>(

@@ -457,6 +457,32 @@ fn a_run_takes_a_budget_within_the_admin_bounds() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["budget"]["fuel"], 30_000_000_000u64);
     assert_eq!(json["budget"]["timeout_ms"], 120_000);
+    assert_eq!(json["budget"]["memory_mib"], 128, "the server's cap");
+    // The fuel of each slot and the calls' wall time.
+    assert!(json["fuel_used"].as_u64().unwrap() > 0);
+    assert!(json["rules_fuel_used"].as_u64().unwrap() > 0);
+    assert!(json["wall_ms"].is_u64(), "{json}");
+
+    // A lower memory cap and another seed: the same sandbox, as a tenant's run would get.
+    let small = run(&["--memory-mib", "64", "--seed", "7"]);
+    assert!(small.status.success(), "{}", stderr(&small));
+    let small: serde_json::Value = serde_json::from_slice(&small.stdout).unwrap();
+    assert_eq!(small["budget"]["memory_mib"], 64);
+    let seeded = |seed: &str| {
+        let out = run(&["--seed", seed]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["result"].clone()
+    };
+    assert_eq!(seeded("7"), small["result"], "deterministic for a seed");
+    for refused in ["4", "512"] {
+        let out = run(&["--memory-mib", refused]);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("--memory-mib"),
+            "{refused}: {}",
+            stderr(&out)
+        );
+    }
 
     let starved = run(&["--fuel", "1000000"]);
     assert!(!starved.status.success());
