@@ -118,8 +118,9 @@ impl Default for RuntimeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
     /// Fuel: roughly one unit per wasm instruction. Deterministic, so it is what limits a
-    /// call in practice, and what is recorded. Default 20 billion (about 10 s of guest code
-    /// on one core, far above a 500-place run).
+    /// call in practice, and what is recorded. Default 20 billion: 8 to 16 s of guest code
+    /// on the 2-core machine of `docs/plugins.md` ("Budgets"), which burns 1.2 to 2.5
+    /// billion a second; a faster core burns it faster, the work it buys stays the same.
     pub fuel: u64,
     /// Wall-clock backstop. Default 60 s.
     pub timeout: Duration,

@@ -41,7 +41,7 @@ mod bindings {
                 import callsheet:plugins/types@0.1.0;
             }
         ",
-        path: "../../wit",
+        path: "wit",
         generate_all,
         // Tests compare records; no Eq/Hash since `value` holds floats.
         additional_derives: [PartialEq],
@@ -60,7 +60,7 @@ mod bindings {
                 import callsheet:plugins/types@0.1.0;
             }
         ",
-        path: "../../wit",
+        path: "wit",
         generate_all,
         additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
     });
@@ -73,3 +73,37 @@ pub use bindings::callsheet::plugins::types;
 pub use alloc::{
     borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec,
 };
+
+/// The SDK carries its own copy of the contract (`wit/`), so it builds as a plain path
+/// dependency or a copied folder, outside this repository; the copy must be the contract,
+/// file for file, byte for byte.
+#[cfg(test)]
+mod contract_copy {
+    #[test]
+    fn the_sdk_s_wit_is_the_contract() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let names = |dir: &std::path::Path| {
+            let mut names: std::vec::Vec<_> = std::fs::read_dir(dir)
+                .expect("a WIT folder")
+                .map(|e| e.expect("an entry").file_name())
+                .filter(|n| n.to_string_lossy().ends_with(".wit"))
+                .collect();
+            names.sort();
+            names
+        };
+        let (contract, copy) = (root.join("../../wit"), root.join("wit"));
+        assert_eq!(
+            names(&copy),
+            names(&contract),
+            "copy wit/*.wit into plugins/sdk/wit/"
+        );
+        for name in names(&contract) {
+            assert_eq!(
+                std::fs::read_to_string(copy.join(&name)).expect("the SDK's copy"),
+                std::fs::read_to_string(contract.join(&name)).expect("the contract"),
+                "plugins/sdk/wit/{} differs from wit/: copy it again",
+                name.to_string_lossy()
+            );
+        }
+    }
+}

@@ -72,7 +72,8 @@ pub use validation::*;
 /// Smallest fuel budget an admin may set: enough for a small call, so a typo cannot make
 /// every run fail at once.
 pub const MIN_FUEL: u64 = 1_000_000;
-/// Largest fuel budget: five times the runtime's default (about 50 s of guest code).
+/// Largest fuel budget: five times the runtime's default (40 to 80 s of guest code on the
+/// machine of `docs/plugins.md`, "Budgets").
 pub const MAX_FUEL: u64 = 100_000_000_000;
 /// Shortest wall-clock limit, milliseconds.
 pub const MIN_TIMEOUT_MS: u64 = 100;
