@@ -252,6 +252,9 @@ impl Session {
         let evaluations = result.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("schedule evaluations", &evaluations, self.max_output)?;
         check_one_per_schedule(schedules, &evaluations)?;
+        for e in &evaluations {
+            check_points(&e.technician_id, e.score, &e.violations)?;
+        }
         Ok(CallOutcome {
             value: evaluations,
             fuel_used,
@@ -273,11 +276,38 @@ impl Session {
         let evaluation = result.map_err(|e| call::plugin_error(e, fuel_used))?;
         size::check_output("plan evaluation", &evaluation, self.max_output)?;
         check_every_technician(&self.technicians, &evaluation.schedules)?;
+        for e in &evaluation.schedules {
+            check_points(&e.technician_id, e.score, &e.violations)?;
+        }
+        check_points("the plan", evaluation.score, &evaluation.plan_violations)?;
         Ok(CallOutcome {
             value: evaluation,
             fuel_used,
         })
     }
+}
+
+/// Penalties are costs (the contract: > 0) and scores their sums: a negative one would be a
+/// reward the search chases, or a hard score below zero that hides broken rules. Refused
+/// as a bad output rather than believed.
+fn check_points(
+    whose: &str,
+    score: crate::types::Score,
+    violations: &[crate::types::Violation],
+) -> Result<()> {
+    if let Some(v) = violations.iter().find(|v| v.penalty < 0) {
+        return Err(Error::output(format!(
+            "violation {:?} of {whose} has a negative penalty ({}); penalties are costs",
+            v.rule_id, v.penalty
+        )));
+    }
+    if score.hard < 0 || score.soft < 0 {
+        return Err(Error::output(format!(
+            "the score of {whose} is negative (hard {}, soft {}); scores sum penalties",
+            score.hard, score.soft
+        )));
+    }
+    Ok(())
 }
 
 /// The contract of `evaluate-plan`: one evaluation per technician of the problem, those
@@ -354,6 +384,26 @@ mod tests {
                 violations: Vec::new(),
             })
             .collect()
+    }
+
+    #[test]
+    fn negative_penalties_and_scores_are_refused() {
+        use crate::types::{Severity, Violation};
+        let violation = |penalty| Violation {
+            rule_id: "rest.daily".into(),
+            severity: Severity::Soft,
+            penalty,
+            subjects: Vec::new(),
+            message: String::new(),
+            figures: Vec::new(),
+        };
+        let zero = Score { hard: 0, soft: 0 };
+        assert!(check_points("t1", Score { hard: 0, soft: 5 }, &[violation(5)]).is_ok());
+        let reward = check_points("t1", zero, &[violation(-500)]).unwrap_err();
+        assert_eq!(reward.code(), "PLUGIN_OUTPUT_INVALID");
+        assert!(reward.to_string().contains("negative penalty"), "{reward}");
+        let hidden = check_points("the plan", Score { hard: -3, soft: 0 }, &[]).unwrap_err();
+        assert!(hidden.to_string().contains("hard -3"), "{hidden}");
     }
 
     #[test]

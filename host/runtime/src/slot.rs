@@ -123,9 +123,16 @@ pub(crate) fn wrong_world(slot: Slot, err: wasmtime::Error) -> Error {
     ))
 }
 
+/// The most history a plugin may ask for (`describe().lookback-days`): a year and a
+/// month, enough for any annual rule. The host builds that much calendar and history for
+/// every run, so an unbounded ask would let one tenant's plugin make every run of theirs
+/// build centuries of calendar (and overflow dates further out).
+pub const MAX_LOOKBACK_DAYS: u32 = 400;
+
 /// Sanity checks on what `describe()` returned, at validation.
 pub(crate) fn check_info(rt: &EngineHandle, info: &PluginInfo) -> Result<()> {
     size::check_output("plugin-info", info, rt.config.max_output_bytes)?;
+    check_lookback(info.lookback_days)?;
     if info.name.trim().is_empty() || info.version.trim().is_empty() {
         return Err(Error::output("describe() must give a name and a version"));
     }
@@ -146,4 +153,29 @@ pub(crate) fn check_info(rt: &EngineHandle, info: &PluginInfo) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// `describe().lookback-days` within [`MAX_LOOKBACK_DAYS`].
+pub(crate) fn check_lookback(days: u32) -> Result<()> {
+    if days > MAX_LOOKBACK_DAYS {
+        return Err(Error::output(format!(
+            "describe() asks for {days} days of history; at most {MAX_LOOKBACK_DAYS}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_and_a_month_of_history_is_the_most_a_plugin_may_ask() {
+        assert!(check_lookback(0).is_ok());
+        assert!(check_lookback(MAX_LOOKBACK_DAYS).is_ok());
+        let refused = check_lookback(740_000).unwrap_err();
+        assert_eq!(refused.code(), "PLUGIN_OUTPUT_INVALID");
+        assert!(refused.to_string().contains("740000 days"), "{refused}");
+        assert!(check_lookback(u32::MAX).is_err());
+    }
 }

@@ -176,6 +176,11 @@ pub fn run(request: &RunRequest<'_>) -> Result<serde_json::Value, PluginCliError
     let budget = request.budget.check()?.effective(&runtime);
     let bytes = read(request.wasm)?;
     let params = read_params(request.params)?;
+    match slot {
+        Slot::Rules => need(request.problem, "rules", "problem")?,
+        Slot::Assigner => need(request.problem, "an assigner", "problem")?,
+        Slot::Payroll => need(request.pay_input, "payroll", "pay-input")?,
+    };
     // Compiled before the clock starts: wall time is the calls', as the budget's.
     runtime.validate(slot, &bytes)?;
     let started = std::time::Instant::now();

@@ -53,9 +53,10 @@ pub async fn build(
 ) -> StorageResult<Problem> {
     let horizon = scope.horizon;
     // A week of margin on each side: missions overlapping the window may reach a day
-    // beyond it, and the horizon grows to cover them (below).
+    // beyond it, and the horizon grows to cover them (below). The look-back is bounded
+    // as at upload (a plugin stored before the bound may ask for more).
     let first_day = crate::domain::time::local_date(horizon.start(), tz)
-        - Duration::days(i64::from(lookback_days) + 7);
+        - Duration::days(i64::from(lookback_days.min(callsheet_runtime::MAX_LOOKBACK_DAYS)) + 7);
     let first_day = monday_of(first_day);
     let last_day =
         monday_of(crate::domain::time::local_date(horizon.end(), tz)) + Duration::days(13);
