@@ -900,3 +900,90 @@ async fn a_run_a_submitted_timesheet_and_a_closed_period_record_their_events() {
     assert_eq!(seen[0].0, "period.closed");
     assert_eq!(seen[0].1["label"], "2026-07");
 }
+
+#[tokio::test]
+async fn a_month_after_the_last_attempt_an_event_and_its_final_messages_are_purged() {
+    use callsheet::storage::outbox::{Attempt, Outcome};
+    // No worker: each step is taken by hand, so nothing moves behind the test's back.
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme").await;
+    let c = crew(&app, &tenant, 2).await;
+    register(
+        &app,
+        &c.admin,
+        "https://hooks.example/x",
+        &["assignment.proposed"],
+    )
+    .await;
+    let fan_out = || async {
+        let now = chrono::Utc::now();
+        for event in app
+            .storage
+            .claim_events(now, now + chrono::Duration::seconds(60), 10)
+            .await
+            .unwrap()
+        {
+            let deliveries =
+                callsheet::notify::fanout::deliveries_for(&app.storage, &event, Default::default())
+                    .await
+                    .unwrap();
+            app.storage
+                .dispatch_event(&event, &deliveries, now)
+                .await
+                .unwrap();
+        }
+    };
+    let first = need(&app, &c.admin, &c.venue, 1).await;
+    assign(&app, &c.admin, &first, &c.technicians[0]).await;
+    fan_out().await;
+    // Its message delivered.
+    let now = chrono::Utc::now();
+    let claimed = app
+        .storage
+        .claim_deliveries(now, now + chrono::Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let attempt = Attempt {
+        attempt: claimed[0].delivery.attempts,
+        started_at: now,
+        duration_ms: 3,
+        status_code: Some(204),
+        error: None,
+        succeeded: true,
+    };
+    assert!(
+        app.storage
+            .record_attempt(
+                &claimed[0].delivery,
+                &attempt,
+                &Outcome::Delivered,
+                None,
+                now
+            )
+            .await
+            .unwrap()
+    );
+    // A second event whose message stays pending.
+    let second = need(&app, &c.admin, &c.venue, 2).await;
+    assign(&app, &c.admin, &second, &c.technicians[1]).await;
+    fan_out().await;
+
+    assert_eq!(
+        app.storage
+            .purge_outbox(chrono::Utc::now() - chrono::Duration::days(30))
+            .await
+            .unwrap(),
+        0,
+        "too recent"
+    );
+    let later = chrono::Utc::now() + chrono::Duration::days(31);
+    assert_eq!(
+        app.storage.purge_outbox(later).await.unwrap(),
+        1,
+        "the delivered one's event only: a pending message keeps its event"
+    );
+    let left = body(app.get("/api/v1/notifications", &c.admin).await).await;
+    assert_eq!(left["total"], 1, "{left}");
+    assert_eq!(left["items"][0]["state"], "pending");
+}

@@ -23,6 +23,11 @@ use crate::domain::{Channel, EventType};
 use crate::storage::outbox::{Attempt, Claimed, Outcome};
 use crate::storage::{DynStorage, StorageResult};
 
+/// How long events and their final messages are kept for the delivery log: a month.
+pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
+/// How often the worker purges.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Events fanned out per pass.
 const EVENT_BATCH: i64 = 100;
 /// Messages claimed per pass.
@@ -73,9 +78,19 @@ impl Worker {
         }
     }
 
-    /// Works until the task is aborted: a pass, then a pause when it found nothing.
+    /// Works until the task is aborted: a pass, then a pause when it found nothing; and
+    /// every [`PURGE_EVERY`], the purge of what is older than [`RETENTION`].
     pub async fn run_forever(self) {
+        let mut purged = std::time::Instant::now() - PURGE_EVERY;
         loop {
+            if purged.elapsed() >= PURGE_EVERY {
+                purged = std::time::Instant::now();
+                match self.storage.purge_outbox(now() - RETENTION).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "outbox purged"),
+                    Err(e) => tracing::warn!(error = %e, "outbox purge failed"),
+                }
+            }
             match self.pass().await {
                 Ok(0) => tokio::time::sleep(self.config.poll).await,
                 Ok(_) => {}

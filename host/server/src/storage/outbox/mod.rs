@@ -453,6 +453,11 @@ pub trait OutboxStore: Send + Sync {
 
     async fn outbox_queue(&self) -> StorageResult<OutboxQueue>;
 
+    /// Deletes the events dispatched before `before` whose messages are all final
+    /// (delivered or dead) and unchanged since, with their messages and attempts; how many
+    /// events. A pending message keeps its event, however old.
+    async fn purge_outbox(&self, before: DateTime<Utc>) -> StorageResult<u64>;
+
     /// The notification settings of these users of the tenant (unknown ids left out).
     async fn notification_settings(
         &self,

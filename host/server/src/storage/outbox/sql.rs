@@ -459,6 +459,25 @@ macro_rules! impl_outbox_store {
                 Ok(queue)
             }
 
+            #[tracing::instrument(name = "storage.purge_outbox", level = "debug", skip_all)]
+            async fn purge_outbox(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::storage::StorageResult<u64> {
+                // Messages and their attempts go with their event (ON DELETE CASCADE).
+                let done = sqlx::query(
+                    "DELETE FROM outbox_events
+                     WHERE dispatched_at IS NOT NULL AND dispatched_at < $1
+                       AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                       WHERE d.event_id = outbox_events.id
+                                         AND (d.state = 'pending' OR d.updated_at >= $1))",
+                )
+                .bind(before)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
             #[tracing::instrument(name = "storage.notification_settings", level = "debug", skip_all)]
             async fn notification_settings(
                 &self,
