@@ -81,10 +81,12 @@ impl Worker {
     /// Works until the task is aborted: a pass, then a pause when it found nothing; and
     /// every [`PURGE_EVERY`], the purge of what is older than [`RETENTION`].
     pub async fn run_forever(self) {
-        let mut purged = std::time::Instant::now() - PURGE_EVERY;
+        // `None`: never yet, so the first pass purges (an `Instant` an hour back could
+        // underflow on a machine up for less).
+        let mut purged: Option<std::time::Instant> = None;
         loop {
-            if purged.elapsed() >= PURGE_EVERY {
-                purged = std::time::Instant::now();
+            if purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+                purged = Some(std::time::Instant::now());
                 match self.storage.purge_outbox(now() - RETENTION).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(events = n, "outbox purged"),
