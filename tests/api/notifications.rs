@@ -436,3 +436,70 @@ async fn notification_settings_are_checked_and_each_user_s_own() {
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_run_tells_each_technician_its_proposals_in_one_mail() {
+    let Some(smtp) = SmtpServer::start().await else {
+        return;
+    };
+    let smtp_port = smtp.port.to_string();
+    let vars: Vec<(&'static str, &'static str)> = vec![
+        ("OUTBOX_WORKER", "true"),
+        ("OUTBOX_POLL_MS", "50"),
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", Box::leak(smtp_port.into_boxed_str())),
+        ("SMTP_TLS", "none"),
+        ("SMTP_FROM", "planning@acme.test"),
+    ];
+    let app = TestApp::spawn_with(Box::leak(vars.into_boxed_slice()), false).await;
+    let tenant = app.create_tenant("acme").await;
+    let t = team(&app, &tenant).await;
+    // Only Ana (technician 0, with an account) can be told; the other has none.
+    for (title, day) in [("Load-in", "06"), ("Show", "07"), ("Load-out", "08")] {
+        post(
+            &app,
+            &t.crew.admin,
+            "/api/v1/missions",
+            json!({"title": title, "venue_id": t.crew.venue, "start": format!("2026-07-{day}T16:00:00Z"),
+                   "end": format!("2026-07-{day}T20:00:00Z"), "needs": [{"skill": "sound", "min_crew": 2}]}),
+        )
+        .await;
+    }
+    let run = post(
+        &app,
+        &t.crew.admin,
+        "/api/v1/assignments/auto",
+        json!({"from": "2026-07-06", "to": "2026-07-08"}),
+    )
+    .await;
+    assert_eq!(run["created"], 6, "{run}");
+    let mails = smtp.until(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails().len(), 1, "one mail for the whole run");
+    let mail = &mails[0];
+    assert_eq!(mail["subject"], "3 nouvelles propositions");
+    assert_eq!(mail["to"], "ana@acme.test");
+    let text = mail["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == "text/plain")
+        .and_then(|p| p["text"].as_str())
+        .unwrap()
+        .to_owned();
+    for line in [
+        "- Load-in, Zénith: 2026-07-06 18:00 - 22:00 (Europe/Paris)",
+        "- Show, Zénith: 2026-07-07 18:00 - 22:00 (Europe/Paris)",
+        "- Load-out, Zénith: 2026-07-08 18:00 - 22:00 (Europe/Paris)",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(
+        mail["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["type"] == "text/calendar"),
+        "the three shifts' calendar"
+    );
+}

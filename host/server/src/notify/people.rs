@@ -1,5 +1,7 @@
 //! Who, among the crew, an event concerns, and what it tells each of them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -72,9 +74,10 @@ pub async fn notice_for(
             .unwrap_or_default(),
         _ => vec![&payload],
     };
+    let known = named_missions(storage, tenant, technician, &items).await?;
     let mut shifts = Vec::with_capacity(items.len());
     for item in items {
-        shifts.push(shift_line(storage, tenant, event.event_type, item).await?);
+        shifts.push(shift_line(storage, tenant, event.event_type, item, &known).await?);
     }
     Ok((
         Notice {
@@ -86,29 +89,66 @@ pub async fn notice_for(
     ))
 }
 
+/// Titles and venues of the missions a run's shifts are on, read in one batch (the
+/// technician's plan over the shifts' span): a run may propose dozens of shifts to one
+/// person, and reading each mission and venue apart would cost two queries a shift.
+async fn named_missions(
+    storage: &DynStorage,
+    tenant: TenantId,
+    technician: Option<TechnicianId>,
+    items: &[&Value],
+) -> StorageResult<HashMap<MissionId, (String, String)>> {
+    let time = |item: &Value, key: &str| -> Option<DateTime<Utc>> {
+        serde_json::from_value(item[key].clone()).ok()
+    };
+    let start = items.iter().filter_map(|i| time(i, "start_at")).min();
+    let end = items.iter().filter_map(|i| time(i, "end_at")).max();
+    let (Some(technician), Some(start), Some(end), true) =
+        (technician, start, end, items.len() > 1)
+    else {
+        return Ok(HashMap::new());
+    };
+    let Ok(window) = crate::domain::time::Window::new(start, end) else {
+        return Ok(HashMap::new());
+    };
+    let rows = storage
+        .planning_rows(tenant, window, None, Some(technician))
+        .await?;
+    Ok(rows
+        .missions
+        .into_iter()
+        .map(|m| (m.mission.id, (m.mission.title, m.venue_name)))
+        .collect())
+}
+
 async fn shift_line(
     storage: &DynStorage,
     tenant: TenantId,
     event: EventType,
     item: &Value,
+    known: &HashMap<MissionId, (String, String)>,
 ) -> StorageResult<ShiftLine> {
     let time =
         |key: &str| -> Option<DateTime<Utc>> { serde_json::from_value(item[key].clone()).ok() };
     let mission_id: Option<MissionId> = serde_json::from_value(item["mission_id"].clone()).ok();
-    let mission = match mission_id {
-        Some(id) => storage.mission(tenant, id).await?,
-        None => None,
+    let (title, venue) = match mission_id.and_then(|id| known.get(&id)) {
+        Some((title, venue)) => (Some(title.clone()), Some(venue.clone())),
+        None => {
+            let mission = match mission_id {
+                Some(id) => storage.mission(tenant, id).await?,
+                None => None,
+            };
+            let venue = match &mission {
+                Some(m) => storage
+                    .venue(tenant, m.mission.venue_id)
+                    .await?
+                    .map(|v| v.name),
+                None => None,
+            };
+            (mission.map(|m| m.mission.title), venue)
+        }
     };
-    let venue = match &mission {
-        Some(m) => storage
-            .venue(tenant, m.mission.venue_id)
-            .await?
-            .map(|v| v.name),
-        None => None,
-    };
-    let title = mission
-        .as_ref()
-        .map(|m| m.mission.title.clone())
+    let title = title
         .or_else(|| item["title"].as_str().map(str::to_owned))
         .unwrap_or_default();
     let now = crate::domain::time::now();
