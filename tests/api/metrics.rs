@@ -656,20 +656,7 @@ async fn the_outbox_is_read_at_scrape_time_per_channel_and_state() {
         waiting.text
     );
     // Fanned out by hand: one pending webhook message.
-    let now = Utc::now();
-    let events = app
-        .storage
-        .claim_events(now, now + chrono::Duration::seconds(60), 10)
-        .await
-        .unwrap();
-    let deliveries =
-        callsheet::notify::fanout::deliveries_for(&app.storage, &events[0], Default::default())
-            .await
-            .unwrap();
-    app.storage
-        .dispatch_event(&events[0], &deliveries, now)
-        .await
-        .unwrap();
+    assert_eq!(app.fan_out_events().await, 1);
     let fanned = scrape(&app).await;
     assert_eq!(
         fanned.value("callsheet_outbox_events_undispatched", &[]),

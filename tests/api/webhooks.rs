@@ -915,27 +915,9 @@ async fn a_month_after_the_last_attempt_an_event_and_its_final_messages_are_purg
         &["assignment.proposed"],
     )
     .await;
-    let fan_out = || async {
-        let now = chrono::Utc::now();
-        for event in app
-            .storage
-            .claim_events(now, now + chrono::Duration::seconds(60), 10)
-            .await
-            .unwrap()
-        {
-            let deliveries =
-                callsheet::notify::fanout::deliveries_for(&app.storage, &event, Default::default())
-                    .await
-                    .unwrap();
-            app.storage
-                .dispatch_event(&event, &deliveries, now)
-                .await
-                .unwrap();
-        }
-    };
     let first = need(&app, &c.admin, &c.venue, 1).await;
     assign(&app, &c.admin, &first, &c.technicians[0]).await;
-    fan_out().await;
+    assert_eq!(app.fan_out_events().await, 1);
     // Its message delivered.
     let now = chrono::Utc::now();
     let claimed = app
@@ -967,7 +949,7 @@ async fn a_month_after_the_last_attempt_an_event_and_its_final_messages_are_purg
     // A second event whose message stays pending.
     let second = need(&app, &c.admin, &c.venue, 2).await;
     assign(&app, &c.admin, &second, &c.technicians[1]).await;
-    fan_out().await;
+    assert_eq!(app.fan_out_events().await, 1);
 
     assert_eq!(
         app.storage

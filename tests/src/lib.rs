@@ -169,6 +169,28 @@ impl TestApp {
         }
     }
 
+    /// What the outbox worker's first step does, for servers that run without one: claims
+    /// the waiting events, fans each out (webhooks only) and marks it dispatched; how many.
+    pub async fn fan_out_events(&self) -> usize {
+        let now = chrono::Utc::now();
+        let events = self
+            .storage
+            .claim_events(now, now + chrono::Duration::seconds(60), 1000)
+            .await
+            .expect("events claimed");
+        for event in &events {
+            let deliveries =
+                callsheet::notify::fanout::deliveries_for(&self.storage, event, Default::default())
+                    .await
+                    .expect("fanned out");
+            self.storage
+                .dispatch_event(event, &deliveries, now)
+                .await
+                .expect("dispatched");
+        }
+        events.len()
+    }
+
     /// The URL of this app's own database, for tests that write rows no route writes yet.
     pub fn database_url(&self) -> &str {
         &self.database_url

@@ -114,6 +114,13 @@ pub struct SmtpConfig {
     pub tls: SmtpTls,
 }
 
+impl SmtpConfig {
+    /// Whether mail notifications are on: a relay and a sender are set.
+    pub fn enabled(&self) -> bool {
+        self.host.is_some() && self.from.is_some()
+    }
+}
+
 /// How the SMTP connection is secured (`SMTP_TLS`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SmtpTls {
@@ -133,6 +140,13 @@ pub struct TelegramConfig {
     pub bot_token: Option<SecretString>,
     /// `TELEGRAM_API_URL`: the Bot API's base URL (a local Bot API server, or a test's).
     pub api_url: String,
+}
+
+impl TelegramConfig {
+    /// Whether Telegram notifications are on: a bot token is set.
+    pub fn enabled(&self) -> bool {
+        self.bot_token.is_some()
+    }
 }
 
 /// A configuration the server must not start with; the message says what to fix.

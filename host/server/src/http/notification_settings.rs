@@ -43,8 +43,8 @@ impl NotificationSettingsView {
             language: settings.language,
             telegram_chat_id: settings.telegram_chat_id.clone(),
             channels: settings.channels(),
-            mail_available: state.config.smtp.host.is_some() && state.config.smtp.from.is_some(),
-            telegram_available: state.config.telegram.bot_token.is_some(),
+            mail_available: state.config.smtp.enabled(),
+            telegram_available: state.config.telegram.enabled(),
         }
     }
 }
