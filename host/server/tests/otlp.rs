@@ -2,9 +2,8 @@
 //! starts, which decodes each request with the official protobuf definitions
 //! (`opentelemetry-proto`); the test then checks the span tree and its attributes.
 
-use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +15,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
+
+mod support;
 
 type Received = Arc<Mutex<Vec<Span>>>;
 
@@ -53,45 +54,13 @@ async fn exported(spans: &Received, what: &str, matches: impl Fn(&Span) -> bool)
     panic!("{what} never reached the collector");
 }
 
-struct Server {
-    child: Child,
-    dir: PathBuf,
-}
+/// The test's folder, removed when dropped (after the server, declared before it).
+struct Scratch(PathBuf);
 
-impl Drop for Server {
+impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn command(dir: &PathBuf, envs: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callsheet"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("otlp.db").display()),
-        )
-        .env("RUST_LOG", "warn");
-    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
-        command.env("LLVM_PROFILE_FILE", profile);
-    }
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    command
 }
 
 #[tokio::test]
@@ -109,63 +78,22 @@ async fn a_request_is_exported_as_a_span_tree_continuing_the_callers_trace() {
     let dir =
         std::env::temp_dir().join(format!("callsheet-otlp-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let created = command(
-        &dir,
-        &[("CALLSHEET_ADMIN_PASSWORD", "a-long-password-1".into())],
-    )
-    .args([
-        "tenant",
-        "create",
-        "--slug",
-        "acme",
-        "--name",
-        "Acme",
-        "--admin-email",
-        "admin@acme.test",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let port = free_port();
-    let child = command(
-        &dir,
+    let scratch = Scratch(dir);
+    let database = format!("sqlite://{}", scratch.0.join("otlp.db").display());
+    support::create_tenant(&scratch.0, &database);
+    let server = support::serve(
+        &scratch.0,
+        &database,
         &[
-            ("APP_PORT", port.to_string()),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.clone()),
             ("OTEL_BSP_SCHEDULE_DELAY", "50".into()),
             ("OTEL_SERVICE_NAME", "callsheet-test".into()),
         ],
     )
-    .stdout(Stdio::null())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .unwrap();
-    let server = Server { child, dir };
-    let base = format!("http://127.0.0.1:{port}/api/v1");
+    .await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/health")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let login: serde_json::Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&serde_json::json!({"tenant": "acme", "email": "admin@acme.test", "password": "a-long-password-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"]
-        .as_str()
-        .expect("logged in")
-        .to_owned();
+    let token = support::admin_token(&client, &base).await;
 
     // The caller's trace: W3C trace context in, the request id echoed.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -7,9 +7,7 @@
 //! `CALLSHEET_TEST_POSTGRES_URL` is set (a database of its own, dropped afterwards).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +15,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
+use support::Running as Server;
+
+mod support;
 
 /// What the receiver saw: per message id, the assignment it announced and how many times
 /// it was accepted; and how many deliveries it refused.
@@ -44,10 +45,14 @@ impl Receiver {
             axum::routing::post(move |headers: HeaderMap, body: Bytes| {
                 let state = state.clone();
                 async move {
+                    // Decided on arrival: a request sent by the server killed below arrives
+                    // while the receiver refuses, and is refused even if the answer comes
+                    // after the switch (its sender is dead and never learns it).
+                    let accepting = state.accepting.load(Ordering::SeqCst);
                     // A little latency, so concurrent workers overlap.
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     let mut seen = state.seen.lock().unwrap();
-                    if !state.accepting.load(Ordering::SeqCst) {
+                    if !accepting {
                         seen.refused += 1;
                         return StatusCode::SERVICE_UNAVAILABLE;
                     }
@@ -136,121 +141,36 @@ impl Database {
     }
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn command(db: &Database, envs: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callsheet"));
-    command
-        .current_dir(&db.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        // Replicas share a signing key, as in production: a token from one is good on all.
-        .env("JWT_SECRET", "outbox-test-secret-0123456789-0123456789")
-        .env("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "0")
-        .env("RATE_LIMIT_PER_TENANT_PER_MINUTE", "0")
-        // Fast polls and retries, a short lease: a dead replica's claims expire quickly.
-        .env("OUTBOX_POLL_MS", "50")
-        .env("OUTBOX_RETRY_BASE_MS", "100")
-        .env("OUTBOX_RETRY_MAX_SECONDS", "1")
-        .env("OUTBOX_MAX_ATTEMPTS", "1000")
-        .env("WEBHOOK_TIMEOUT_SECONDS", "1")
-        .env("OUTBOX_LEASE_SECONDS", "2")
-        .env("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
-    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
-        command.env("LLVM_PROFILE_FILE", profile);
-    }
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    command
+/// Fast polls and retries, a short lease: a dead replica's claims expire quickly. Replicas
+/// share a signing key, as in production: a token from one is good on all.
+fn outbox_envs() -> Vec<(&'static str, String)> {
+    [
+        ("JWT_SECRET", "outbox-test-secret-0123456789-0123456789"),
+        ("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "0"),
+        ("RATE_LIMIT_PER_TENANT_PER_MINUTE", "0"),
+        ("OUTBOX_POLL_MS", "50"),
+        ("OUTBOX_RETRY_BASE_MS", "100"),
+        ("OUTBOX_RETRY_MAX_SECONDS", "1"),
+        ("OUTBOX_MAX_ATTEMPTS", "1000"),
+        ("WEBHOOK_TIMEOUT_SECONDS", "1"),
+        ("OUTBOX_LEASE_SECONDS", "2"),
+        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
 }
 
 fn create_tenant(db: &Database) {
-    let created = command(
-        db,
-        &[("CALLSHEET_ADMIN_PASSWORD", "a-long-password-1".into())],
-    )
-    .args([
-        "tenant",
-        "create",
-        "--slug",
-        "acme",
-        "--name",
-        "Acme",
-        "--admin-email",
-        "admin@acme.test",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    support::create_tenant(&db.dir, &db.url);
 }
 
 async fn serve(db: &Database) -> Server {
-    let port = free_port();
-    let child = command(db, &[("APP_PORT", port.to_string())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start");
+    support::serve(&db.dir, &db.url, &outbox_envs()).await
 }
 
 async fn token(client: &reqwest::Client, server: &Server) -> String {
-    let login: Value = client
-        .post(format!("{}/auth/login", server.base))
-        .json(
-            &json!({"tenant": "acme", "email": "admin@acme.test", "password": "a-long-password-1"}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["access_token"]
-        .as_str()
-        .expect("logged in")
-        .to_owned()
+    support::admin_token(client, &server.base).await
 }
 
 async fn post(
